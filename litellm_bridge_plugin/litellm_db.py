@@ -1,0 +1,154 @@
+"""Read LiteLLM's users, teams, organisations and memberships into typed models.
+
+Reads go through the bridge's own psycopg connection, never through LiteLLM's Prisma client.
+Rows that cannot be understood are reported as :class:`InputProblem` and left out; they never
+stop the rest from being read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from pydantic import BaseModel, ConfigDict
+
+from .errors import SchemaError
+from .queries import queries
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class LiteLLMUser(_Row):
+    user_id: str
+    user_email: str | None = None
+    user_alias: str | None = None
+    user_role: str | None = None
+    teams: tuple[str, ...] = ()
+    team_id: str | None = None
+    organization_id: str | None = None
+
+
+class LiteLLMTeam(_Row):
+    team_id: str
+    team_alias: str | None = None
+    organization_id: str | None = None
+    member_ids: tuple[str, ...] = ()
+    blocked: bool = False
+
+
+class LiteLLMOrganization(_Row):
+    organization_id: str
+    organization_alias: str | None = None
+    max_budget: float | None = None
+
+
+class InputProblem(_Row):
+    """A LiteLLM row (or part of one) the bridge could not use, and why."""
+
+    entity_type: str
+    entity_id: str
+    reason: str
+
+
+class LiteLLMState(_Row):
+    """Everything the bridge maps, as LiteLLM records it right now."""
+
+    users: tuple[LiteLLMUser, ...] = ()
+    teams: tuple[LiteLLMTeam, ...] = ()
+    organizations: tuple[LiteLLMOrganization, ...] = ()
+    team_memberships: tuple[tuple[str, str], ...] = ()
+    """(user_id, team_id) pairs from ``LiteLLM_TeamMembership``."""
+    organization_memberships: tuple[tuple[str, str], ...] = ()
+    """(user_id, organization_id) pairs from ``LiteLLM_OrganizationMembership``."""
+    problems: tuple[InputProblem, ...] = ()
+
+
+def _members_with_roles(
+    team_id: str, raw: Any, problems: list[InputProblem]
+) -> tuple[str, ...]:
+    """User ids listed in a team's ``members_with_roles`` JSON (a list of objects)."""
+    if raw is None or raw == {} or raw == []:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(
+            InputProblem(
+                entity_type="team",
+                entity_id=team_id,
+                reason="members_with_roles is not a JSON list; its members were ignored",
+            )
+        )
+        return ()
+    found: list[str] = []
+    for entry in raw:
+        user_id = entry.get("user_id") if isinstance(entry, dict) else None
+        if isinstance(user_id, str) and user_id:
+            found.append(user_id)
+        elif not (isinstance(entry, dict) and user_id is None and entry.get("user_email")):
+            problems.append(
+                InputProblem(
+                    entity_type="team",
+                    entity_id=team_id,
+                    reason=f"members_with_roles entry without a user_id ignored: {entry!r:.120}",
+                )
+            )
+    return tuple(found)
+
+
+def _fetch(conn: psycopg.Connection[Any], name: str) -> list[dict[str, Any]]:
+    try:
+        with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+            cur.execute(queries("litellm.sql")[name])
+            return cur.fetchall()
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as exc:
+        raise SchemaError(
+            f"the LiteLLM database lacks what the bridge reads ({str(exc).splitlines()[0]}); "
+            "start the LiteLLM proxy once with this database so its migrations run, "
+            "or check BRIDGE_LITELLM_DATABASE_URL points at LiteLLM's database"
+        ) from None
+
+
+def read_state(conn: psycopg.Connection[Any]) -> LiteLLMState:
+    """Read LiteLLM's current users, teams, organisations and memberships in one snapshot."""
+    problems: list[InputProblem] = []
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        user_rows = _fetch(conn, "users")
+        team_rows = _fetch(conn, "teams")
+        org_rows = _fetch(conn, "organizations")
+        team_members = _fetch(conn, "team_memberships")
+        org_members = _fetch(conn, "organization_memberships")
+    users = tuple(
+        LiteLLMUser(
+            user_id=row["user_id"],
+            user_email=row["user_email"],
+            user_alias=row["user_alias"],
+            user_role=row["user_role"],
+            teams=tuple(t for t in (row["teams"] or ()) if t),
+            team_id=row["team_id"],
+            organization_id=row["organization_id"],
+        )
+        for row in user_rows
+    )
+    teams = tuple(
+        LiteLLMTeam(
+            team_id=row["team_id"],
+            team_alias=row["team_alias"],
+            organization_id=row["organization_id"],
+            member_ids=_members_with_roles(row["team_id"], row["members_with_roles"], problems),
+            blocked=bool(row["blocked"]),
+        )
+        for row in team_rows
+    )
+    organizations = tuple(LiteLLMOrganization(**row) for row in org_rows)
+    return LiteLLMState(
+        users=users,
+        teams=teams,
+        organizations=organizations,
+        team_memberships=tuple((r["user_id"], r["team_id"]) for r in team_members),
+        organization_memberships=tuple(
+            (r["user_id"], r["organization_id"]) for r in org_members
+        ),
+        problems=tuple(problems),
+    )

@@ -1,0 +1,156 @@
+"""Bridge settings, read from the environment with pydantic-settings.
+
+Every variable is prefixed ``BRIDGE_``; the LiteLLM database falls back to ``DATABASE_URL``,
+the variable LiteLLM itself reads, so an operator who already runs the proxy sets only the
+Open WebUI database.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .errors import SettingsError
+
+OpenWebUIRole = Literal["admin", "user", "pending"]
+
+DEFAULT_ROLE_MAP: dict[str, OpenWebUIRole] = {
+    "proxy_admin": "admin",
+    "proxy_admin_viewer": "user",
+    "internal_user": "user",
+    "internal_user_viewer": "user",
+}
+FALLBACK_ROLE: OpenWebUIRole = "user"
+
+_ENV_NAMES = {
+    "litellm_database_url": "BRIDGE_LITELLM_DATABASE_URL (or DATABASE_URL)",
+    "openwebui_database_url": "BRIDGE_OPENWEBUI_DATABASE_URL",
+    "sweep_interval": "BRIDGE_SWEEP_INTERVAL",
+    "role_map": "BRIDGE_ROLE_MAP",
+    "on_user_delete": "BRIDGE_ON_USER_DELETE",
+    "lock_timeout": "BRIDGE_LOCK_TIMEOUT",
+}
+
+
+def _check_postgres_url(value: str, what: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.hostname and not parts.path:
+        raise ValueError(
+            f"{what} must be a PostgreSQL URL like postgresql://user:pass@host:5432/db, "
+            f"got {mask_url(value)!r}"
+        )
+    return value
+
+
+def mask_url(url: str) -> str:
+    """Return ``url`` with its password replaced by ``***`` (for logs and CLI output)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[-1]}"))
+
+
+def parse_role_map(raw: object) -> dict[str, OpenWebUIRole]:
+    """Parse ``BRIDGE_ROLE_MAP``: JSON object or ``litellm_role=openwebui_role`` pairs.
+
+    The result is merged over :data:`DEFAULT_ROLE_MAP`, so an operator only names the roles
+    they want to change.
+    """
+    if raw is None or raw == "":
+        pairs: dict[str, object] = {}
+    elif isinstance(raw, dict):
+        pairs = dict(raw)
+    elif isinstance(raw, str):
+        text = raw.strip()
+        if text.startswith("{"):
+            loaded = json.loads(text)
+            if not isinstance(loaded, dict):
+                raise ValueError("must be a JSON object")
+            pairs = loaded
+        else:
+            pairs = {}
+            for item in filter(None, (p.strip() for p in text.split(","))):
+                key, sep, value = item.partition("=")
+                if not sep or not key.strip():
+                    raise ValueError(
+                        f"entry {item!r} is not litellm_role=openwebui_role "
+                        "(example: proxy_admin_viewer=user,internal_user=pending)"
+                    )
+                pairs[key.strip()] = value.strip()
+    else:
+        raise ValueError("must be a string")
+    merged: dict[str, OpenWebUIRole] = dict(DEFAULT_ROLE_MAP)
+    for key, value in pairs.items():
+        if value not in ("admin", "user", "pending"):
+            raise ValueError(f"role {key!r} maps to {value!r}; use admin, user or pending")
+        merged[str(key)] = value  # type: ignore[assignment]
+    return merged
+
+
+class Settings(BaseSettings):
+    """What the bridge needs to run; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="BRIDGE_", extra="ignore", frozen=True)
+
+    litellm_database_url: str = Field(
+        validation_alias=AliasChoices("BRIDGE_LITELLM_DATABASE_URL", "DATABASE_URL")
+    )
+    openwebui_database_url: str
+    sweep_interval: float = Field(default=300.0, gt=0)
+    role_map: Annotated[dict[str, OpenWebUIRole], NoDecode] = Field(
+        default_factory=lambda: dict(DEFAULT_ROLE_MAP)
+    )
+    on_user_delete: Literal["deactivate", "delete"] = "deactivate"
+    lock_timeout: float = Field(default=60.0, gt=0)
+
+    @field_validator("litellm_database_url")
+    @classmethod
+    def _litellm_url(cls, value: str) -> str:
+        return _check_postgres_url(value, "the LiteLLM database URL")
+
+    @field_validator("openwebui_database_url")
+    @classmethod
+    def _openwebui_url(cls, value: str) -> str:
+        return _check_postgres_url(value, "the Open WebUI database URL")
+
+    @field_validator("role_map", mode="before")
+    @classmethod
+    def _role_map(cls, value: object) -> dict[str, OpenWebUIRole]:
+        return parse_role_map(value)
+
+    def describe(self) -> str:
+        """One line for logs, credentials masked."""
+        return (
+            f"litellm_db={mask_url(self.litellm_database_url)} "
+            f"openwebui_db={mask_url(self.openwebui_database_url)} "
+            f"sweep_interval={self.sweep_interval:g}s on_user_delete={self.on_user_delete} "
+            f"role_map={json.dumps(self.role_map, sort_keys=True)}"
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build :class:`Settings` from the environment, or raise :class:`SettingsError`.
+
+    The error names the environment variable at fault and what is wrong with it.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else ""
+            name = _ENV_NAMES.get(field, field or "settings")
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "missing":
+                message = "is not set"
+            problems.append(f"{name}: {message}")
+        raise SettingsError("invalid bridge settings: " + "; ".join(problems)) from None

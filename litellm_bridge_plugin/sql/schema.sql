@@ -1,0 +1,62 @@
+-- The bridge's own objects, in the LiteLLM database. Idempotent: applied at every start.
+
+CREATE SCHEMA IF NOT EXISTS litellm_bridge;
+
+-- Which Open WebUI row stands for which LiteLLM entity, and whether the bridge created it
+-- (it may then remove it) or linked a row that already existed (it never removes those).
+CREATE TABLE IF NOT EXISTS litellm_bridge.link (
+    entity_type text NOT NULL CHECK (entity_type IN ('user', 'team', 'organization')),
+    litellm_id text NOT NULL,
+    openwebui_id text NOT NULL,
+    created_by_bridge boolean NOT NULL,
+    -- true while the Open WebUI password is the random one the bridge set at creation
+    password_placeholder boolean NOT NULL DEFAULT false,
+    deactivated_at timestamptz,
+    linked_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (entity_type, litellm_id)
+);
+CREATE INDEX IF NOT EXISTS link_openwebui_id ON litellm_bridge.link (openwebui_id);
+
+-- One row per change applied, refused or skipped. Never holds passwords, hashes or keys.
+CREATE TABLE IF NOT EXISTS litellm_bridge.sync_audit (
+    id bigserial PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT now(),
+    run_id uuid,
+    operation text NOT NULL,
+    entity_type text NOT NULL,
+    entity_id text NOT NULL,
+    result text NOT NULL CHECK (result IN ('SUCCESS', 'FAILED', 'SKIPPED')),
+    before jsonb,
+    after jsonb,
+    error text,
+    duration_ms double precision
+);
+CREATE INDEX IF NOT EXISTS sync_audit_at ON litellm_bridge.sync_audit (at DESC);
+CREATE INDEX IF NOT EXISTS sync_audit_entity
+    ON litellm_bridge.sync_audit (entity_type, entity_id, at DESC);
+CREATE INDEX IF NOT EXISTS sync_audit_failed
+    ON litellm_bridge.sync_audit (at DESC) WHERE result = 'FAILED';
+
+-- LiteLLM entities the bridge cannot map right now, so a skip is audited once, not per sweep.
+CREATE TABLE IF NOT EXISTS litellm_bridge.skipped (
+    entity_type text NOT NULL,
+    entity_id text NOT NULL,
+    reason text NOT NULL,
+    since timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (entity_type, entity_id)
+);
+
+-- One row per reconcile run, for `litellm-bridge status`.
+CREATE TABLE IF NOT EXISTS litellm_bridge.sync_run (
+    id uuid PRIMARY KEY,
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz,
+    trigger text NOT NULL,
+    scope text NOT NULL,
+    openwebui_schema text,
+    succeeded integer NOT NULL DEFAULT 0,
+    failed integer NOT NULL DEFAULT 0,
+    skipped integer NOT NULL DEFAULT 0,
+    error text
+);
+CREATE INDEX IF NOT EXISTS sync_run_started ON litellm_bridge.sync_run (started_at DESC);
