@@ -81,7 +81,7 @@ def snapshot(version: str, python: str) -> str:
                 for t in BOOKKEEPING_TABLES
                 if conn.execute("SELECT to_regclass(%s)", (f"public.{t}",)).fetchone()[0]  # type: ignore[index]
             ]
-        data = _pg_dump(url, "--data-only", *[f"--table=public.{t}" for t in present])
+        data = _pg_dump(url, "--data-only", "--inserts", *[f"--table=public.{t}" for t in present])
     finally:
         dbs.drop_database(server, name)
     header = (

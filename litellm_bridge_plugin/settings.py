@@ -99,7 +99,9 @@ def parse_role_map(raw: object) -> dict[str, OpenWebUIRole]:
 class Settings(BaseSettings):
     """What the bridge needs to run; see the README's configuration table."""
 
-    model_config = SettingsConfigDict(env_prefix="BRIDGE_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="BRIDGE_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     litellm_database_url: str = Field(
         validation_alias=AliasChoices("BRIDGE_LITELLM_DATABASE_URL", "DATABASE_URL")

@@ -1964,8 +1964,7 @@ SET row_security = off;
 -- Data for Name: alembic_version; Type: TABLE DATA; Schema: public; Owner: -
 --
 
-COPY public.alembic_version (version_num) FROM stdin;
-0bd252b206fb
+INSERT INTO public.alembic_version VALUES ('0bd252b206fb');
 
 
 --

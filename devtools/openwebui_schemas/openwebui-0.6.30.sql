@@ -861,33 +861,31 @@ SET row_security = off;
 -- Data for Name: alembic_version; Type: TABLE DATA; Schema: public; Owner: -
 --
 
-COPY public.alembic_version (version_num) FROM stdin;
-38d63c18f30f
+INSERT INTO public.alembic_version VALUES ('38d63c18f30f');
 
 
 --
 -- Data for Name: migratehistory; Type: TABLE DATA; Schema: public; Owner: -
 --
 
-COPY public.migratehistory (id, name, migrated_at) FROM stdin;
-1	001_initial_schema	2026-11-28 03:17:10.963634
-2	002_add_local_sharing	2026-11-28 03:17:10.9687
-3	003_add_auth_api_key	2026-11-28 03:17:10.97301
-4	004_add_archived	2026-11-28 03:17:10.975781
-5	005_add_updated_at	2026-11-28 03:17:10.987196
-6	006_migrate_timestamps_and_charfields	2026-11-28 03:17:10.995564
-7	007_add_user_last_active_at	2026-11-28 03:17:11.004642
-8	008_add_memory	2026-11-28 03:17:11.013098
-9	009_add_models	2026-11-28 03:17:11.020152
-10	010_migrate_modelfiles_to_models	2026-11-28 03:17:11.024393
-11	011_add_user_settings	2026-11-28 03:17:11.027156
-12	012_add_tools	2026-11-28 03:17:11.032747
-13	013_add_user_info	2026-11-28 03:17:11.034608
-14	014_add_files	2026-11-28 03:17:11.041657
-15	015_add_functions	2026-11-28 03:17:11.049128
-16	016_add_valves_and_is_active	2026-11-28 03:17:11.053336
-17	017_add_user_oauth_sub	2026-11-28 03:17:11.057536
-18	018_add_function_is_global	2026-11-28 03:17:11.060181
+INSERT INTO public.migratehistory VALUES (1, '001_initial_schema', '2026-11-28 03:21:42.174046');
+INSERT INTO public.migratehistory VALUES (2, '002_add_local_sharing', '2026-11-28 03:21:42.178884');
+INSERT INTO public.migratehistory VALUES (3, '003_add_auth_api_key', '2026-11-28 03:21:42.183003');
+INSERT INTO public.migratehistory VALUES (4, '004_add_archived', '2026-11-28 03:21:42.18627');
+INSERT INTO public.migratehistory VALUES (5, '005_add_updated_at', '2026-11-28 03:21:42.204654');
+INSERT INTO public.migratehistory VALUES (6, '006_migrate_timestamps_and_charfields', '2026-11-28 03:21:42.213034');
+INSERT INTO public.migratehistory VALUES (7, '007_add_user_last_active_at', '2026-11-28 03:21:42.223812');
+INSERT INTO public.migratehistory VALUES (8, '008_add_memory', '2026-11-28 03:21:42.230854');
+INSERT INTO public.migratehistory VALUES (9, '009_add_models', '2026-11-28 03:21:42.236213');
+INSERT INTO public.migratehistory VALUES (10, '010_migrate_modelfiles_to_models', '2026-11-28 03:21:42.240856');
+INSERT INTO public.migratehistory VALUES (11, '011_add_user_settings', '2026-11-28 03:21:42.243524');
+INSERT INTO public.migratehistory VALUES (12, '012_add_tools', '2026-11-28 03:21:42.249536');
+INSERT INTO public.migratehistory VALUES (13, '013_add_user_info', '2026-11-28 03:21:42.25151');
+INSERT INTO public.migratehistory VALUES (14, '014_add_files', '2026-11-28 03:21:42.256142');
+INSERT INTO public.migratehistory VALUES (15, '015_add_functions', '2026-11-28 03:21:42.262256');
+INSERT INTO public.migratehistory VALUES (16, '016_add_valves_and_is_active', '2026-11-28 03:21:42.266272');
+INSERT INTO public.migratehistory VALUES (17, '017_add_user_oauth_sub', '2026-11-28 03:21:42.269962');
+INSERT INTO public.migratehistory VALUES (18, '018_add_function_is_global', '2026-11-28 03:21:42.272754');
 
 
 --

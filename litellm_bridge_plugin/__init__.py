@@ -1,0 +1,20 @@
+"""litellm-bridge: LiteLLM as the source of truth for Open WebUI users, groups and access.
+
+Name ``litellm_bridge_plugin.bridge`` in LiteLLM's ``litellm_settings.callbacks``. The
+callback instance is built on first access, so the CLI does not pay for importing LiteLLM.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["bridge"]
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "bridge":
+        from .plugin import bridge
+
+        return bridge
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,153 @@
+"""Detect which Open WebUI schema generation a live database has.
+
+The bridge never guesses: it reads the tables and columns that exist and refuses to write
+when the layout is missing something it needs or requires something it does not know how to
+fill.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import psycopg
+
+from ..errors import SchemaError
+from ..queries import queries
+
+# Columns the bridge writes or reads; every generation since 0.6.30 has them.
+REQUIRED: dict[str, frozenset[str]] = {
+    "user": frozenset(
+        {"id", "name", "email", "role", "profile_image_url", "created_at", "updated_at",
+         "last_active_at"}
+    ),
+    "auth": frozenset({"id", "email", "password", "active"}),
+    "group": frozenset({"id", "user_id", "name", "description", "created_at", "updated_at"}),
+}
+GROUP_MEMBER_COLUMNS = frozenset({"id", "group_id", "user_id", "created_at", "updated_at"})
+
+# Columns the bridge fills when it inserts into each table; any other NOT NULL column
+# without a default is a layout the bridge does not know, so it refuses to insert.
+FILLED: dict[str, frozenset[str]] = {
+    "user": REQUIRED["user"],
+    "auth": REQUIRED["auth"] | {"session_stamp"},
+    "group": REQUIRED["group"] | {"user_ids", "meta"},
+    "group_member": GROUP_MEMBER_COLUMNS,
+}
+
+HOW_TO_MIGRATE = (
+    "start Open WebUI (0.6.30 or newer) once against this database so its own migrations "
+    "create its tables, then run the bridge again"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenWebUISchema:
+    """What the live Open WebUI database can hold, read from its catalog."""
+
+    revision: str | None
+    """Alembic revision (``alembic_version``), for messages and logs."""
+    membership: Literal["group_member", "user_ids"]
+    """``group_member`` table (0.6.37+) or ``group.user_ids`` JSON (0.6.30-0.6.36)."""
+    api_keys: Literal["table", "column", "none"]
+    """``api_key`` table (0.6.41+) or ``user.api_key`` column (older)."""
+    session_stamp: bool
+    """``auth.session_stamp`` exists (0.12+): changing it signs the user out everywhere."""
+    access_grant: bool
+    """``access_grant`` table exists (0.8+)."""
+
+    @property
+    def generation(self) -> str:
+        """The oldest Open WebUI release line with this layout."""
+        if self.session_stamp:
+            return "0.12"
+        if self.access_grant:
+            return "0.8"
+        if self.api_keys == "table":
+            return "0.6.41"
+        if self.membership == "group_member":
+            return "0.6.37"
+        return "0.6.30"
+
+    def describe(self) -> str:
+        return (
+            f"Open WebUI schema generation {self.generation}+ (alembic revision "
+            f"{self.revision or 'unknown'}; members in {self.membership}, api keys in "
+            f"{self.api_keys}, session revocation {'yes' if self.session_stamp else 'no'})"
+        )
+
+
+def _catalog(conn: psycopg.Connection[Any]) -> dict[str, dict[str, tuple[bool, bool]]]:
+    """{table: {column: (nullable, has_default)}} for the public schema."""
+    tables: dict[str, dict[str, tuple[bool, bool]]] = {}
+    with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
+        cur.execute(queries("openwebui.sql")["catalog"])
+        for table, column, nullable, has_default in cur.fetchall():
+            tables.setdefault(table, {})[column] = (nullable, has_default)
+    return tables
+
+
+def _revision(conn: psycopg.Connection[Any], tables: dict[str, Any]) -> str | None:
+    if "alembic_version" not in tables:
+        return None
+    with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
+        cur.execute(queries("openwebui.sql")["alembic_revision"])
+        row = cur.fetchone()
+    return str(row[0]) if row else None
+
+
+def _refuse_unknown_required(table: str, columns: dict[str, tuple[bool, bool]]) -> None:
+    unknown = sorted(
+        name
+        for name, (nullable, has_default) in columns.items()
+        if not nullable and not has_default and name not in FILLED[table]
+    )
+    if unknown:
+        raise SchemaError(
+            f"Open WebUI table {table!r} requires column(s) {', '.join(unknown)} that this "
+            "bridge version does not know how to fill; this Open WebUI release is newer than "
+            "the bridge supports, so nothing was written. Upgrade litellm-bridge."
+        )
+
+
+def detect(conn: psycopg.Connection[Any]) -> OpenWebUISchema:
+    """Read the live catalog and return the layout, or raise :class:`SchemaError`."""
+    tables = _catalog(conn)
+    revision = _revision(conn, tables)
+    for table, needed in REQUIRED.items():
+        if table not in tables:
+            raise SchemaError(
+                f"the Open WebUI database has no table {table!r} (alembic revision "
+                f"{revision or 'none'}); {HOW_TO_MIGRATE}"
+            )
+        missing = sorted(needed - tables[table].keys())
+        if missing:
+            raise SchemaError(
+                f"Open WebUI table {table!r} lacks column(s) {', '.join(missing)} (alembic "
+                f"revision {revision or 'none'}); {HOW_TO_MIGRATE}"
+            )
+    membership: Literal["group_member", "user_ids"]
+    if "group_member" in tables and GROUP_MEMBER_COLUMNS <= tables["group_member"].keys():
+        membership = "group_member"
+        _refuse_unknown_required("group_member", tables["group_member"])
+    elif "user_ids" in tables["group"]:
+        membership = "user_ids"
+    else:
+        raise SchemaError(
+            "the Open WebUI database records group members neither in a 'group_member' table "
+            f"nor in 'group.user_ids' (alembic revision {revision or 'none'}); {HOW_TO_MIGRATE}"
+        )
+    for table in ("user", "auth", "group"):
+        _refuse_unknown_required(table, tables[table])
+    api_keys: Literal["table", "column", "none"] = "none"
+    if "api_key" in tables:
+        api_keys = "table"
+    elif "api_key" in tables["user"]:
+        api_keys = "column"
+    return OpenWebUISchema(
+        revision=revision,
+        membership=membership,
+        api_keys=api_keys,
+        session_stamp="session_stamp" in tables["auth"],
+        access_grant="access_grant" in tables,
+    )

@@ -1,0 +1,117 @@
+"""Read the users and groups an Open WebUI database has now."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from ..queries import queries
+from .schema import OpenWebUISchema
+
+
+@dataclass(frozen=True, slots=True)
+class OpenWebUIUser:
+    id: str
+    email: str | None
+    name: str | None
+    role: str | None
+    created_at: int | None
+    has_auth: bool
+    active: bool | None
+    auth_email: str | None
+    has_api_key: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OpenWebUIGroup:
+    id: str
+    name: str | None
+    description: str | None
+    owner_id: str | None
+    member_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class OpenWebUIState:
+    users: dict[str, OpenWebUIUser] = field(default_factory=dict)
+    groups: dict[str, OpenWebUIGroup] = field(default_factory=dict)
+
+    def users_by_email(self) -> dict[str, list[OpenWebUIUser]]:
+        """Users keyed by lower-cased email (a list: old databases may hold duplicates)."""
+        found: dict[str, list[OpenWebUIUser]] = defaultdict(list)
+        for user in self.users.values():
+            if user.email:
+                found[user.email.lower()].append(user)
+        return found
+
+    def admins_oldest_first(self) -> list[OpenWebUIUser]:
+        admins = [u for u in self.users.values() if u.role == "admin"]
+        return sorted(admins, key=lambda u: (u.created_at or 0, u.id))
+
+
+def parse_user_ids(raw: str | None) -> frozenset[str]:
+    """Members from the older ``group.user_ids`` JSON; junk yields no members."""
+    if not raw:
+        return frozenset()
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        return frozenset()
+    if not isinstance(value, list):
+        return frozenset()
+    return frozenset(v for v in value if isinstance(v, str))
+
+
+def _rows(conn: psycopg.Connection[Any], name: str) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(queries("openwebui.sql")[name])
+        return cur.fetchall()
+
+
+def read_state(conn: psycopg.Connection[Any], schema: OpenWebUISchema) -> OpenWebUIState:
+    """Read users, logins, API-key owners, groups and members in one snapshot."""
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        user_rows = _rows(conn, "users")
+        key_owners: set[str] = set()
+        if schema.api_keys == "table":
+            key_owners = {r["user_id"] for r in _rows(conn, "api_key_owners_table")}
+        elif schema.api_keys == "column":
+            key_owners = {r["id"] for r in _rows(conn, "api_key_owners_column")}
+        group_rows = _rows(conn, "groups")
+        members: dict[str, set[str]] = defaultdict(set)
+        if schema.membership == "group_member":
+            for row in _rows(conn, "group_members_table"):
+                members[row["group_id"]].add(row["user_id"])
+        else:
+            for row in _rows(conn, "group_user_ids"):
+                members[row["group_id"]].update(parse_user_ids(row["user_ids"]))
+    users = {
+        row["id"]: OpenWebUIUser(
+            id=row["id"],
+            email=row["email"],
+            name=row["name"],
+            role=row["role"],
+            created_at=row["created_at"],
+            has_auth=row["has_auth"],
+            active=row["active"],
+            auth_email=row["auth_email"],
+            has_api_key=row["id"] in key_owners,
+        )
+        for row in user_rows
+    }
+    groups = {
+        row["id"]: OpenWebUIGroup(
+            id=row["id"],
+            name=row["name"],
+            description=row["description"],
+            owner_id=row["user_id"],
+            member_ids=frozenset(members.get(row["id"], ())),
+        )
+        for row in group_rows
+    }
+    return OpenWebUIState(users=users, groups=groups)

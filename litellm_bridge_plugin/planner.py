@@ -1,0 +1,321 @@
+"""Pure planning: desired state + Open WebUI's actual state + links -> the changes to apply.
+
+The plan holds only differences, so a converged system plans nothing. No I/O here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .mapping import DesiredState, GroupKey, Skip, group_names
+from .openwebui.state import OpenWebUIState, OpenWebUIUser
+
+EntityType = Literal["user", "team", "organization"]
+Operation = Literal[
+    "create_user",
+    "link_user",
+    "update_user",
+    "deactivate_user",
+    "delete_user",
+    "unlink",
+    "create_group",
+    "update_group",
+    "set_members",
+    "delete_group",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A row of ``litellm_bridge.link``: which Open WebUI row stands for a LiteLLM entity."""
+
+    entity_type: EntityType
+    litellm_id: str
+    openwebui_id: str
+    created_by_bridge: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change to Open WebUI (and the bridge's link table), with its audit record."""
+
+    operation: Operation
+    entity_type: EntityType
+    entity_id: str
+    openwebui_id: str
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    add: frozenset[str] = frozenset()
+    """For group changes: Open WebUI user ids to add."""
+    remove: frozenset[str] = frozenset()
+    """For group changes: Open WebUI user ids to remove."""
+    created_by_bridge: bool = True
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    skips: tuple[Skip, ...]
+    bridge_group_ids: frozenset[str] = field(default_factory=frozenset)
+    """Open WebUI ids of every group the bridge owns (kept or created by this plan)."""
+
+    def count(self, operation: Operation) -> int:
+        return sum(1 for c in self.changes if c.operation == operation)
+
+
+def _user_fields(user: OpenWebUIUser) -> dict[str, Any]:
+    return {"email": user.email, "name": user.name, "role": user.role, "active": user.active}
+
+
+def _plan_users(
+    desired: DesiredState,
+    actual: OpenWebUIState,
+    links: Mapping[str, Link],
+    litellm_user_ids: Collection[str],
+    on_user_delete: str,
+    new_id: Callable[[], str],
+    changes: list[Change],
+    skips: list[Skip],
+) -> dict[str, str]:
+    """Plan user changes; return {LiteLLM user id: Open WebUI user id} for desired users."""
+    by_email = actual.users_by_email()
+    admins = actual.admins_oldest_first()
+    will_be_admin = any(u.role == "admin" for u in desired.users.values())
+    sole_admin = admins[0].id if len(admins) == 1 and not will_be_admin else None
+    openwebui_id_of: dict[str, str] = {}
+    claimed: set[str] = set()
+    for litellm_id in sorted(desired.users):
+        want = desired.users[litellm_id]
+        link = links.get(litellm_id)
+        current = actual.users.get(link.openwebui_id) if link else None
+        if current is None:
+            same_email = by_email.get(want.email, [])
+            if len(same_email) > 1:
+                skips.append(
+                    Skip(
+                        "user",
+                        litellm_id,
+                        f"Open WebUI has {len(same_email)} accounts with email {want.email!r}; "
+                        "merge them in Open WebUI, then the bridge links the one left",
+                    )
+                )
+                continue
+            if same_email:
+                current = same_email[0]
+                changes.append(
+                    Change(
+                        "link_user",
+                        "user",
+                        litellm_id,
+                        current.id,
+                        before=None,
+                        after={"email": current.email, "openwebui_id": current.id},
+                        created_by_bridge=False,
+                    )
+                )
+                link = Link("user", litellm_id, current.id, created_by_bridge=False)
+            else:
+                openwebui_id = link.openwebui_id if link else new_id()
+                changes.append(
+                    Change(
+                        "create_user",
+                        "user",
+                        litellm_id,
+                        openwebui_id,
+                        after={"email": want.email, "name": want.name, "role": want.role,
+                               "active": True},
+                    )
+                )
+                openwebui_id_of[litellm_id] = openwebui_id
+                claimed.add(openwebui_id)
+                continue
+        assert link is not None
+        claimed.add(current.id)
+        openwebui_id_of[litellm_id] = current.id
+        target: dict[str, Any] = {"role": want.role}
+        if current.role == "admin" and want.role != "admin" and sole_admin == current.id:
+            skips.append(
+                Skip("user", litellm_id, f"not demoting {current.email!r}: it is Open WebUI's "
+                     "only admin; give LiteLLM user the proxy_admin role or add another admin")
+            )
+            target["role"] = current.role
+        if current.has_auth:
+            target["active"] = True
+        if link.created_by_bridge:
+            target["name"] = want.name
+            if current.email != want.email:
+                others = [u for u in by_email.get(want.email, []) if u.id != current.id]
+                if others:
+                    skips.append(
+                        Skip(
+                            "user",
+                            litellm_id,
+                            f"cannot change email to {want.email!r}: another Open WebUI "
+                            "account already uses it",
+                        )
+                    )
+                else:
+                    target["email"] = want.email
+            if not current.has_auth:
+                target["login"] = want.email
+        before = _user_fields(current)
+        diff_after = {k: v for k, v in target.items() if k == "login" or before.get(k) != v}
+        if diff_after:
+            changes.append(
+                Change(
+                    "update_user",
+                    "user",
+                    litellm_id,
+                    current.id,
+                    before={k: before.get(k) for k in diff_after if k != "login"},
+                    after=diff_after,
+                    created_by_bridge=link.created_by_bridge,
+                )
+            )
+    for litellm_id, link in sorted(links.items()):
+        if litellm_id in desired.users:
+            continue
+        current = actual.users.get(link.openwebui_id)
+        if current is None or link.openwebui_id in claimed:
+            changes.append(Change("unlink", "user", litellm_id, link.openwebui_id,
+                                  before={"openwebui_id": link.openwebui_id}))
+            continue
+        removed = litellm_id not in litellm_user_ids
+        if removed and on_user_delete == "delete" and link.created_by_bridge:
+            changes.append(
+                Change("delete_user", "user", litellm_id, current.id,
+                       before=_user_fields(current), after=None)
+            )
+        elif current.active or current.has_api_key:
+            changes.append(
+                Change(
+                    "deactivate_user",
+                    "user",
+                    litellm_id,
+                    current.id,
+                    before=_user_fields(current) | {"api_key": current.has_api_key},
+                    after={"active": False, "api_key": False,
+                           "reason": "removed from LiteLLM" if removed
+                           else "no longer mappable (see skipped)"},
+                    created_by_bridge=link.created_by_bridge,
+                )
+            )
+    return openwebui_id_of
+
+
+def _owner_candidates(
+    actual: OpenWebUIState, desired: DesiredState, openwebui_id_of: Mapping[str, str]
+) -> list[str]:
+    """Who may own bridge groups: Open WebUI admins oldest first, then bridge admins."""
+    found = [u.id for u in actual.admins_oldest_first()]
+    found += [
+        openwebui_id_of[u.litellm_id]
+        for u in sorted(desired.users.values(), key=lambda u: u.litellm_id)
+        if u.role == "admin" and u.litellm_id in openwebui_id_of
+    ]
+    return found
+
+
+def _plan_groups(
+    desired: DesiredState,
+    actual: OpenWebUIState,
+    group_links: Mapping[GroupKey, Link],
+    openwebui_id_of: Mapping[str, str],
+    new_id: Callable[[], str],
+    changes: list[Change],
+    skips: list[Skip],
+) -> frozenset[str]:
+    owned_ids = {link.openwebui_id for link in group_links.values()}
+    foreign = [g.name or "" for g in actual.groups.values() if g.id not in owned_ids]
+    names = group_names(desired.groups.values(), foreign)
+    owners = _owner_candidates(actual, desired, openwebui_id_of)
+    valid_owner_ids = set(actual.users) | set(openwebui_id_of.values())
+    kept: set[str] = set()
+    for key in sorted(desired.groups):
+        want = desired.groups[key]
+        kind, litellm_id = key
+        members = frozenset(openwebui_id_of[m] for m in want.member_litellm_ids
+                            if m in openwebui_id_of)
+        link = group_links.get(key)
+        current = actual.groups.get(link.openwebui_id) if link else None
+        target = {"name": names[key], "description": want.description}
+        if current is None:
+            owner = owners[0] if owners else next(iter(sorted(members)), None)
+            if owner is None:
+                skips.append(Skip(kind, litellm_id, "no Open WebUI user exists yet to own its "
+                                  "group; it is created once a user is synced"))
+                continue
+            openwebui_id = link.openwebui_id if link else new_id()
+            kept.add(openwebui_id)
+            changes.append(
+                Change("create_group", kind, litellm_id, openwebui_id, before=None,
+                       after=target | {"owner": owner, "members": len(members)}, add=members)
+            )
+            continue
+        kept.add(current.id)
+        before = {"name": current.name, "description": current.description,
+                  "owner": current.owner_id}
+        if current.owner_id not in valid_owner_ids and owners:
+            target["owner"] = owners[0]
+        diff = {k: v for k, v in target.items() if before.get(k) != v}
+        if diff:
+            changes.append(
+                Change("update_group", kind, litellm_id, current.id,
+                       before={k: before[k] for k in diff}, after=diff)
+            )
+        add, remove = members - current.member_ids, current.member_ids - members
+        if add or remove:
+            changes.append(
+                Change("set_members", kind, litellm_id, current.id,
+                       before={"members": len(current.member_ids)},
+                       after={"members": len(members)}, add=add, remove=remove)
+            )
+    for key, link in sorted(group_links.items()):
+        if key in desired.groups:
+            continue
+        kind, litellm_id = key
+        current = actual.groups.get(link.openwebui_id)
+        if current is None:
+            changes.append(Change("unlink", kind, litellm_id, link.openwebui_id,
+                                  before={"openwebui_id": link.openwebui_id}))
+        else:
+            changes.append(
+                Change("delete_group", kind, litellm_id, current.id,
+                       before={"name": current.name, "members": len(current.member_ids)})
+            )
+    return frozenset(kept)
+
+
+def plan(
+    desired: DesiredState,
+    actual: OpenWebUIState,
+    links: Iterable[Link],
+    *,
+    litellm_user_ids: Collection[str],
+    on_user_delete: str = "deactivate",
+    new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+) -> Plan:
+    """Every change that makes ``actual`` match ``desired``, users before groups.
+
+    ``litellm_user_ids`` are all users LiteLLM has, mappable or not: a linked user who is
+    still in LiteLLM but cannot be mapped is only deactivated, never deleted.
+    """
+    links = list(links)
+    user_links = {l.litellm_id: l for l in links if l.entity_type == "user"}
+    group_links: dict[GroupKey, Link] = {
+        (l.entity_type, l.litellm_id): l  # type: ignore[misc]
+        for l in links
+        if l.entity_type != "user"
+    }
+    changes: list[Change] = []
+    skips = list(desired.skips)
+    openwebui_id_of = _plan_users(
+        desired, actual, user_links, litellm_user_ids, on_user_delete, new_id, changes, skips
+    )
+    bridge_groups = _plan_groups(
+        desired, actual, group_links, openwebui_id_of, new_id, changes, skips
+    )
+    return Plan(changes=tuple(changes), skips=tuple(skips), bridge_group_ids=bridge_groups)

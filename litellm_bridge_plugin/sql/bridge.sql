@@ -1,0 +1,83 @@
+-- Reads and writes of the bridge's own tables (schema litellm_bridge, see schema.sql).
+
+-- name: lock
+-- One reconcile at a time across every proxy worker, replica and CLI run.
+SELECT pg_advisory_lock(hashtext('litellm_bridge.reconcile'));
+
+-- name: unlock
+SELECT pg_advisory_unlock(hashtext('litellm_bridge.reconcile'));
+
+-- name: links
+SELECT entity_type, litellm_id, openwebui_id, created_by_bridge FROM litellm_bridge.link;
+
+-- name: upsert_link
+INSERT INTO litellm_bridge.link (entity_type, litellm_id, openwebui_id, created_by_bridge,
+                                 password_placeholder)
+VALUES (%(entity_type)s, %(litellm_id)s, %(openwebui_id)s, %(created_by_bridge)s,
+        %(password_placeholder)s)
+ON CONFLICT (entity_type, litellm_id) DO UPDATE
+SET openwebui_id = EXCLUDED.openwebui_id,
+    created_by_bridge = EXCLUDED.created_by_bridge,
+    password_placeholder = EXCLUDED.password_placeholder,
+    deactivated_at = NULL,
+    linked_at = now();
+
+-- name: delete_link
+DELETE FROM litellm_bridge.link WHERE entity_type = %(entity_type)s AND litellm_id = %(litellm_id)s;
+
+-- name: mark_deactivated
+UPDATE litellm_bridge.link SET deactivated_at = now()
+WHERE entity_type = %(entity_type)s AND litellm_id = %(litellm_id)s;
+
+-- name: mark_active
+UPDATE litellm_bridge.link SET deactivated_at = NULL
+WHERE entity_type = %(entity_type)s AND litellm_id = %(litellm_id)s AND deactivated_at IS NOT NULL;
+
+-- name: insert_audit
+INSERT INTO litellm_bridge.sync_audit (run_id, operation, entity_type, entity_id, result,
+                                       before, after, error, duration_ms)
+VALUES (%(run_id)s, %(operation)s, %(entity_type)s, %(entity_id)s, %(result)s, %(before)s,
+        %(after)s, %(error)s, %(duration_ms)s);
+
+-- name: skipped
+SELECT entity_type, entity_id, reason FROM litellm_bridge.skipped;
+
+-- name: upsert_skipped
+INSERT INTO litellm_bridge.skipped (entity_type, entity_id, reason)
+VALUES (%(entity_type)s, %(entity_id)s, %(reason)s)
+ON CONFLICT (entity_type, entity_id) DO UPDATE SET reason = EXCLUDED.reason, since = now();
+
+-- name: delete_skipped
+DELETE FROM litellm_bridge.skipped WHERE entity_type = %(entity_type)s AND entity_id = %(entity_id)s;
+
+-- name: start_run
+INSERT INTO litellm_bridge.sync_run (id, started_at, trigger, scope)
+VALUES (%(id)s, now(), %(trigger)s, %(scope)s);
+
+-- name: finish_run
+UPDATE litellm_bridge.sync_run
+SET finished_at = now(), openwebui_schema = %(openwebui_schema)s, succeeded = %(succeeded)s,
+    failed = %(failed)s, skipped = %(skipped)s, error = %(error)s
+WHERE id = %(id)s;
+
+-- name: last_runs
+SELECT id, started_at, finished_at, trigger, scope, openwebui_schema, succeeded, failed,
+       skipped, error
+FROM litellm_bridge.sync_run ORDER BY started_at DESC LIMIT %(limit)s;
+
+-- name: link_counts
+SELECT entity_type, created_by_bridge, count(*) AS n, count(deactivated_at) AS deactivated
+FROM litellm_bridge.link GROUP BY entity_type, created_by_bridge ORDER BY 1, 2;
+
+-- name: skipped_count
+SELECT count(*) AS n FROM litellm_bridge.skipped;
+
+-- name: audit
+-- Newest first; optional filters are NULL when unused.
+SELECT id, at, run_id, operation, entity_type, entity_id, result, before, after, error,
+       duration_ms
+FROM litellm_bridge.sync_audit
+WHERE (%(failed_only)s IS FALSE OR result = 'FAILED')
+  AND (%(since)s::timestamptz IS NULL OR at >= %(since)s::timestamptz)
+ORDER BY at DESC, id DESC
+LIMIT %(limit)s;

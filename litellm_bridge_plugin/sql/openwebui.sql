@@ -1,0 +1,130 @@
+-- Reads and writes of Open WebUI's tables. Tables are unqualified: they resolve through the
+-- connection's search_path, like Open WebUI's own DATABASE_SCHEMA setting.
+
+-- name: catalog
+-- Tables and columns of the schema Open WebUI uses, for capability detection.
+SELECT table_name::text, column_name::text, is_nullable = 'YES', column_default IS NOT NULL
+FROM information_schema.columns
+WHERE table_schema = current_schema()
+ORDER BY table_name, ordinal_position;
+
+-- name: alembic_revision
+SELECT version_num FROM alembic_version LIMIT 1;
+
+-- name: users
+-- Every Open WebUI user with its login row (absent for some OAuth/SCIM users).
+SELECT u.id, u.email, u.name, u.role, u.created_at,
+       a.id IS NOT NULL AS has_auth, a.active, a.email AS auth_email
+FROM "user" u
+LEFT JOIN auth a ON a.id = u.id;
+
+-- name: api_key_owners_table
+SELECT DISTINCT user_id FROM api_key WHERE user_id IS NOT NULL;
+
+-- name: api_key_owners_column
+SELECT id FROM "user" WHERE api_key IS NOT NULL;
+
+-- name: groups
+SELECT id, name, description, user_id FROM "group";
+
+-- name: group_members_table
+SELECT group_id, user_id FROM group_member;
+
+-- name: group_user_ids
+-- Older layout: members are a JSON array of user ids in the group row.
+SELECT id AS group_id, user_ids::text AS user_ids FROM "group";
+
+-- name: insert_user
+INSERT INTO "user" (id, name, email, role, profile_image_url, last_active_at, created_at,
+                    updated_at)
+VALUES (%(id)s, %(name)s, %(email)s, %(role)s, '/user.png', %(now)s, %(now)s, %(now)s);
+
+-- name: insert_auth
+INSERT INTO auth (id, email, password, active) VALUES (%(id)s, %(email)s, %(password)s, true);
+
+-- name: insert_auth_stamped
+-- 0.12+: a fresh session stamp, as Open WebUI's own sign-up sets.
+INSERT INTO auth (id, email, password, active, session_stamp)
+VALUES (%(id)s, %(email)s, %(password)s, true, %(stamp)s);
+
+-- name: update_user
+-- NULL leaves a field as it is.
+UPDATE "user"
+SET name = COALESCE(%(name)s, name), email = COALESCE(%(email)s, email),
+    role = COALESCE(%(role)s, role), updated_at = %(now)s
+WHERE id = %(id)s;
+
+-- name: update_auth_email
+UPDATE auth SET email = %(email)s WHERE id = %(id)s;
+
+-- name: set_auth_active
+UPDATE auth SET active = %(active)s WHERE id = %(id)s;
+
+-- name: revoke_sessions
+-- 0.12+: tokens carry the stamp; a new one invalidates every session of the user at once.
+UPDATE auth SET session_stamp = %(stamp)s WHERE id = %(id)s;
+
+-- name: delete_api_keys_table
+DELETE FROM api_key WHERE user_id = %(id)s;
+
+-- name: clear_api_key_column
+UPDATE "user" SET api_key = NULL WHERE id = %(id)s AND api_key IS NOT NULL;
+
+-- name: delete_auth
+DELETE FROM auth WHERE id = %(id)s;
+
+-- name: delete_user
+DELETE FROM "user" WHERE id = %(id)s;
+
+-- name: insert_group_member_table
+INSERT INTO "group" (id, user_id, name, description, meta, created_at, updated_at)
+VALUES (%(id)s, %(owner)s, %(name)s, %(description)s, %(meta)s, %(now)s, %(now)s);
+
+-- name: insert_group_user_ids
+INSERT INTO "group" (id, user_id, name, description, meta, user_ids, created_at, updated_at)
+VALUES (%(id)s, %(owner)s, %(name)s, %(description)s, %(meta)s, '[]', %(now)s, %(now)s);
+
+-- name: update_group
+-- NULL leaves a field as it is.
+UPDATE "group"
+SET name = COALESCE(%(name)s, name), description = COALESCE(%(description)s, description),
+    user_id = COALESCE(%(owner)s, user_id), updated_at = %(now)s
+WHERE id = %(id)s;
+
+-- name: touch_group
+UPDATE "group" SET updated_at = %(now)s WHERE id = %(id)s;
+
+-- name: delete_group
+DELETE FROM "group" WHERE id = %(id)s;
+
+-- name: delete_group_grants
+-- 0.8+: grants naming a deleted group would point at nothing.
+DELETE FROM access_grant WHERE principal_type = 'group' AND principal_id = %(id)s;
+
+-- name: add_group_member
+INSERT INTO group_member (id, group_id, user_id, created_at, updated_at)
+SELECT %(id)s, %(group_id)s, %(user_id)s, %(now)s, %(now)s
+WHERE NOT EXISTS (
+    SELECT 1 FROM group_member WHERE group_id = %(group_id)s AND user_id = %(user_id)s
+);
+
+-- name: remove_group_members
+DELETE FROM group_member WHERE group_id = %(group_id)s AND user_id = ANY(%(user_ids)s);
+
+-- name: clear_group_members
+DELETE FROM group_member WHERE group_id = %(group_id)s;
+
+-- name: remove_user_from_groups_table
+DELETE FROM group_member WHERE user_id = %(user_id)s AND group_id = ANY(%(group_ids)s);
+
+-- name: lock_group_user_ids
+SELECT user_ids::text AS user_ids FROM "group" WHERE id = %(id)s FOR UPDATE;
+
+-- name: groups_listing_user
+-- Older layout: groups whose user_ids JSON names the user, locked for rewrite.
+SELECT id, user_ids::text AS user_ids FROM "group"
+WHERE user_ids::text LIKE %(pattern)s
+FOR UPDATE;
+
+-- name: set_group_user_ids
+UPDATE "group" SET user_ids = %(user_ids)s::json, updated_at = %(now)s WHERE id = %(id)s;

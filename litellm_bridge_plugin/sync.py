@@ -1,0 +1,360 @@
+"""The one convergence function: read LiteLLM, read Open WebUI, plan, apply, audit.
+
+Every path (plugin start-up, periodic sweep, CLI) ends in :func:`reconcile`. It reads the
+*current* state on both sides, so running it again is harmless and running it twice in a row
+writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import bcrypt
+import psycopg
+
+from . import bridge_db, litellm_db
+from .bridge_db import AuditRow
+from .db import connect
+from .errors import DatabaseUnavailable
+from .mapping import Skip, desired_state
+from .openwebui import schema as openwebui_schema
+from .openwebui import state as openwebui_state
+from .openwebui.schema import OpenWebUISchema
+from .openwebui.writer import OpenWebUIWriter, writer_for
+from .planner import Change, Plan, plan
+from .settings import Settings
+
+log = logging.getLogger("litellm_bridge")
+
+BATCH_SIZE = 500
+# A random 256-bit secret cannot be guessed whatever the work factor, so placeholder
+# passwords use bcrypt's cheapest cost; passwords people type use Open WebUI's cost, 12.
+PLACEHOLDER_ROUNDS = 4
+PASSWORD_ROUNDS = 12
+MAX_ERROR_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which LiteLLM entities a reconcile may change (by LiteLLM id)."""
+
+    users: frozenset[str] = frozenset()
+    teams: frozenset[str] = frozenset()
+    organizations: frozenset[str] = frozenset()
+
+    def describe(self) -> str:
+        parts = [f"{kind}={','.join(sorted(ids))}" for kind, ids in
+                 (("users", self.users), ("teams", self.teams),
+                  ("organizations", self.organizations)) if ids]
+        return " ".join(parts) or "nothing"
+
+    def ids(self, entity_type: str) -> frozenset[str]:
+        return {"user": self.users, "team": self.teams,
+                "organization": self.organizations}[entity_type]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    change: Change
+    result: str
+    error: str | None = None
+    duration_ms: float = 0.0
+
+
+@dataclass
+class SyncResult:
+    """What one reconcile planned or did."""
+
+    run_id: str
+    dry_run: bool
+    schema: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    planned: tuple[Change, ...] = ()
+    skips: tuple[Skip, ...] = ()
+    new_skips: tuple[Skip, ...] = ()
+    error: str | None = None
+
+    @property
+    def succeeded(self) -> int:
+        return sum(1 for o in self.outcomes if o.result == "SUCCESS")
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for o in self.outcomes if o.result == "FAILED")
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.error is None
+
+
+def _hash_password(secret: str, rounds: int) -> str:
+    return bcrypt.hashpw(secret.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
+
+
+def _placeholder_hash(_: object = None) -> str:
+    return _hash_password(secrets.token_hex(32), PLACEHOLDER_ROUNDS)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text[:MAX_ERROR_LENGTH]
+
+
+def _in_scope(change: Change, scope: Scope, user_openwebui_ids: frozenset[str]) -> bool:
+    if change.entity_id in scope.ids(change.entity_type):
+        return True
+    if change.operation in ("create_group", "set_members"):
+        return bool((change.add | change.remove) & user_openwebui_ids)
+    return False
+
+
+def restrict(result_plan: Plan, scope: Scope) -> Plan:
+    """The part of ``result_plan`` that concerns ``scope`` (and groups its users change)."""
+    user_ids = frozenset(
+        c.openwebui_id for c in result_plan.changes
+        if c.entity_type == "user" and c.entity_id in scope.users
+    )
+    return Plan(
+        changes=tuple(c for c in result_plan.changes if _in_scope(c, scope, user_ids)),
+        skips=tuple(s for s in result_plan.skips if s.entity_id in scope.ids(s.entity_type)),
+        bridge_group_ids=result_plan.bridge_group_ids,
+    )
+
+
+class _Applier:
+    """Applies a plan in batches: links first, Open WebUI per change in a savepoint, audit."""
+
+    def __init__(
+        self,
+        litellm: psycopg.Connection[Any],
+        openwebui: psycopg.Connection[Any],
+        writer: OpenWebUIWriter,
+        the_plan: Plan,
+        run_id: str,
+        passwords: Mapping[str, str],
+        all_group_ids: Iterable[str],
+    ) -> None:
+        self.litellm = litellm
+        self.openwebui = openwebui
+        self.writer = writer
+        self.plan = the_plan
+        self.run_id = run_id
+        self.passwords = passwords
+        self.all_group_ids = set(all_group_ids)
+        self.failed_users: set[str] = set()
+
+    def apply(self) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        changes = self.plan.changes
+        for start in range(0, len(changes), BATCH_SIZE):
+            batch = changes[start : start + BATCH_SIZE]
+            done = self._apply_batch(batch)
+            outcomes.extend(done)
+            self._record(done)
+        return outcomes
+
+    def _apply_batch(self, batch: Sequence[Change]) -> list[Outcome]:
+        bridge_db.upsert_links(self.litellm, self._links_before(batch))
+        hashes = self._password_hashes(batch)
+        outcomes: list[Outcome] = []
+        try:
+            with self.openwebui.transaction(), self.openwebui.cursor() as cur:
+                for change in batch:
+                    outcomes.append(self._apply_one(cur, change, hashes))
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable(
+                f"lost the Open WebUI database while applying changes: {_short(exc)}"
+            ) from None
+        return outcomes
+
+    def _apply_one(self, cur: psycopg.Cursor[Any], change: Change, hashes: Mapping[str, str]) -> Outcome:
+        started = time.perf_counter()
+        try:
+            with self.openwebui.transaction():
+                self._write(cur, change, hashes)
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as exc:
+            if change.operation == "create_user":
+                self.failed_users.add(change.openwebui_id)
+            return Outcome(change, "FAILED", _short(exc), (time.perf_counter() - started) * 1000)
+        return Outcome(change, "SUCCESS", None, (time.perf_counter() - started) * 1000)
+
+    def _write(self, cur: psycopg.Cursor[Any], change: Change, hashes: Mapping[str, str]) -> None:
+        w, after, op = self.writer, dict(change.after or {}), change.operation
+        if op == "create_user":
+            w.create_user(cur, change.openwebui_id, after["email"], after["name"], after["role"],
+                          hashes[change.entity_id])
+        elif op == "update_user":
+            if after.get("login"):
+                w.create_login(cur, change.openwebui_id, after["login"], hashes[change.entity_id])
+            w.update_user(cur, change.openwebui_id, name=after.get("name"),
+                          email=after.get("email"), role=after.get("role"),
+                          active=after.get("active"))
+        elif op == "deactivate_user":
+            w.deactivate_user(cur, change.openwebui_id, self.plan.bridge_group_ids)
+        elif op == "delete_user":
+            w.delete_user(cur, change.openwebui_id, self.all_group_ids)
+        elif op == "create_group":
+            w.create_group(cur, change.openwebui_id, after["owner"], after["name"],
+                           after["description"],
+                           {"kind": change.entity_type, "litellm_id": change.entity_id})
+            w.change_members(cur, change.openwebui_id, change.add - self.failed_users, ())
+        elif op == "update_group":
+            w.update_group(cur, change.openwebui_id, name=after.get("name"),
+                           description=after.get("description"), owner=after.get("owner"))
+        elif op == "set_members":
+            w.change_members(cur, change.openwebui_id, change.add - self.failed_users,
+                             change.remove)
+        elif op == "delete_group":
+            w.delete_group(cur, change.openwebui_id)
+        # link_user and unlink change only the bridge's link table
+
+    def _password_hashes(self, batch: Sequence[Change]) -> dict[str, str]:
+        needed = [c.entity_id for c in batch
+                  if c.operation == "create_user"
+                  or (c.operation == "update_user" and (c.after or {}).get("login"))]
+        supplied = {i: self.passwords[i] for i in needed if i in self.passwords}
+        random_ids = [i for i in needed if i not in supplied]
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            hashes = dict(zip(random_ids, pool.map(_placeholder_hash, random_ids), strict=True))
+            hashes |= dict(zip(supplied, pool.map(
+                lambda s: _hash_password(s, PASSWORD_ROUNDS), supplied.values()), strict=True))
+        return hashes
+
+    def _links_before(self, batch: Sequence[Change]) -> list[dict[str, Any]]:
+        """Links are recorded before the Open WebUI write, so a crash between the two
+        leaves a link to a row that does not exist yet, which the next run creates."""
+        rows = []
+        for c in batch:
+            if c.operation in ("create_user", "link_user", "create_group"):
+                rows.append({
+                    "entity_type": c.entity_type, "litellm_id": c.entity_id,
+                    "openwebui_id": c.openwebui_id, "created_by_bridge": c.created_by_bridge,
+                    "password_placeholder": c.operation == "create_user"
+                    and c.entity_id not in self.passwords,
+                })
+        return rows
+
+    def _record(self, outcomes: Sequence[Outcome]) -> None:
+        updates: list[tuple[str, dict[str, Any]]] = []
+        for o in outcomes:
+            if o.result != "SUCCESS":
+                continue
+            key = {"entity_type": o.change.entity_type, "litellm_id": o.change.entity_id}
+            op = o.change.operation
+            if op in ("delete_user", "delete_group", "unlink"):
+                updates.append(("delete_link", key))
+            elif op == "deactivate_user":
+                updates.append(("mark_deactivated", key))
+            elif op == "update_user" and (o.change.after or {}).get("active") is True:
+                updates.append(("mark_active", key))
+        bridge_db.run_link_updates(self.litellm, updates)
+        bridge_db.write_audit(self.litellm, (
+            AuditRow(self.run_id, o.change.operation, o.change.entity_type, o.change.entity_id,
+                     o.result, o.change.before, o.change.after, o.error,
+                     round(o.duration_ms, 3))
+            for o in outcomes
+        ))
+
+
+def _record_skips(
+    litellm: psycopg.Connection[Any], run_id: str, skips: Sequence[Skip], full: bool
+) -> tuple[Skip, ...]:
+    """Audit skips that are new or whose reason changed; forget resolved ones."""
+    stored = bridge_db.read_skipped(litellm)
+    current = {(s.entity_type, s.entity_id): s for s in skips}
+    new = tuple(s for key, s in current.items() if stored.get(key) != s.reason)
+    gone = [key for key in stored if key not in current] if full else []
+    bridge_db.update_skipped(litellm, [(s.entity_type, s.entity_id, s.reason) for s in new], gone)
+    bridge_db.write_audit(litellm, (
+        AuditRow(run_id, "skip", s.entity_type, s.entity_id, "SKIPPED", error=s.reason)
+        for s in new
+    ))
+    return new
+
+
+def detect_schema(openwebui: psycopg.Connection[Any]) -> OpenWebUISchema:
+    with openwebui.transaction():
+        return openwebui_schema.detect(openwebui)
+
+
+def reconcile(
+    settings: Settings,
+    scope: Scope | None = None,
+    *,
+    dry_run: bool = False,
+    trigger: str = "cli",
+    passwords: Mapping[str, str] | None = None,
+) -> SyncResult:
+    """Make Open WebUI match LiteLLM for ``scope`` (everything when ``None``).
+
+    ``passwords`` maps LiteLLM user ids to plaintext passwords to set on users this run
+    creates; they are hashed in memory and never stored or logged.
+    """
+    run_id = str(uuid.uuid4())
+    litellm = connect(settings.litellm_database_url, "LiteLLM", autocommit=True)
+    try:
+        openwebui = connect(settings.openwebui_database_url, "Open WebUI", autocommit=True)
+        try:
+            bridge_db.ensure_schema(litellm)
+            if dry_run:
+                return _run(settings, litellm, openwebui, scope, run_id, True, passwords or {})
+            with bridge_db.reconcile_lock(litellm, settings.lock_timeout):
+                bridge_db.start_run(litellm, run_id, trigger,
+                                    scope.describe() if scope else "all")
+                try:
+                    result = _run(settings, litellm, openwebui, scope, run_id, False,
+                                  passwords or {})
+                except Exception as exc:
+                    bridge_db.finish_run(litellm, run_id, error=_short(exc))
+                    raise
+                bridge_db.finish_run(
+                    litellm, run_id, openwebui_schema=result.schema,
+                    succeeded=result.succeeded, failed=result.failed,
+                    skipped=len(result.skips),
+                )
+                return result
+        finally:
+            openwebui.close()
+    finally:
+        litellm.close()
+
+
+def _run(
+    settings: Settings,
+    litellm: psycopg.Connection[Any],
+    openwebui: psycopg.Connection[Any],
+    scope: Scope | None,
+    run_id: str,
+    dry_run: bool,
+    passwords: Mapping[str, str],
+) -> SyncResult:
+    schema = detect_schema(openwebui)
+    state = litellm_db.read_state(litellm)
+    actual = openwebui_state.read_state(openwebui, schema)
+    links = bridge_db.read_links(litellm)
+    desired = desired_state(state, settings.role_map)
+    full_plan = plan(desired, actual, links,
+                     litellm_user_ids={u.user_id for u in state.users},
+                     on_user_delete=settings.on_user_delete)
+    the_plan = restrict(full_plan, scope) if scope else full_plan
+    result = SyncResult(run_id=run_id, dry_run=dry_run, schema=schema.describe(),
+                        planned=the_plan.changes, skips=the_plan.skips)
+    if dry_run:
+        return result
+    applier = _Applier(litellm, openwebui, writer_for(schema), the_plan, run_id, passwords,
+                       actual.groups.keys())
+    result.outcomes = applier.apply()
+    result.new_skips = _record_skips(litellm, run_id, the_plan.skips, full=scope is None)
+    log.info("litellm-bridge run %s: %d applied, %d failed, %d skipped", run_id,
+             result.succeeded, result.failed, len(result.skips))
+    return result

@@ -1,0 +1,94 @@
+"""Test helpers: connections to the scratch databases and plain-SQL views of Open WebUI.
+
+These queries are written independently of the bridge's own readers, so a test does not
+check the bridge against itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+
+@dataclass
+class Databases:
+    version: str
+    litellm_url: str
+    openwebui_url: str
+    _conns: list[psycopg.Connection[Any]] = field(default_factory=list)
+
+    def _open(self, url: str) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+        self._conns.append(conn)
+        return conn
+
+    def litellm(self) -> psycopg.Connection[Any]:
+        return self._open(self.litellm_url)
+
+    def openwebui(self) -> psycopg.Connection[Any]:
+        return self._open(self.openwebui_url)
+
+    def close(self) -> None:
+        for conn in self._conns:
+            conn.close()
+
+    # --- Open WebUI as Open WebUI sees it -------------------------------------------------
+    def owui_users(self) -> dict[str, dict[str, Any]]:
+        """{lower(email): user row + auth columns} for every Open WebUI user."""
+        with self.openwebui() as conn:
+            rows = conn.execute(
+                'SELECT u.id, u.email, u.name, u.role, a.email AS auth_email, a.active, '
+                'a.password, u.created_at, u.updated_at, u.last_active_at '
+                'FROM "user" u LEFT JOIN auth a ON a.id = u.id'
+            ).fetchall()
+        return {r["email"].lower(): r for r in rows}
+
+    def owui_groups(self) -> dict[str, dict[str, Any]]:
+        """{group name: row + 'members' (set of member emails)}."""
+        with self.openwebui() as conn:
+            groups = conn.execute('SELECT * FROM "group"').fetchall()
+            emails = {r["id"]: r["email"] for r in conn.execute('SELECT id, email FROM "user"')}
+            if self.version == "0.6.30":
+                members = {g["id"]: set(g["user_ids"] or []) for g in groups}
+            else:
+                members = {}
+                for r in conn.execute("SELECT group_id, user_id FROM group_member"):
+                    members.setdefault(r["group_id"], set()).add(r["user_id"])
+        found = {}
+        for g in groups:
+            ids = members.get(g["id"], set())
+            found[g["name"]] = g | {"members": {emails.get(i, f"<missing {i}>") for i in ids}}
+        return found
+
+    def owui_counts(self) -> dict[str, int]:
+        with self.openwebui() as conn:
+            stats = conn.execute(
+                "SELECT COALESCE(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) AS writes "
+                "FROM pg_stat_user_tables"
+            ).fetchone()
+        return {"writes": int(stats["writes"])}
+
+    def audit(self) -> list[dict[str, Any]]:
+        with self.litellm() as conn:
+            return conn.execute(
+                "SELECT * FROM litellm_bridge.sync_audit ORDER BY id"
+            ).fetchall()
+
+
+def owui_add_user(conn: psycopg.Connection[Any], user_id: str, email: str, name: str,
+                  role: str = "user", password: str = "$2b$12$existingexistingexistingexistingexistingexistingexi",
+                  version: str = "0.12.4") -> None:
+    """An account made in Open WebUI itself (sign-up), before the bridge existed."""
+    conn.execute(
+        'INSERT INTO "user" (id, name, email, role, profile_image_url, last_active_at, '
+        "created_at, updated_at, settings) VALUES (%s, %s, %s, %s, '/user.png', 1, 1, 1, %s)",
+        (user_id, name, email, role, json.dumps({"ui": {"theme": "dark"}})),
+    )
+    conn.execute(
+        "INSERT INTO auth (id, email, password, active) VALUES (%s, %s, %s, true)",
+        (user_id, email, password),
+    )
