@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from psycopg import sql
 
@@ -17,7 +17,7 @@ _NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
 
 def read_sql_file(filename: str) -> str:
     """Return the text of ``sql/<filename>`` shipped with the package."""
-    return resources.files(__package__).joinpath("sql", filename).read_text(encoding="utf-8")
+    return (Path(__file__).with_name("sql") / filename).read_text(encoding="utf-8")
 
 
 @cache
