@@ -149,10 +149,13 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else ""
-            name = _ENV_NAMES.get(field, field or "settings")
-            message = err["msg"].removeprefix("Value error, ")
+            field = str(err["loc"][0]).lower() if err["loc"] else ""
+            field = field.removeprefix("bridge_").removesuffix("_") or field
+            if field == "database_url":
+                field = "litellm_database_url"
+            name = _ENV_NAMES.get(field, field.upper() or "settings")
             if err["type"] == "missing":
-                message = "is not set"
-            problems.append(f"{name}: {message}")
+                problems.append(f"{name} is not set")
+            else:
+                problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
         raise SettingsError("invalid bridge settings: " + "; ".join(problems)) from None

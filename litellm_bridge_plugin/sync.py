@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import bcrypt
@@ -122,8 +122,15 @@ def restrict(result_plan: Plan, scope: Scope) -> Plan:
         c.openwebui_id for c in result_plan.changes
         if c.entity_type == "user" and c.entity_id in scope.users
     )
+    kept = [c for c in result_plan.changes if _in_scope(c, scope, user_ids)]
+    # Users created only by the full plan do not exist yet: no group may name them.
+    not_created = frozenset(
+        c.openwebui_id for c in result_plan.changes
+        if c.operation == "create_user" and c.entity_id not in scope.users
+    )
     return Plan(
-        changes=tuple(c for c in result_plan.changes if _in_scope(c, scope, user_ids)),
+        changes=tuple(replace(c, add=c.add - not_created) if c.add & not_created else c
+                      for c in kept),
         skips=tuple(s for s in result_plan.skips if s.entity_id in scope.ids(s.entity_type)),
         bridge_group_ids=result_plan.bridge_group_ids,
     )

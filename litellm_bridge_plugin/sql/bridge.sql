@@ -81,3 +81,7 @@ WHERE (%(failed_only)s IS FALSE OR result = 'FAILED')
   AND (%(since)s::timestamptz IS NULL OR at >= %(since)s::timestamptz)
 ORDER BY at DESC, id DESC
 LIMIT %(limit)s;
+
+-- name: failures_since
+SELECT count(*) AS n FROM litellm_bridge.sync_audit
+WHERE result = 'FAILED' AND at >= now() - %(window)s::interval;

@@ -24,3 +24,8 @@ SELECT user_id, team_id FROM "LiteLLM_TeamMembership";
 
 -- name: organization_memberships
 SELECT user_id, organization_id FROM "LiteLLM_OrganizationMembership";
+
+-- name: counts
+SELECT (SELECT count(*) FROM "LiteLLM_UserTable") AS users,
+       (SELECT count(*) FROM "LiteLLM_TeamTable") AS teams,
+       (SELECT count(*) FROM "LiteLLM_OrganizationTable") AS organizations;

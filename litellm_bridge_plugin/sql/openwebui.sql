@@ -128,3 +128,8 @@ FOR UPDATE;
 
 -- name: set_group_user_ids
 UPDATE "group" SET user_ids = %(user_ids)s::json, updated_at = %(now)s WHERE id = %(id)s;
+
+-- name: counts
+SELECT (SELECT count(*) FROM "user") AS users,
+       (SELECT count(*) FROM auth WHERE active) AS active_logins,
+       (SELECT count(*) FROM "group") AS groups;

@@ -1,0 +1,134 @@
+"""``litellm-bridge``: sync, status and audit from the command line.
+
+Exit codes: 0 all went well, 1 some changes failed, 2 configuration or connection errors
+(and invalid arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from . import bridge_db, report
+from .db import connect
+from .errors import BridgeError
+from .queries import queries
+from .settings import Settings, load_settings
+from .sync import detect_schema, reconcile
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+MAX_AUDIT_LIMIT = 10_000
+_DURATION = re.compile(r"^(\d{1,6})([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str) -> datetime:
+    """``30m``, ``1h``, ``7d``… before now, or an ISO 8601 timestamp (UTC if no zone)."""
+    match = _DURATION.match(text.strip())
+    if match:
+        return datetime.now(UTC) - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is neither a duration like 30m, 1h, 7d nor an ISO timestamp"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+    if not 1 <= value <= MAX_AUDIT_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_AUDIT_LIMIT}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="litellm-bridge",
+        description="Keep Open WebUI's users and groups in step with LiteLLM.",
+        epilog="Settings come from the environment: BRIDGE_OPENWEBUI_DATABASE_URL, "
+        "BRIDGE_LITELLM_DATABASE_URL (or DATABASE_URL), see the README.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sync = commands.add_parser("sync", help="make Open WebUI match LiteLLM now")
+    sync.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    sync.add_argument("--json", action="store_true", help="machine-readable output")
+    status = commands.add_parser("status", help="counts on both sides, last sync, failures")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    audit = commands.add_parser("audit", help="what the bridge changed, newest first")
+    audit.add_argument("--failed", action="store_true", help="only failed changes")
+    audit.add_argument("--since", type=parse_since, help="e.g. 1h, 30m, 7d or an ISO time")
+    audit.add_argument("--limit", type=parse_limit, default=50, help="rows (default 50)")
+    audit.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def _sync(settings: Settings, args: argparse.Namespace) -> int:
+    result = reconcile(settings, dry_run=args.dry_run, trigger="cli")
+    print(report.sync_json(result) if args.json else report.sync_text(result))
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _one(conn: Any, sql_file: str, name: str) -> dict[str, Any]:
+    with conn.cursor() as cur:
+        cur.execute(queries(sql_file)[name])
+        row: dict[str, Any] = cur.fetchone()
+        return row
+
+
+def _status(settings: Settings, args: argparse.Namespace) -> int:
+    with connect(settings.litellm_database_url, "LiteLLM", autocommit=True) as litellm:
+        bridge_db.ensure_schema(litellm)
+        litellm_counts = _one(litellm, "litellm.sql", "counts")
+        links = bridge_db.fetch(litellm, "link_counts")
+        skipped = bridge_db.fetch(litellm, "skipped_count")[0]["n"]
+        runs = bridge_db.fetch(litellm, "last_runs", limit=1)
+        failures = bridge_db.fetch(litellm, "failures_since", window="24 hours")[0]["n"]
+    with connect(settings.openwebui_database_url, "Open WebUI", autocommit=True) as openwebui:
+        schema = detect_schema(openwebui)
+        openwebui_counts = _one(openwebui, "openwebui.sql", "counts") | {
+            "schema": schema.describe()
+        }
+    status = {
+        "litellm": litellm_counts,
+        "openwebui": openwebui_counts,
+        "links": links,
+        "skipped": skipped,
+        "last_run": runs[0] if runs else None,
+        "failures_24h": failures,
+    }
+    print(report.to_json(status) if args.json else report.status_text(status))
+    last_failed = bool(runs and (runs[0]["failed"] or runs[0]["error"]))
+    return EXIT_FAILED if last_failed else EXIT_OK
+
+
+def _audit(settings: Settings, args: argparse.Namespace) -> int:
+    with connect(settings.litellm_database_url, "LiteLLM", autocommit=True) as litellm:
+        bridge_db.ensure_schema(litellm)
+        rows = bridge_db.fetch(litellm, "audit", failed_only=args.failed, since=args.since,
+                               limit=args.limit)
+    print(report.to_json(rows) if args.json else report.audit_text(rows))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        handler = {"sync": _sync, "status": _status, "audit": _audit}[args.command]
+        return handler(settings, args)
+    except BridgeError as exc:
+        print(f"litellm-bridge: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main())
