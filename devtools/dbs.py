@@ -64,7 +64,9 @@ def create_database(server: str, name: str, template: str | None = None) -> str:
 
 def drop_database(server: str, name: str) -> None:
     with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 def litellm_migrations() -> list[Path]:

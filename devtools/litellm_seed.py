@@ -17,8 +17,13 @@ import psycopg
 Conn = psycopg.Connection[Any]
 
 
-def add_organization(conn: Conn, organization_id: str, alias: str,
-                     max_budget: float | None = None, models: Iterable[str] = ()) -> None:
+def add_organization(
+    conn: Conn,
+    organization_id: str,
+    alias: str,
+    max_budget: float | None = None,
+    models: Iterable[str] = (),
+) -> None:
     """``/organization/new``: a budget row and the organisation pointing at it."""
     budget_id = str(uuid.uuid4())
     conn.execute(
@@ -33,8 +38,13 @@ def add_organization(conn: Conn, organization_id: str, alias: str,
     )
 
 
-def add_team(conn: Conn, team_id: str, alias: str | None, organization_id: str | None = None,
-             models: Iterable[str] = ()) -> None:
+def add_team(
+    conn: Conn,
+    team_id: str,
+    alias: str | None,
+    organization_id: str | None = None,
+    models: Iterable[str] = (),
+) -> None:
     """``/team/new`` without members."""
     conn.execute(
         'INSERT INTO "LiteLLM_TeamTable" (team_id, team_alias, organization_id, admins, members,'
@@ -43,9 +53,15 @@ def add_team(conn: Conn, team_id: str, alias: str | None, organization_id: str |
     )
 
 
-def add_user(conn: Conn, user_id: str, email: str | None, alias: str | None = None,
-             role: str = "internal_user", organization_id: str | None = None,
-             models: Iterable[str] = ()) -> None:
+def add_user(
+    conn: Conn,
+    user_id: str,
+    email: str | None,
+    alias: str | None = None,
+    role: str = "internal_user",
+    organization_id: str | None = None,
+    models: Iterable[str] = (),
+) -> None:
     """``/user/new`` (without teams; see :func:`add_team_member`)."""
     conn.execute(
         'INSERT INTO "LiteLLM_UserTable" (user_id, user_email, user_alias, user_role,'
@@ -60,8 +76,7 @@ def add_team_member(conn: Conn, user_id: str, team_id: str, role: str = "user") 
         email_row = cur.execute(
             'SELECT user_email FROM "LiteLLM_UserTable" WHERE user_id = %s', (user_id,)
         ).fetchone()
-    entry = {"role": role, "user_id": user_id,
-             "user_email": email_row[0] if email_row else None}
+    entry = {"role": role, "user_id": user_id, "user_email": email_row[0] if email_row else None}
     conn.execute(
         'UPDATE "LiteLLM_TeamTable" SET members_with_roles = '
         "COALESCE(NULLIF(members_with_roles, '{}'::jsonb), '[]'::jsonb) || %s::jsonb "
@@ -98,8 +113,9 @@ def remove_team_member(conn: Conn, user_id: str, team_id: str) -> None:
     )
 
 
-def add_organization_member(conn: Conn, user_id: str, organization_id: str,
-                            role: str = "internal_user") -> None:
+def add_organization_member(
+    conn: Conn, user_id: str, organization_id: str, role: str = "internal_user"
+) -> None:
     """``/organization/member_add``."""
     conn.execute(
         'INSERT INTO "LiteLLM_OrganizationMembership" (user_id, organization_id, user_role) '
@@ -118,9 +134,7 @@ def delete_user(conn: Conn, user_id: str) -> None:
 def delete_team(conn: Conn, team_id: str) -> None:
     """``/team/delete``."""
     conn.execute('DELETE FROM "LiteLLM_TeamMembership" WHERE team_id = %s', (team_id,))
-    conn.execute(
-        'UPDATE "LiteLLM_UserTable" SET teams = array_remove(teams, %s)', (team_id,)
-    )
+    conn.execute('UPDATE "LiteLLM_UserTable" SET teams = array_remove(teams, %s)', (team_id,))
     conn.execute('DELETE FROM "LiteLLM_TeamTable" WHERE team_id = %s', (team_id,))
 
 
@@ -135,10 +149,20 @@ COMPANY_USERS = {
 
 def seed_company(conn: Conn) -> None:
     """The integration guide's company: one organisation, two teams, Alice, Bob and Carol."""
-    add_organization(conn, COMPANY_ORG, "Tech Company Inc", max_budget=1000.0,
-                     models=["gpt-4", "gpt-3.5-turbo", "claude-3-sonnet"])
-    add_team(conn, "team-ai-research", "AI Research Team", COMPANY_ORG,
-             models=["gpt-4", "claude-3-sonnet"])
+    add_organization(
+        conn,
+        COMPANY_ORG,
+        "Tech Company Inc",
+        max_budget=1000.0,
+        models=["gpt-4", "gpt-3.5-turbo", "claude-3-sonnet"],
+    )
+    add_team(
+        conn,
+        "team-ai-research",
+        "AI Research Team",
+        COMPANY_ORG,
+        models=["gpt-4", "claude-3-sonnet"],
+    )
     add_team(conn, "team-product", "Product Team", COMPANY_ORG, models=["gpt-3.5-turbo"])
     for user_id, (email, alias, role, team) in COMPANY_USERS.items():
         add_user(conn, user_id, email, alias, role, organization_id=COMPANY_ORG)

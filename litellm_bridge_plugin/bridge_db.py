@@ -71,7 +71,9 @@ def upsert_links(conn: psycopg.Connection[Any], rows: Iterable[Mapping[str, Any]
             cur.executemany(_q("upsert_link"), rows)
 
 
-def run_link_updates(conn: psycopg.Connection[Any], updates: Iterable[tuple[str, dict[str, Any]]]) -> None:
+def run_link_updates(
+    conn: psycopg.Connection[Any], updates: Iterable[tuple[str, dict[str, Any]]]
+) -> None:
     """Apply ``(query name, params)`` link updates in one transaction."""
     updates = list(updates)
     if updates:
@@ -133,8 +135,13 @@ def start_run(conn: psycopg.Connection[Any], run_id: str, trigger: str, scope: s
 
 
 def finish_run(conn: psycopg.Connection[Any], run_id: str, **fields: Any) -> None:
-    values = {"openwebui_schema": None, "succeeded": 0, "failed": 0, "skipped": 0,
-              "error": None} | fields
+    values = {
+        "openwebui_schema": None,
+        "succeeded": 0,
+        "failed": 0,
+        "skipped": 0,
+        "error": None,
+    } | fields
     with conn.transaction():
         conn.execute(_q("finish_run"), values | {"id": run_id})
 

@@ -113,8 +113,9 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
 def _audit(settings: Settings, args: argparse.Namespace) -> int:
     with connect(settings.litellm_database_url, "LiteLLM", autocommit=True) as litellm:
         bridge_db.ensure_schema(litellm)
-        rows = bridge_db.fetch(litellm, "audit", failed_only=args.failed, since=args.since,
-                               limit=args.limit)
+        rows = bridge_db.fetch(
+            litellm, "audit", failed_only=args.failed, since=args.since, limit=args.limit
+        )
     print(report.to_json(rows) if args.json else report.audit_text(rows))
     return EXIT_OK
 

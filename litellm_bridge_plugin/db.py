@@ -11,7 +11,9 @@ from .settings import mask_url
 CONNECT_TIMEOUT_SECONDS = 5
 
 
-def connect(url: str, what: str, *, autocommit: bool = False) -> psycopg.Connection[dict[str, object]]:
+def connect(
+    url: str, what: str, *, autocommit: bool = False
+) -> psycopg.Connection[dict[str, object]]:
     """Open one connection to ``url`` or raise :class:`DatabaseUnavailable` naming ``what``."""
     try:
         return psycopg.connect(

@@ -65,9 +65,7 @@ class LiteLLMState(_Row):
     problems: tuple[InputProblem, ...] = ()
 
 
-def _members_with_roles(
-    team_id: str, raw: Any, problems: list[InputProblem]
-) -> tuple[str, ...]:
+def _members_with_roles(team_id: str, raw: Any, problems: list[InputProblem]) -> tuple[str, ...]:
     """User ids listed in a team's ``members_with_roles`` JSON (a list of objects)."""
     if raw is None or raw == {} or raw == []:
         return ()
@@ -147,8 +145,6 @@ def read_state(conn: psycopg.Connection[Any]) -> LiteLLMState:
         teams=teams,
         organizations=organizations,
         team_memberships=tuple((r["user_id"], r["team_id"]) for r in team_members),
-        organization_memberships=tuple(
-            (r["user_id"], r["organization_id"]) for r in org_members
-        ),
+        organization_memberships=tuple((r["user_id"], r["organization_id"]) for r in org_members),
         problems=tuple(problems),
     )

@@ -157,7 +157,9 @@ def desired_state(state: LiteLLMState, role_map: Mapping[str, OpenWebUIRole]) ->
             litellm_id=org.organization_id,
             base_name=clean_text(org.organization_alias or "") or org.organization_id,
             description=f"LiteLLM organization {org.organization_id} (managed by litellm-bridge)",
-            member_litellm_ids=frozenset(org_members.get(org.organization_id, set()) & users.keys()),
+            member_litellm_ids=frozenset(
+                org_members.get(org.organization_id, set()) & users.keys()
+            ),
         )
     for team in state.teams:
         groups["team", team.team_id] = DesiredGroup(
@@ -170,7 +172,9 @@ def desired_state(state: LiteLLMState, role_map: Mapping[str, OpenWebUIRole]) ->
     return DesiredState(users=users, groups=groups, skips=tuple(skips))
 
 
-def group_names(groups: Iterable[DesiredGroup], foreign_names: Iterable[str]) -> dict[GroupKey, str]:
+def group_names(
+    groups: Iterable[DesiredGroup], foreign_names: Iterable[str]
+) -> dict[GroupKey, str]:
     """Give every bridge group a name no other Open WebUI group has (compared case-blind).
 
     A group keeps its LiteLLM alias unless a group the bridge does not own, or a bridge group

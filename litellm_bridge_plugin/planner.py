@@ -125,8 +125,12 @@ def _plan_users(
                         "user",
                         litellm_id,
                         openwebui_id,
-                        after={"email": want.email, "name": want.name, "role": want.role,
-                               "active": True},
+                        after={
+                            "email": want.email,
+                            "name": want.name,
+                            "role": want.role,
+                            "active": True,
+                        },
                     )
                 )
                 openwebui_id_of[litellm_id] = openwebui_id
@@ -138,8 +142,12 @@ def _plan_users(
         target: dict[str, Any] = {"role": want.role}
         if current.role == "admin" and want.role != "admin" and sole_admin == current.id:
             skips.append(
-                Skip("user", litellm_id, f"not demoting {current.email!r}: it is Open WebUI's "
-                     "only admin; give LiteLLM user the proxy_admin role or add another admin")
+                Skip(
+                    "user",
+                    litellm_id,
+                    f"not demoting {current.email!r}: it is Open WebUI's "
+                    "only admin; give LiteLLM user the proxy_admin role or add another admin",
+                )
             )
             target["role"] = current.role
         if current.has_auth:
@@ -180,14 +188,27 @@ def _plan_users(
             continue
         current = actual.users.get(link.openwebui_id)
         if current is None or link.openwebui_id in claimed:
-            changes.append(Change("unlink", "user", litellm_id, link.openwebui_id,
-                                  before={"openwebui_id": link.openwebui_id}))
+            changes.append(
+                Change(
+                    "unlink",
+                    "user",
+                    litellm_id,
+                    link.openwebui_id,
+                    before={"openwebui_id": link.openwebui_id},
+                )
+            )
             continue
         removed = litellm_id not in litellm_user_ids
         if removed and on_user_delete == "delete" and link.created_by_bridge:
             changes.append(
-                Change("delete_user", "user", litellm_id, current.id,
-                       before=_user_fields(current), after=None)
+                Change(
+                    "delete_user",
+                    "user",
+                    litellm_id,
+                    current.id,
+                    before=_user_fields(current),
+                    after=None,
+                )
             )
         elif current.active or current.has_api_key:
             changes.append(
@@ -197,9 +218,13 @@ def _plan_users(
                     litellm_id,
                     current.id,
                     before=_user_fields(current) | {"api_key": current.has_api_key},
-                    after={"active": False, "api_key": False,
-                           "reason": "removed from LiteLLM" if removed
-                           else "no longer mappable (see skipped)"},
+                    after={
+                        "active": False,
+                        "api_key": False,
+                        "reason": "removed from LiteLLM"
+                        if removed
+                        else "no longer mappable (see skipped)",
+                    },
                     created_by_bridge=link.created_by_bridge,
                 )
             )
@@ -237,41 +262,71 @@ def _plan_groups(
     for key in sorted(desired.groups):
         want = desired.groups[key]
         kind, litellm_id = key
-        members = frozenset(openwebui_id_of[m] for m in want.member_litellm_ids
-                            if m in openwebui_id_of)
+        members = frozenset(
+            openwebui_id_of[m] for m in want.member_litellm_ids if m in openwebui_id_of
+        )
         link = group_links.get(key)
         current = actual.groups.get(link.openwebui_id) if link else None
         target = {"name": names[key], "description": want.description}
         if current is None:
             owner = owners[0] if owners else next(iter(sorted(members)), None)
             if owner is None:
-                skips.append(Skip(kind, litellm_id, "no Open WebUI user exists yet to own its "
-                                  "group; it is created once a user is synced"))
+                skips.append(
+                    Skip(
+                        kind,
+                        litellm_id,
+                        "no Open WebUI user exists yet to own its "
+                        "group; it is created once a user is synced",
+                    )
+                )
                 continue
             openwebui_id = link.openwebui_id if link else new_id()
             kept.add(openwebui_id)
             changes.append(
-                Change("create_group", kind, litellm_id, openwebui_id, before=None,
-                       after=target | {"owner": owner, "members": len(members)}, add=members)
+                Change(
+                    "create_group",
+                    kind,
+                    litellm_id,
+                    openwebui_id,
+                    before=None,
+                    after=target | {"owner": owner, "members": len(members)},
+                    add=members,
+                )
             )
             continue
         kept.add(current.id)
-        before = {"name": current.name, "description": current.description,
-                  "owner": current.owner_id}
+        before = {
+            "name": current.name,
+            "description": current.description,
+            "owner": current.owner_id,
+        }
         if current.owner_id not in valid_owner_ids and owners:
             target["owner"] = owners[0]
         diff = {k: v for k, v in target.items() if before.get(k) != v}
         if diff:
             changes.append(
-                Change("update_group", kind, litellm_id, current.id,
-                       before={k: before[k] for k in diff}, after=diff)
+                Change(
+                    "update_group",
+                    kind,
+                    litellm_id,
+                    current.id,
+                    before={k: before[k] for k in diff},
+                    after=diff,
+                )
             )
         add, remove = members - current.member_ids, current.member_ids - members
         if add or remove:
             changes.append(
-                Change("set_members", kind, litellm_id, current.id,
-                       before={"members": len(current.member_ids)},
-                       after={"members": len(members)}, add=add, remove=remove)
+                Change(
+                    "set_members",
+                    kind,
+                    litellm_id,
+                    current.id,
+                    before={"members": len(current.member_ids)},
+                    after={"members": len(members)},
+                    add=add,
+                    remove=remove,
+                )
             )
     for key, link in sorted(group_links.items()):
         if key in desired.groups:
@@ -279,12 +334,24 @@ def _plan_groups(
         kind, litellm_id = key
         current = actual.groups.get(link.openwebui_id)
         if current is None:
-            changes.append(Change("unlink", kind, litellm_id, link.openwebui_id,
-                                  before={"openwebui_id": link.openwebui_id}))
+            changes.append(
+                Change(
+                    "unlink",
+                    kind,
+                    litellm_id,
+                    link.openwebui_id,
+                    before={"openwebui_id": link.openwebui_id},
+                )
+            )
         else:
             changes.append(
-                Change("delete_group", kind, litellm_id, current.id,
-                       before={"name": current.name, "members": len(current.member_ids)})
+                Change(
+                    "delete_group",
+                    kind,
+                    litellm_id,
+                    current.id,
+                    before={"name": current.name, "members": len(current.member_ids)},
+                )
             )
     return frozenset(kept)
 
@@ -304,11 +371,9 @@ def plan(
     still in LiteLLM but cannot be mapped is only deactivated, never deleted.
     """
     links = list(links)
-    user_links = {l.litellm_id: l for l in links if l.entity_type == "user"}
+    user_links = {link.litellm_id: link for link in links if link.entity_type == "user"}
     group_links: dict[GroupKey, Link] = {
-        (l.entity_type, l.litellm_id): l  # type: ignore[misc]
-        for l in links
-        if l.entity_type != "user"
+        (link.entity_type, link.litellm_id): link for link in links if link.entity_type != "user"
     }
     changes: list[Change] = []
     skips = list(desired.skips)

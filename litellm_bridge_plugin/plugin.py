@@ -29,7 +29,7 @@ def _ensure_log_handler() -> None:
         log.propagate = False
 
 
-class BridgePlugin(CustomLogger):  # type: ignore[misc]
+class BridgePlugin(CustomLogger):
     """Keeps Open WebUI in step with LiteLLM while the proxy runs."""
 
     def __init__(self, settings: Settings | None = None, *, start: bool = True) -> None:

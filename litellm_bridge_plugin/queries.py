@@ -29,5 +29,5 @@ def queries(filename: str) -> dict[str, sql.SQL]:
     for mark, following in zip(marks, [*marks[1:], None], strict=True):
         end = following.start() if following else len(text)
         body = text[mark.end() : end].strip()
-        found[mark.group(1)] = sql.SQL(body)  # type: ignore[arg-type]
+        found[mark.group(1)] = sql.SQL(body)
     return found

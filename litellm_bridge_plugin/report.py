@@ -41,7 +41,9 @@ def _describe(change: Change) -> str:
     return f"openwebui id {change.openwebui_id}"
 
 
-def change_dict(change: Change, result: str | None = None, error: str | None = None) -> dict[str, Any]:
+def change_dict(
+    change: Change, result: str | None = None, error: str | None = None
+) -> dict[str, Any]:
     return {
         "operation": change.operation,
         "entity_type": change.entity_type,
@@ -61,24 +63,34 @@ def sync_json(result: SyncResult) -> str:
         changes = [change_dict(c) for c in result.planned]
     else:
         changes = [change_dict(o.change, o.result, o.error) for o in result.outcomes]
-    return to_json({
-        "run_id": result.run_id,
-        "dry_run": result.dry_run,
-        "openwebui_schema": result.schema,
-        "changes": changes,
-        "skipped": [{"entity_type": s.entity_type, "entity_id": s.entity_id,
-                     "reason": s.reason} for s in result.skips],
-        "summary": {"planned": len(result.planned), "succeeded": result.succeeded,
-                    "failed": result.failed, "skipped": len(result.skips)},
-    })
+    return to_json(
+        {
+            "run_id": result.run_id,
+            "dry_run": result.dry_run,
+            "openwebui_schema": result.schema,
+            "changes": changes,
+            "skipped": [
+                {"entity_type": s.entity_type, "entity_id": s.entity_id, "reason": s.reason}
+                for s in result.skips
+            ],
+            "summary": {
+                "planned": len(result.planned),
+                "succeeded": result.succeeded,
+                "failed": result.failed,
+                "skipped": len(result.skips),
+            },
+        }
+    )
 
 
 def sync_text(result: SyncResult) -> str:
     lines = [result.schema]
     if result.dry_run:
         for change in result.planned:
-            lines.append(f"would {change.operation} {change.entity_type} "
-                         f"{change.entity_id}: {_describe(change)}")
+            lines.append(
+                f"would {change.operation} {change.entity_type} "
+                f"{change.entity_id}: {_describe(change)}"
+            )
     else:
         for outcome in result.outcomes:
             change = outcome.change
@@ -90,13 +102,17 @@ def sync_text(result: SyncResult) -> str:
     for skip in result.skips:
         lines.append(f"skip {skip.entity_type} {skip.entity_id}: {skip.reason}")
     if result.dry_run:
-        lines.append(f"dry run: {len(result.planned)} change(s) planned, nothing written; "
-                     f"{len(result.skips)} skipped")
+        lines.append(
+            f"dry run: {len(result.planned)} change(s) planned, nothing written; "
+            f"{len(result.skips)} skipped"
+        )
     elif not result.planned:
         lines.append(f"in sync: nothing to change; {len(result.skips)} skipped")
     else:
-        lines.append(f"applied {result.succeeded} change(s), {result.failed} failed; "
-                     f"{len(result.skips)} skipped")
+        lines.append(
+            f"applied {result.succeeded} change(s), {result.failed} failed; "
+            f"{len(result.skips)} skipped"
+        )
         if result.failed:
             lines.append("see `litellm-bridge audit --failed` for the errors")
     return "\n".join(lines)
@@ -112,16 +128,24 @@ def status_text(status: Mapping[str, Any]) -> str:
     ]
     for row in links:
         how = "created" if row["created_by_bridge"] else "linked"
-        lines.append(f"bridge:     {row['n']} {row['entity_type']}(s) {how}"
-                     + (f", {row['deactivated']} deactivated" if row["deactivated"] else ""))
-    lines.append(f"skipped:    {status['skipped']} LiteLLM entities cannot be mapped "
-                 "(see `litellm-bridge audit`)")
+        lines.append(
+            f"bridge:     {row['n']} {row['entity_type']}(s) {how}"
+            + (f", {row['deactivated']} deactivated" if row["deactivated"] else "")
+        )
+    lines.append(
+        f"skipped:    {status['skipped']} LiteLLM entities cannot be mapped "
+        "(see `litellm-bridge audit`)"
+    )
     last = status["last_run"]
     if last:
-        outcome = f"error: {last['error']}" if last["error"] else (
-            f"{last['succeeded']} applied, {last['failed']} failed")
-        lines.append(f"last sync:  {last['started_at']:%Y-%m-%d %H:%M:%S %Z} "
-                     f"({last['trigger']}): {outcome}")
+        outcome = (
+            f"error: {last['error']}"
+            if last["error"]
+            else (f"{last['succeeded']} applied, {last['failed']} failed")
+        )
+        lines.append(
+            f"last sync:  {last['started_at']:%Y-%m-%d %H:%M:%S %Z} ({last['trigger']}): {outcome}"
+        )
     else:
         lines.append("last sync:  never")
     lines.append(f"failures:   {status['failures_24h']} failed change(s) in the last 24 hours")
@@ -136,6 +160,8 @@ def audit_text(rows: Sequence[Mapping[str, Any]]) -> str:
         detail = row["error"] or ""
         if not detail and row["after"]:
             detail = json.dumps(row["after"], ensure_ascii=False, sort_keys=True)[:160]
-        lines.append(f"{row['at']:%Y-%m-%d %H:%M:%S} {row['result']:<7} {row['operation']:<15} "
-                     f"{row['entity_type']} {row['entity_id']}  {detail}")
+        lines.append(
+            f"{row['at']:%Y-%m-%d %H:%M:%S} {row['result']:<7} {row['operation']:<15} "
+            f"{row['entity_type']} {row['entity_id']}  {detail}"
+        )
     return "\n".join(lines)

@@ -82,8 +82,10 @@ class SweepRunner:
         self.last_error = None
         self.last_result = result
         if result.failed:
-            log.error("litellm-bridge: %d change(s) failed; see `litellm-bridge audit --failed`",
-                      result.failed)
+            log.error(
+                "litellm-bridge: %d change(s) failed; see `litellm-bridge audit --failed`",
+                result.failed,
+            )
         return result
 
     def _loop(self) -> None:

@@ -38,7 +38,7 @@ _ENV_NAMES = {
 
 def _check_postgres_url(value: str, what: str) -> str:
     parts = urlsplit(value)
-    if parts.scheme not in ("postgresql", "postgres") or not parts.hostname and not parts.path:
+    if parts.scheme not in ("postgresql", "postgres") or (not parts.hostname and not parts.path):
         raise ValueError(
             f"{what} must be a PostgreSQL URL like postgresql://user:pass@host:5432/db, "
             f"got {mask_url(value)!r}"
@@ -89,10 +89,11 @@ def parse_role_map(raw: object) -> dict[str, OpenWebUIRole]:
     else:
         raise ValueError("must be a string")
     merged: dict[str, OpenWebUIRole] = dict(DEFAULT_ROLE_MAP)
-    for key, value in pairs.items():
-        if value not in ("admin", "user", "pending"):
-            raise ValueError(f"role {key!r} maps to {value!r}; use admin, user or pending")
-        merged[str(key)] = value  # type: ignore[assignment]
+    for key, target in pairs.items():
+        if target == "admin" or target == "user" or target == "pending":
+            merged[str(key)] = target
+        else:
+            raise ValueError(f"role {key!r} maps to {target!r}; use admin, user or pending")
     return merged
 
 

@@ -51,14 +51,21 @@ class Scope:
     organizations: frozenset[str] = frozenset()
 
     def describe(self) -> str:
-        parts = [f"{kind}={','.join(sorted(ids))}" for kind, ids in
-                 (("users", self.users), ("teams", self.teams),
-                  ("organizations", self.organizations)) if ids]
+        parts = [
+            f"{kind}={','.join(sorted(ids))}"
+            for kind, ids in (
+                ("users", self.users),
+                ("teams", self.teams),
+                ("organizations", self.organizations),
+            )
+            if ids
+        ]
         return " ".join(parts) or "nothing"
 
     def ids(self, entity_type: str) -> frozenset[str]:
-        return {"user": self.users, "team": self.teams,
-                "organization": self.organizations}[entity_type]
+        return {"user": self.users, "team": self.teams, "organization": self.organizations}[
+            entity_type
+        ]
 
 
 @dataclass(frozen=True)
@@ -119,18 +126,21 @@ def _in_scope(change: Change, scope: Scope, user_openwebui_ids: frozenset[str]) 
 def restrict(result_plan: Plan, scope: Scope) -> Plan:
     """The part of ``result_plan`` that concerns ``scope`` (and groups its users change)."""
     user_ids = frozenset(
-        c.openwebui_id for c in result_plan.changes
+        c.openwebui_id
+        for c in result_plan.changes
         if c.entity_type == "user" and c.entity_id in scope.users
     )
     kept = [c for c in result_plan.changes if _in_scope(c, scope, user_ids)]
     # Users created only by the full plan do not exist yet: no group may name them.
     not_created = frozenset(
-        c.openwebui_id for c in result_plan.changes
+        c.openwebui_id
+        for c in result_plan.changes
         if c.operation == "create_user" and c.entity_id not in scope.users
     )
     return Plan(
-        changes=tuple(replace(c, add=c.add - not_created) if c.add & not_created else c
-                      for c in kept),
+        changes=tuple(
+            replace(c, add=c.add - not_created) if c.add & not_created else c for c in kept
+        ),
         skips=tuple(s for s in result_plan.skips if s.entity_id in scope.ids(s.entity_type)),
         bridge_group_ids=result_plan.bridge_group_ids,
     )
@@ -182,7 +192,9 @@ class _Applier:
             ) from None
         return outcomes
 
-    def _apply_one(self, cur: psycopg.Cursor[Any], change: Change, hashes: Mapping[str, str]) -> Outcome:
+    def _apply_one(
+        self, cur: psycopg.Cursor[Any], change: Change, hashes: Mapping[str, str]
+    ) -> Outcome:
         started = time.perf_counter()
         try:
             with self.openwebui.transaction():
@@ -198,43 +210,73 @@ class _Applier:
     def _write(self, cur: psycopg.Cursor[Any], change: Change, hashes: Mapping[str, str]) -> None:
         w, after, op = self.writer, dict(change.after or {}), change.operation
         if op == "create_user":
-            w.create_user(cur, change.openwebui_id, after["email"], after["name"], after["role"],
-                          hashes[change.entity_id])
+            w.create_user(
+                cur,
+                change.openwebui_id,
+                after["email"],
+                after["name"],
+                after["role"],
+                hashes[change.entity_id],
+            )
         elif op == "update_user":
             if after.get("login"):
                 w.create_login(cur, change.openwebui_id, after["login"], hashes[change.entity_id])
-            w.update_user(cur, change.openwebui_id, name=after.get("name"),
-                          email=after.get("email"), role=after.get("role"),
-                          active=after.get("active"))
+            w.update_user(
+                cur,
+                change.openwebui_id,
+                name=after.get("name"),
+                email=after.get("email"),
+                role=after.get("role"),
+                active=after.get("active"),
+            )
         elif op == "deactivate_user":
             w.deactivate_user(cur, change.openwebui_id, self.plan.bridge_group_ids)
         elif op == "delete_user":
             w.delete_user(cur, change.openwebui_id, self.all_group_ids)
         elif op == "create_group":
-            w.create_group(cur, change.openwebui_id, after["owner"], after["name"],
-                           after["description"],
-                           {"kind": change.entity_type, "litellm_id": change.entity_id})
+            w.create_group(
+                cur,
+                change.openwebui_id,
+                after["owner"],
+                after["name"],
+                after["description"],
+                {"kind": change.entity_type, "litellm_id": change.entity_id},
+            )
             w.change_members(cur, change.openwebui_id, change.add - self.failed_users, ())
         elif op == "update_group":
-            w.update_group(cur, change.openwebui_id, name=after.get("name"),
-                           description=after.get("description"), owner=after.get("owner"))
+            w.update_group(
+                cur,
+                change.openwebui_id,
+                name=after.get("name"),
+                description=after.get("description"),
+                owner=after.get("owner"),
+            )
         elif op == "set_members":
-            w.change_members(cur, change.openwebui_id, change.add - self.failed_users,
-                             change.remove)
+            w.change_members(
+                cur, change.openwebui_id, change.add - self.failed_users, change.remove
+            )
         elif op == "delete_group":
             w.delete_group(cur, change.openwebui_id)
         # link_user and unlink change only the bridge's link table
 
     def _password_hashes(self, batch: Sequence[Change]) -> dict[str, str]:
-        needed = [c.entity_id for c in batch
-                  if c.operation == "create_user"
-                  or (c.operation == "update_user" and (c.after or {}).get("login"))]
+        needed = [
+            c.entity_id
+            for c in batch
+            if c.operation == "create_user"
+            or (c.operation == "update_user" and (c.after or {}).get("login"))
+        ]
         supplied = {i: self.passwords[i] for i in needed if i in self.passwords}
         random_ids = [i for i in needed if i not in supplied]
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             hashes = dict(zip(random_ids, pool.map(_placeholder_hash, random_ids), strict=True))
-            hashes |= dict(zip(supplied, pool.map(
-                lambda s: _hash_password(s, PASSWORD_ROUNDS), supplied.values()), strict=True))
+            hashes |= dict(
+                zip(
+                    supplied,
+                    pool.map(lambda s: _hash_password(s, PASSWORD_ROUNDS), supplied.values()),
+                    strict=True,
+                )
+            )
         return hashes
 
     def _links_before(self, batch: Sequence[Change]) -> list[dict[str, Any]]:
@@ -243,12 +285,16 @@ class _Applier:
         rows = []
         for c in batch:
             if c.operation in ("create_user", "link_user", "create_group"):
-                rows.append({
-                    "entity_type": c.entity_type, "litellm_id": c.entity_id,
-                    "openwebui_id": c.openwebui_id, "created_by_bridge": c.created_by_bridge,
-                    "password_placeholder": c.operation == "create_user"
-                    and c.entity_id not in self.passwords,
-                })
+                rows.append(
+                    {
+                        "entity_type": c.entity_type,
+                        "litellm_id": c.entity_id,
+                        "openwebui_id": c.openwebui_id,
+                        "created_by_bridge": c.created_by_bridge,
+                        "password_placeholder": c.operation == "create_user"
+                        and c.entity_id not in self.passwords,
+                    }
+                )
         return rows
 
     def _record(self, outcomes: Sequence[Outcome]) -> None:
@@ -265,12 +311,23 @@ class _Applier:
             elif op == "update_user" and (o.change.after or {}).get("active") is True:
                 updates.append(("mark_active", key))
         bridge_db.run_link_updates(self.litellm, updates)
-        bridge_db.write_audit(self.litellm, (
-            AuditRow(self.run_id, o.change.operation, o.change.entity_type, o.change.entity_id,
-                     o.result, o.change.before, o.change.after, o.error,
-                     round(o.duration_ms, 3))
-            for o in outcomes
-        ))
+        bridge_db.write_audit(
+            self.litellm,
+            (
+                AuditRow(
+                    self.run_id,
+                    o.change.operation,
+                    o.change.entity_type,
+                    o.change.entity_id,
+                    o.result,
+                    o.change.before,
+                    o.change.after,
+                    o.error,
+                    round(o.duration_ms, 3),
+                )
+                for o in outcomes
+            ),
+        )
 
 
 def _record_skips(
@@ -282,10 +339,13 @@ def _record_skips(
     new = tuple(s for key, s in current.items() if stored.get(key) != s.reason)
     gone = [key for key in stored if key not in current] if full else []
     bridge_db.update_skipped(litellm, [(s.entity_type, s.entity_id, s.reason) for s in new], gone)
-    bridge_db.write_audit(litellm, (
-        AuditRow(run_id, "skip", s.entity_type, s.entity_id, "SKIPPED", error=s.reason)
-        for s in new
-    ))
+    bridge_db.write_audit(
+        litellm,
+        (
+            AuditRow(run_id, "skip", s.entity_type, s.entity_id, "SKIPPED", error=s.reason)
+            for s in new
+        ),
+    )
     return new
 
 
@@ -316,17 +376,20 @@ def reconcile(
             if dry_run:
                 return _run(settings, litellm, openwebui, scope, run_id, True, passwords or {})
             with bridge_db.reconcile_lock(litellm, settings.lock_timeout):
-                bridge_db.start_run(litellm, run_id, trigger,
-                                    scope.describe() if scope else "all")
+                bridge_db.start_run(litellm, run_id, trigger, scope.describe() if scope else "all")
                 try:
-                    result = _run(settings, litellm, openwebui, scope, run_id, False,
-                                  passwords or {})
+                    result = _run(
+                        settings, litellm, openwebui, scope, run_id, False, passwords or {}
+                    )
                 except Exception as exc:
                     bridge_db.finish_run(litellm, run_id, error=_short(exc))
                     raise
                 bridge_db.finish_run(
-                    litellm, run_id, openwebui_schema=result.schema,
-                    succeeded=result.succeeded, failed=result.failed,
+                    litellm,
+                    run_id,
+                    openwebui_schema=result.schema,
+                    succeeded=result.succeeded,
+                    failed=result.failed,
                     skipped=len(result.skips),
                 )
                 return result
@@ -350,18 +413,33 @@ def _run(
     actual = openwebui_state.read_state(openwebui, schema)
     links = bridge_db.read_links(litellm)
     desired = desired_state(state, settings.role_map)
-    full_plan = plan(desired, actual, links,
-                     litellm_user_ids={u.user_id for u in state.users},
-                     on_user_delete=settings.on_user_delete)
+    full_plan = plan(
+        desired,
+        actual,
+        links,
+        litellm_user_ids={u.user_id for u in state.users},
+        on_user_delete=settings.on_user_delete,
+    )
     the_plan = restrict(full_plan, scope) if scope else full_plan
-    result = SyncResult(run_id=run_id, dry_run=dry_run, schema=schema.describe(),
-                        planned=the_plan.changes, skips=the_plan.skips)
+    result = SyncResult(
+        run_id=run_id,
+        dry_run=dry_run,
+        schema=schema.describe(),
+        planned=the_plan.changes,
+        skips=the_plan.skips,
+    )
     if dry_run:
         return result
-    applier = _Applier(litellm, openwebui, writer_for(schema), the_plan, run_id, passwords,
-                       actual.groups.keys())
+    applier = _Applier(
+        litellm, openwebui, writer_for(schema), the_plan, run_id, passwords, actual.groups.keys()
+    )
     result.outcomes = applier.apply()
     result.new_skips = _record_skips(litellm, run_id, the_plan.skips, full=scope is None)
-    log.info("litellm-bridge run %s: %d applied, %d failed, %d skipped", run_id,
-             result.succeeded, result.failed, len(result.skips))
+    log.info(
+        "litellm-bridge run %s: %d applied, %d failed, %d skipped",
+        run_id,
+        result.succeeded,
+        result.failed,
+        len(result.skips),
+    )
     return result

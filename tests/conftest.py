@@ -64,8 +64,9 @@ def templates(pg_server: str) -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(params=dbs.OPENWEBUI_VERSIONS, ids=lambda v: f"owui-{v}")
-def databases(request: pytest.FixtureRequest, pg_server: str,
-              templates: dict[str, str]) -> Iterator[Databases]:
+def databases(
+    request: pytest.FixtureRequest, pg_server: str, templates: dict[str, str]
+) -> Iterator[Databases]:
     """A fresh LiteLLM database and Open WebUI database (one per supported version)."""
     version: str = request.param
     tag = uuid.uuid4().hex[:10]

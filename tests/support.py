@@ -41,8 +41,8 @@ class Databases:
         """{lower(email): user row + auth columns} for every Open WebUI user."""
         with self.openwebui() as conn:
             rows = conn.execute(
-                'SELECT u.id, u.email, u.name, u.role, a.email AS auth_email, a.active, '
-                'a.password, u.created_at, u.updated_at, u.last_active_at '
+                "SELECT u.id, u.email, u.name, u.role, a.email AS auth_email, a.active, "
+                "a.password, u.created_at, u.updated_at, u.last_active_at "
                 'FROM "user" u LEFT JOIN auth a ON a.id = u.id'
             ).fetchall()
         return {r["email"].lower(): r for r in rows}
@@ -74,14 +74,18 @@ class Databases:
 
     def audit(self) -> list[dict[str, Any]]:
         with self.litellm() as conn:
-            return conn.execute(
-                "SELECT * FROM litellm_bridge.sync_audit ORDER BY id"
-            ).fetchall()
+            return conn.execute("SELECT * FROM litellm_bridge.sync_audit ORDER BY id").fetchall()
 
 
-def owui_add_user(conn: psycopg.Connection[Any], user_id: str, email: str, name: str,
-                  role: str = "user", password: str = "$2b$12$existingexistingexistingexistingexistingexistingexi",
-                  version: str = "0.12.4") -> None:
+def owui_add_user(
+    conn: psycopg.Connection[Any],
+    user_id: str,
+    email: str,
+    name: str,
+    role: str = "user",
+    password: str = "$2b$12$existingexistingexistingexistingexistingexistingexi",
+    version: str = "0.12.4",
+) -> None:
     """An account made in Open WebUI itself (sign-up), before the bridge existed."""
     conn.execute(
         'INSERT INTO "user" (id, name, email, role, profile_image_url, last_active_at, '

@@ -54,7 +54,7 @@ def test_normalize_email(raw: str | None, email: str | None) -> None:
         ("Alice Smith", "alice@x.com", "Alice Smith"),
         (None, "bob.jones@x.com", "bob.jones"),
         ("   ", "carol@x.com", "carol"),
-        ("Zoë O'Connor \"ZO\"", "z@x.com", "Zoë O'Connor \"ZO\""),
+        ('Zoë O\'Connor "ZO"', "z@x.com", 'Zoë O\'Connor "ZO"'),
         ("tab\there", "t@x.com", "tabhere"),
         ("x" * 400, "x@x.com", "x" * 255),
     ],
@@ -100,8 +100,10 @@ def test_membership_is_the_union_of_every_record() -> None:
             LiteLLMUser(user_id="e", user_email="e@x.com"),
             LiteLLMUser(user_id="noemail"),
         ),
-        teams=(LiteLLMTeam(team_id="t1", member_ids=("d", "noemail", "ghost")),
-               LiteLLMTeam(team_id="t2")),
+        teams=(
+            LiteLLMTeam(team_id="t1", member_ids=("d", "noemail", "ghost")),
+            LiteLLMTeam(team_id="t2"),
+        ),
         organizations=(LiteLLMOrganization(organization_id="o1", organization_alias="Org"),),
         team_memberships=(("e", "t1"), ("e", "t2")),
         organization_memberships=(("d", "o1"),),
@@ -118,8 +120,12 @@ def test_membership_is_the_union_of_every_record() -> None:
 
 
 def test_duplicate_emails_keep_one_and_skip_the_other() -> None:
-    state = _state(users=(LiteLLMUser(user_id="b", user_email="Same@x.com"),
-                          LiteLLMUser(user_id="a", user_email="same@x.com")))
+    state = _state(
+        users=(
+            LiteLLMUser(user_id="b", user_email="Same@x.com"),
+            LiteLLMUser(user_id="a", user_email="same@x.com"),
+        )
+    )
     desired = desired_state(state, DEFAULT_ROLE_MAP)
     assert set(desired.users) == {"a"}
     assert desired.skips[0].entity_id == "b"
@@ -140,8 +146,11 @@ def _group(kind: str, litellm_id: str, name: str) -> DesiredGroup:
     [
         ([("team", "t1", "Product")], [], {"t1": "Product"}),
         ([("team", "t1", "Product")], ["product"], {"t1": "Product (team t1)"}),
-        ([("team", "t1", "Same"), ("organization", "o1", "Same")], [],
-         {"o1": "Same", "t1": "Same (team t1)"}),
+        (
+            [("team", "t1", "Same"), ("organization", "o1", "Same")],
+            [],
+            {"o1": "Same", "t1": "Same (team t1)"},
+        ),
         ([("team", "t1", "X")], ["X", "X (team t1)"], {"t1": "X (team t1 #2)"}),
         ([("team", "t1", "y" * 255)], ["y" * 255], {"t1": "y" * 245 + " (team t1)"}),
     ],

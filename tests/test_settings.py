@@ -13,8 +13,14 @@ LITELLM = "postgresql://litellm:pw@db:5432/litellm"
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DATABASE_URL", "BRIDGE_LITELLM_DATABASE_URL", "BRIDGE_OPENWEBUI_DATABASE_URL",
-                 "BRIDGE_SWEEP_INTERVAL", "BRIDGE_ROLE_MAP", "BRIDGE_ON_USER_DELETE"):
+    for name in (
+        "DATABASE_URL",
+        "BRIDGE_LITELLM_DATABASE_URL",
+        "BRIDGE_OPENWEBUI_DATABASE_URL",
+        "BRIDGE_SWEEP_INTERVAL",
+        "BRIDGE_ROLE_MAP",
+        "BRIDGE_ON_USER_DELETE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -40,19 +46,54 @@ def test_bridge_variable_wins_over_database_url(monkeypatch: pytest.MonkeyPatch)
     ("env", "message"),
     [
         ({}, "BRIDGE_OPENWEBUI_DATABASE_URL is not set"),
-        ({"BRIDGE_OPENWEBUI_DATABASE_URL": OWUI}, "BRIDGE_LITELLM_DATABASE_URL (or DATABASE_URL) is not set"),
-        ({"BRIDGE_OPENWEBUI_DATABASE_URL": "mysql://u:pw@h/db", "DATABASE_URL": LITELLM},
-         "BRIDGE_OPENWEBUI_DATABASE_URL: the Open WebUI database URL must be a PostgreSQL URL"),
-        ({"BRIDGE_OPENWEBUI_DATABASE_URL": OWUI, "DATABASE_URL": LITELLM,
-          "BRIDGE_SWEEP_INTERVAL": "soon"}, "BRIDGE_SWEEP_INTERVAL"),
-        ({"BRIDGE_OPENWEBUI_DATABASE_URL": OWUI, "DATABASE_URL": LITELLM,
-          "BRIDGE_SWEEP_INTERVAL": "-5"}, "BRIDGE_SWEEP_INTERVAL"),
-        ({"BRIDGE_OPENWEBUI_DATABASE_URL": OWUI, "DATABASE_URL": LITELLM,
-          "BRIDGE_ON_USER_DELETE": "purge"}, "BRIDGE_ON_USER_DELETE"),
-        ({"BRIDGE_OPENWEBUI_DATABASE_URL": OWUI, "DATABASE_URL": LITELLM,
-          "BRIDGE_ROLE_MAP": "proxy_admin_viewer=root"}, "BRIDGE_ROLE_MAP: role 'proxy_admin_viewer' maps to 'root'"),
-        ({"BRIDGE_OPENWEBUI_DATABASE_URL": OWUI, "DATABASE_URL": LITELLM,
-          "BRIDGE_ROLE_MAP": "garbage"}, "BRIDGE_ROLE_MAP: entry 'garbage'"),
+        (
+            {"BRIDGE_OPENWEBUI_DATABASE_URL": OWUI},
+            "BRIDGE_LITELLM_DATABASE_URL (or DATABASE_URL) is not set",
+        ),
+        (
+            {"BRIDGE_OPENWEBUI_DATABASE_URL": "mysql://u:pw@h/db", "DATABASE_URL": LITELLM},
+            "BRIDGE_OPENWEBUI_DATABASE_URL: the Open WebUI database URL must be a PostgreSQL URL",
+        ),
+        (
+            {
+                "BRIDGE_OPENWEBUI_DATABASE_URL": OWUI,
+                "DATABASE_URL": LITELLM,
+                "BRIDGE_SWEEP_INTERVAL": "soon",
+            },
+            "BRIDGE_SWEEP_INTERVAL",
+        ),
+        (
+            {
+                "BRIDGE_OPENWEBUI_DATABASE_URL": OWUI,
+                "DATABASE_URL": LITELLM,
+                "BRIDGE_SWEEP_INTERVAL": "-5",
+            },
+            "BRIDGE_SWEEP_INTERVAL",
+        ),
+        (
+            {
+                "BRIDGE_OPENWEBUI_DATABASE_URL": OWUI,
+                "DATABASE_URL": LITELLM,
+                "BRIDGE_ON_USER_DELETE": "purge",
+            },
+            "BRIDGE_ON_USER_DELETE",
+        ),
+        (
+            {
+                "BRIDGE_OPENWEBUI_DATABASE_URL": OWUI,
+                "DATABASE_URL": LITELLM,
+                "BRIDGE_ROLE_MAP": "proxy_admin_viewer=root",
+            },
+            "BRIDGE_ROLE_MAP: role 'proxy_admin_viewer' maps to 'root'",
+        ),
+        (
+            {
+                "BRIDGE_OPENWEBUI_DATABASE_URL": OWUI,
+                "DATABASE_URL": LITELLM,
+                "BRIDGE_ROLE_MAP": "garbage",
+            },
+            "BRIDGE_ROLE_MAP: entry 'garbage'",
+        ),
     ],
 )
 def test_invalid_settings_name_the_variable(

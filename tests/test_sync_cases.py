@@ -47,7 +47,12 @@ def test_user_without_email_is_skipped_and_audited_once(
     assert first.ok and second.ok
     assert set(databases.owui_users()) == {"ok@x.com"}
     with databases.openwebui() as owui:
-        assert owui.execute('SELECT count(*) AS n FROM "user" WHERE email IS NULL OR email = \'\'').fetchone()["n"] == 0
+        assert (
+            owui.execute(
+                "SELECT count(*) AS n FROM \"user\" WHERE email IS NULL OR email = ''"
+            ).fetchone()["n"]
+            == 0
+        )
     skips = [r for r in databases.audit() if r["result"] == "SKIPPED"]
     assert sorted(r["entity_id"] for r in skips) == ["bad", "nomail"]
     assert "no email" in next(r["error"] for r in skips if r["entity_id"] == "nomail")
@@ -67,13 +72,13 @@ def test_user_in_two_teams_is_in_both_groups(databases: Databases, settings: Set
 
 def test_non_ascii_and_quote_laden_names(databases: Databases, settings: Settings) -> None:
     conn = databases.litellm()
-    name = "Zoë O'Brien \"The Boss\" 日本; DROP TABLE \"user\";--"
+    name = 'Zoë O\'Brien "The Boss" 日本; DROP TABLE "user";--'
     seed.add_user(conn, "z", "zoe@x.com", alias=name)
-    seed.add_team(conn, "t", "Équipe d'été \"R&D\" 🚀")
+    seed.add_team(conn, "t", 'Équipe d\'été "R&D" 🚀')
     seed.add_team_member(conn, "z", "t")
     assert reconcile(settings).ok
     assert databases.owui_users()["zoe@x.com"]["name"] == name
-    assert databases.owui_groups()["Équipe d'été \"R&D\" 🚀"]["members"] == {"zoe@x.com"}
+    assert databases.owui_groups()['Équipe d\'été "R&D" 🚀']["members"] == {"zoe@x.com"}
 
 
 def test_existing_open_webui_account_is_linked_not_duplicated(
@@ -81,8 +86,14 @@ def test_existing_open_webui_account_is_linked_not_duplicated(
 ) -> None:
     owui = databases.openwebui()
     password = bcrypt.hashpw(b"her own password", bcrypt.gensalt(4)).decode()
-    owui_add_user(owui, "pre-existing-id", "Alice@TechCompany.com", "Alice From OWUI",
-                  role="pending", password=password)
+    owui_add_user(
+        owui,
+        "pre-existing-id",
+        "Alice@TechCompany.com",
+        "Alice From OWUI",
+        role="pending",
+        password=password,
+    )
     seed.seed_company(databases.litellm())
 
     assert reconcile(settings).ok
@@ -96,7 +107,8 @@ def test_existing_open_webui_account_is_linked_not_duplicated(
     assert alice["password"] == password
     with databases.openwebui() as conn:
         settings_json = conn.execute(
-            "SELECT settings FROM \"user\" WHERE id = 'pre-existing-id'").fetchone()["settings"]
+            "SELECT settings FROM \"user\" WHERE id = 'pre-existing-id'"
+        ).fetchone()["settings"]
     settings_value = json.loads(settings_json) if isinstance(settings_json, str) else settings_json
     assert settings_value == {"ui": {"theme": "dark"}}
     # a linked account keeps its own email spelling; membership is by id
@@ -108,12 +120,17 @@ def test_renames_converge(databases: Databases, settings: Settings) -> None:
     conn = databases.litellm()
     seed.seed_company(conn)
     assert reconcile(settings).ok
-    conn.execute('UPDATE "LiteLLM_UserTable" SET user_alias = %s, user_email = %s '
-                 "WHERE user_id = 'bob'", ("Robert", "Robert@TechCompany.com"))
-    conn.execute('UPDATE "LiteLLM_TeamTable" SET team_alias = %s WHERE team_id = %s',
-                 ("Product & Design", "team-product"))
-    conn.execute('UPDATE "LiteLLM_OrganizationTable" SET organization_alias = %s',
-                 ("Tech Company GmbH",))
+    conn.execute(
+        "UPDATE \"LiteLLM_UserTable\" SET user_alias = %s, user_email = %s WHERE user_id = 'bob'",
+        ("Robert", "Robert@TechCompany.com"),
+    )
+    conn.execute(
+        'UPDATE "LiteLLM_TeamTable" SET team_alias = %s WHERE team_id = %s',
+        ("Product & Design", "team-product"),
+    )
+    conn.execute(
+        'UPDATE "LiteLLM_OrganizationTable" SET organization_alias = %s', ("Tech Company GmbH",)
+    )
     assert reconcile(settings).ok
     users = databases.owui_users()
     assert "bob@techcompany.com" not in users
@@ -132,8 +149,7 @@ def test_team_move(databases: Databases, settings: Settings) -> None:
     seed.add_team_member(conn, "bob", "team-ai-research")
     assert reconcile(settings).ok
     groups = databases.owui_groups()
-    assert groups["AI Research Team"]["members"] == {"alice@techcompany.com",
-                                                     "bob@techcompany.com"}
+    assert groups["AI Research Team"]["members"] == {"alice@techcompany.com", "bob@techcompany.com"}
     assert groups["Product Team"]["members"] == set()
 
 
@@ -151,14 +167,20 @@ def _give_api_key(databases: Databases, user_id: str) -> None:
         if databases.version == "0.6.30":
             conn.execute("UPDATE \"user\" SET api_key = 'sk-0123' WHERE id = %s", (user_id,))
         else:
-            conn.execute("INSERT INTO api_key (id, user_id, key, created_at, updated_at) "
-                         "VALUES (%s, %s, 'sk-0123', 1, 1)", (f"key_{user_id}", user_id))
+            conn.execute(
+                "INSERT INTO api_key (id, user_id, key, created_at, updated_at) "
+                "VALUES (%s, %s, 'sk-0123', 1, 1)",
+                (f"key_{user_id}", user_id),
+            )
 
 
 def _chat(databases: Databases, user_id: str) -> None:
     with databases.openwebui() as conn:
-        conn.execute("INSERT INTO chat (id, user_id, title, chat, created_at, updated_at, "
-                     "archived) VALUES ('chat-1', %s, 'kept', '{}', 1, 1, false)", (user_id,))
+        conn.execute(
+            "INSERT INTO chat (id, user_id, title, chat, created_at, updated_at, "
+            "archived) VALUES ('chat-1', %s, 'kept', '{}', 1, 1, false)",
+            (user_id,),
+        )
 
 
 def test_deleted_user_is_deactivated_and_keeps_chats(
@@ -171,9 +193,13 @@ def test_deleted_user_is_deactivated_and_keeps_chats(
     _give_api_key(databases, bob["id"])
     _chat(databases, bob["id"])
     with databases.openwebui() as owui:
-        stamp_before = (owui.execute("SELECT session_stamp FROM auth WHERE id = %s",
-                                     (bob["id"],)).fetchone()["session_stamp"]
-                        if databases.version != "0.6.30" else None)
+        stamp_before = (
+            owui.execute("SELECT session_stamp FROM auth WHERE id = %s", (bob["id"],)).fetchone()[
+                "session_stamp"
+            ]
+            if databases.version != "0.6.30"
+            else None
+        )
 
     seed.delete_user(conn, "bob")
     result = reconcile(settings)
@@ -185,17 +211,27 @@ def test_deleted_user_is_deactivated_and_keeps_chats(
     assert "bob@techcompany.com" not in groups["Product Team"]["members"]
     assert "bob@techcompany.com" not in groups["Tech Company Inc"]["members"]
     with databases.openwebui() as owui:
-        assert owui.execute("SELECT count(*) AS n FROM chat WHERE user_id = %s",
-                            (bob["id"],)).fetchone()["n"] == 1
+        assert (
+            owui.execute(
+                "SELECT count(*) AS n FROM chat WHERE user_id = %s", (bob["id"],)
+            ).fetchone()["n"]
+            == 1
+        )
         if databases.version == "0.6.30":
-            key = owui.execute('SELECT api_key FROM "user" WHERE id = %s',
-                               (bob["id"],)).fetchone()["api_key"]
+            key = owui.execute('SELECT api_key FROM "user" WHERE id = %s', (bob["id"],)).fetchone()[
+                "api_key"
+            ]
             assert key is None
         else:
-            assert owui.execute("SELECT count(*) AS n FROM api_key WHERE user_id = %s",
-                                (bob["id"],)).fetchone()["n"] == 0
-            stamp = owui.execute("SELECT session_stamp FROM auth WHERE id = %s",
-                                 (bob["id"],)).fetchone()["session_stamp"]
+            assert (
+                owui.execute(
+                    "SELECT count(*) AS n FROM api_key WHERE user_id = %s", (bob["id"],)
+                ).fetchone()["n"]
+                == 0
+            )
+            stamp = owui.execute(
+                "SELECT session_stamp FROM auth WHERE id = %s", (bob["id"],)
+            ).fetchone()["session_stamp"]
             assert stamp and stamp != stamp_before
     assert reconcile(settings).planned == ()
 
@@ -214,9 +250,11 @@ def test_returning_user_is_reactivated(databases: Databases, settings: Settings)
 def test_delete_policy_removes_created_rows_but_only_deactivates_linked(
     databases: Databases,
 ) -> None:
-    settings = load_settings(litellm_database_url=databases.litellm_url,
-                             openwebui_database_url=databases.openwebui_url,
-                             on_user_delete="delete")
+    settings = load_settings(
+        litellm_database_url=databases.litellm_url,
+        openwebui_database_url=databases.openwebui_url,
+        on_user_delete="delete",
+    )
     owui_add_user(databases.openwebui(), "linked-id", "linked@x.com", "Linked")
     conn = databases.litellm()
     seed.add_team(conn, "t", "T")
@@ -232,8 +270,12 @@ def test_delete_policy_removes_created_rows_but_only_deactivates_linked(
     assert users["linked@x.com"]["active"] is False
     assert databases.owui_groups()["T"]["members"] == set()
     with databases.openwebui() as owui:
-        assert owui.execute("SELECT count(*) AS n FROM auth WHERE email = 'created@x.com'"
-                            ).fetchone()["n"] == 0
+        assert (
+            owui.execute("SELECT count(*) AS n FROM auth WHERE email = 'created@x.com'").fetchone()[
+                "n"
+            ]
+            == 0
+        )
 
 
 def test_deleted_team_removes_only_its_group(databases: Databases, settings: Settings) -> None:
@@ -250,14 +292,20 @@ def test_groups_made_in_open_webui_are_left_alone(databases: Databases, settings
     owui_add_user(owui, "owui-admin", "root@x.com", "Root", role="admin")
     members = '["owui-admin"]'
     if databases.version == "0.6.30":
-        owui.execute("INSERT INTO \"group\" (id, user_id, name, description, user_ids, created_at,"
-                     " updated_at) VALUES ('g1', 'owui-admin', 'Product Team', 'mine', %s, 1, 1)",
-                     (members,))
+        owui.execute(
+            'INSERT INTO "group" (id, user_id, name, description, user_ids, created_at,'
+            " updated_at) VALUES ('g1', 'owui-admin', 'Product Team', 'mine', %s, 1, 1)",
+            (members,),
+        )
     else:
-        owui.execute("INSERT INTO \"group\" (id, user_id, name, description, created_at,"
-                     " updated_at) VALUES ('g1', 'owui-admin', 'Product Team', 'mine', 1, 1)")
-        owui.execute("INSERT INTO group_member (id, group_id, user_id, created_at, updated_at)"
-                     " VALUES ('m1', 'g1', 'owui-admin', 1, 1)")
+        owui.execute(
+            'INSERT INTO "group" (id, user_id, name, description, created_at,'
+            " updated_at) VALUES ('g1', 'owui-admin', 'Product Team', 'mine', 1, 1)"
+        )
+        owui.execute(
+            "INSERT INTO group_member (id, group_id, user_id, created_at, updated_at)"
+            " VALUES ('m1', 'g1', 'owui-admin', 1, 1)"
+        )
     seed.seed_company(databases.litellm())
 
     assert reconcile(settings).ok
@@ -280,11 +328,17 @@ def test_people_added_by_hand_to_a_bridge_group_are_removed(
     group = databases.owui_groups()["Product Team"]
     with databases.openwebui() as owui:
         if databases.version == "0.6.30":
-            owui.execute("UPDATE \"group\" SET user_ids = (user_ids::jsonb || '[\"intruder\"]')::json"
-                         " WHERE id = %s", (group["id"],))
+            owui.execute(
+                'UPDATE "group" SET user_ids = (user_ids::jsonb || \'["intruder"]\')::json'
+                " WHERE id = %s",
+                (group["id"],),
+            )
         else:
-            owui.execute("INSERT INTO group_member (id, group_id, user_id, created_at, updated_at)"
-                         " VALUES ('m-x', %s, 'intruder', 1, 1)", (group["id"],))
+            owui.execute(
+                "INSERT INTO group_member (id, group_id, user_id, created_at, updated_at)"
+                " VALUES ('m-x', %s, 'intruder', 1, 1)",
+                (group["id"],),
+            )
     assert reconcile(settings).ok
     assert databases.owui_groups()["Product Team"]["members"] == {"bob@techcompany.com"}
 
@@ -296,9 +350,12 @@ def test_a_failing_change_is_audited_and_the_rest_applied(
         owui.execute(
             "CREATE FUNCTION refuse_mallory() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             "IF NEW.email = 'mallory@x.com' THEN RAISE EXCEPTION 'mallory is not welcome'; END IF;"
-            " RETURN NEW; END $$")
-        owui.execute('CREATE TRIGGER refuse BEFORE INSERT ON "user" FOR EACH ROW '
-                     "EXECUTE FUNCTION refuse_mallory()")
+            " RETURN NEW; END $$"
+        )
+        owui.execute(
+            'CREATE TRIGGER refuse BEFORE INSERT ON "user" FOR EACH ROW '
+            "EXECUTE FUNCTION refuse_mallory()"
+        )
     conn = databases.litellm()
     seed.add_team(conn, "t", "T")
     for user_id in ("alice", "mallory", "zed"):
@@ -342,10 +399,14 @@ def test_audit_never_holds_password_hashes(databases: Databases, settings: Setti
     alice = databases.owui_users()["alice@techcompany.com"]
     assert bcrypt.checkpw(b"Wonderland-2026", alice["password"].encode())
     with databases.litellm() as conn:
-        dump = json.dumps([dict(r) for r in conn.execute(
-            "SELECT * FROM litellm_bridge.sync_audit").fetchall()], default=str)
-        links = json.dumps([dict(r) for r in conn.execute(
-            "SELECT * FROM litellm_bridge.link").fetchall()], default=str)
+        dump = json.dumps(
+            [dict(r) for r in conn.execute("SELECT * FROM litellm_bridge.sync_audit").fetchall()],
+            default=str,
+        )
+        links = json.dumps(
+            [dict(r) for r in conn.execute("SELECT * FROM litellm_bridge.link").fetchall()],
+            default=str,
+        )
     for text in (dump, links):
         assert "$2b$" not in text and "Wonderland" not in text
 

@@ -18,8 +18,7 @@ def test_company_appears_in_open_webui(databases: Databases, settings: Settings)
 
     assert result.ok, [o.error for o in result.outcomes if o.error]
     users = databases.owui_users()
-    assert set(users) == {"alice@techcompany.com", "bob@techcompany.com",
-                          "carol@techcompany.com"}
+    assert set(users) == {"alice@techcompany.com", "bob@techcompany.com", "carol@techcompany.com"}
     assert {e: u["role"] for e, u in users.items()} == {
         "alice@techcompany.com": "user",
         "bob@techcompany.com": "user",

@@ -18,8 +18,16 @@ from ..queries import queries
 # Columns the bridge writes or reads; every generation since 0.6.30 has them.
 REQUIRED: dict[str, frozenset[str]] = {
     "user": frozenset(
-        {"id", "name", "email", "role", "profile_image_url", "created_at", "updated_at",
-         "last_active_at"}
+        {
+            "id",
+            "name",
+            "email",
+            "role",
+            "profile_image_url",
+            "created_at",
+            "updated_at",
+            "last_active_at",
+        }
     ),
     "auth": frozenset({"id", "email", "password", "active"}),
     "group": frozenset({"id", "user_id", "name", "description", "created_at", "updated_at"}),
@@ -127,7 +135,7 @@ def detect(conn: psycopg.Connection[Any]) -> OpenWebUISchema:
                 f"revision {revision or 'none'}); {HOW_TO_MIGRATE}"
             )
     membership: Literal["group_member", "user_ids"]
-    if "group_member" in tables and GROUP_MEMBER_COLUMNS <= tables["group_member"].keys():
+    if "group_member" in tables and tables["group_member"].keys() >= GROUP_MEMBER_COLUMNS:
         membership = "group_member"
         _refuse_unknown_required("group_member", tables["group_member"])
     elif "user_ids" in tables["group"]:

@@ -74,7 +74,9 @@ class OpenWebUIWriter(ABC):
         if active is not None:
             cur.execute(_q("set_auth_active"), {"id": openwebui_id, "active": active})
 
-    def deactivate_user(self, cur: Cursor, openwebui_id: str, bridge_groups: Collection[str]) -> None:
+    def deactivate_user(
+        self, cur: Cursor, openwebui_id: str, bridge_groups: Collection[str]
+    ) -> None:
         """Refuse login at once, end sessions, drop API keys and bridge-group memberships.
 
         Chats, settings and the rows themselves stay.
@@ -99,23 +101,44 @@ class OpenWebUIWriter(ABC):
             cur.execute(_q("clear_api_key_column"), {"id": openwebui_id})
 
     def create_group(
-        self, cur: Cursor, openwebui_id: str, owner: str, name: str, description: str,
+        self,
+        cur: Cursor,
+        openwebui_id: str,
+        owner: str,
+        name: str,
+        description: str,
         marker: dict[str, str],
     ) -> None:
         cur.execute(
             _q(self.insert_group_query),
-            {"id": openwebui_id, "owner": owner, "name": name, "description": description,
-             "meta": json.dumps({"litellm_bridge": marker}), "now": now()},
+            {
+                "id": openwebui_id,
+                "owner": owner,
+                "name": name,
+                "description": description,
+                "meta": json.dumps({"litellm_bridge": marker}),
+                "now": now(),
+            },
         )
 
     def update_group(
-        self, cur: Cursor, openwebui_id: str, *, name: str | None = None,
-        description: str | None = None, owner: str | None = None,
+        self,
+        cur: Cursor,
+        openwebui_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        owner: str | None = None,
     ) -> None:
         cur.execute(
             _q("update_group"),
-            {"id": openwebui_id, "name": name, "description": description, "owner": owner,
-             "now": now()},
+            {
+                "id": openwebui_id,
+                "name": name,
+                "description": description,
+                "owner": owner,
+                "now": now(),
+            },
         )
 
     def delete_group(self, cur: Cursor, openwebui_id: str) -> None:
@@ -134,7 +157,9 @@ class OpenWebUIWriter(ABC):
         """Add and remove members of one group."""
 
     @abstractmethod
-    def remove_user_from_groups(self, cur: Cursor, user_id: str, group_ids: Collection[str]) -> None:
+    def remove_user_from_groups(
+        self, cur: Cursor, user_id: str, group_ids: Collection[str]
+    ) -> None:
         """Take one user out of the given groups."""
 
     @abstractmethod
@@ -152,16 +177,27 @@ class GroupMemberTableWriter(OpenWebUIWriter):
     ) -> None:
         stamp = now()
         if remove:
-            cur.execute(_q("remove_group_members"), {"group_id": group_id, "user_ids": list(remove)})
+            cur.execute(
+                _q("remove_group_members"), {"group_id": group_id, "user_ids": list(remove)}
+            )
         if add:
             cur.executemany(
                 _q("add_group_member"),
-                [{"id": str(uuid.uuid4()), "group_id": group_id, "user_id": user_id, "now": stamp}
-                 for user_id in sorted(add)],
+                [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "group_id": group_id,
+                        "user_id": user_id,
+                        "now": stamp,
+                    }
+                    for user_id in sorted(add)
+                ],
             )
         cur.execute(_q("touch_group"), {"id": group_id, "now": stamp})
 
-    def remove_user_from_groups(self, cur: Cursor, user_id: str, group_ids: Collection[str]) -> None:
+    def remove_user_from_groups(
+        self, cur: Cursor, user_id: str, group_ids: Collection[str]
+    ) -> None:
         if group_ids:
             cur.execute(
                 _q("remove_user_from_groups_table"),
@@ -188,7 +224,11 @@ class UserIdsWriter(OpenWebUIWriter):
         self._write_ids(cur, group_id, current, add, remove)
 
     def _write_ids(
-        self, cur: Cursor, group_id: str, raw: str | None, add: Collection[str],
+        self,
+        cur: Cursor,
+        group_id: str,
+        raw: str | None,
+        add: Collection[str],
         remove: Collection[str],
     ) -> None:
         members = [m for m in self._ordered(raw) if m not in remove]
@@ -209,8 +249,12 @@ class UserIdsWriter(OpenWebUIWriter):
             return []
         return list(dict.fromkeys(m for m in listed if isinstance(m, str)))
 
-    def remove_user_from_groups(self, cur: Cursor, user_id: str, group_ids: Collection[str]) -> None:
-        pattern = '%"' + user_id.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + '"%'
+    def remove_user_from_groups(
+        self, cur: Cursor, user_id: str, group_ids: Collection[str]
+    ) -> None:
+        pattern = (
+            '%"' + user_id.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + '"%'
+        )
         cur.execute(_q("groups_listing_user"), {"pattern": pattern})
         for row in cur.fetchall():
             group_id = row["id"] if isinstance(row, dict) else row[0]

@@ -1,0 +1,28 @@
+# litellm-bridge: the two commands a newcomer needs are `make demo` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export BRIDGE_VENV := $(VENV)
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+
+.PHONY: setup demo test lint bench snapshots clean
+
+setup:
+	@scripts/bootstrap.sh
+	@scripts/ensure-postgres.sh
+
+demo: setup
+	$(PY) -m devtools.demo
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) bench/reconcile.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
