@@ -1,0 +1,108 @@
+"""The litellm-bridge command: output, JSON and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from devtools import litellm_seed as seed
+from litellm_bridge_plugin.cli import main
+
+from .support import Databases
+
+
+@pytest.fixture
+def env(databases: Databases, monkeypatch: pytest.MonkeyPatch) -> Databases:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("BRIDGE_LITELLM_DATABASE_URL", databases.litellm_url)
+    monkeypatch.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", databases.openwebui_url)
+    seed.seed_company(databases.litellm())
+    seed.add_user(databases.litellm(), "ghost", None)
+    return databases
+
+
+def test_dry_run_plans_and_writes_nothing(env: Databases, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sync", "--dry-run", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dry_run"] is True
+    ops = sorted((c["operation"], c["entity_id"]) for c in out["changes"])
+    assert ("create_user", "alice") in ops and ("create_group", "team-product") in ops
+    assert out["skipped"][0]["entity_id"] == "ghost"
+    assert env.owui_users() == {}
+    assert env.audit() == []
+
+
+def test_sync_then_in_sync(env: Databases, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sync"]) == 0
+    first = capsys.readouterr().out
+    assert "ok   create_user user alice: alice@techcompany.com" in first
+    assert "skip user ghost: user has no email" in first
+    assert main(["sync"]) == 0
+    assert "in sync: nothing to change" in capsys.readouterr().out
+
+
+def test_status_and_audit(env: Databases, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sync"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["litellm"]["users"] == 4
+    assert status["openwebui"]["users"] == 3
+    assert status["skipped"] == 1
+    assert status["last_run"]["succeeded"] == 6
+    assert main(["status"]) == 0
+    assert "last sync:" in capsys.readouterr().out
+    assert main(["audit", "--since", "1h", "--limit", "3", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 3
+    assert main(["audit", "--failed"]) == 0
+    assert capsys.readouterr().out.strip() == "no audit rows match"
+
+
+def test_failures_exit_1(env: Databases, capsys: pytest.CaptureFixture[str]) -> None:
+    with env.openwebui() as conn:
+        conn.execute("CREATE FUNCTION no_bob() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                     "IF NEW.email LIKE 'bob@%' THEN RAISE EXCEPTION 'no bob'; END IF; "
+                     "RETURN NEW; END $$")
+        conn.execute('CREATE TRIGGER no_bob BEFORE INSERT ON "user" FOR EACH ROW '
+                     "EXECUTE FUNCTION no_bob()")
+    assert main(["sync"]) == 1
+    assert "FAIL create_user user bob" in capsys.readouterr().out
+    assert main(["audit", "--failed", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["entity_id"] for r in rows] == ["bob"]
+    assert main(["status"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["audit", "--since", "yesterday'; DROP TABLE x;--"], "neither a duration"),
+        (["audit", "--limit", "0"], "between 1 and"),
+        (["audit", "--limit", "lots"], "not a whole number"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_exit_2(argv: list[str], message: str,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unreachable_database_exits_2(env: Databases, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("BRIDGE_OPENWEBUI_DATABASE_URL",
+                       "postgresql://bridge:hunter2@127.0.0.1:1/openwebui")
+    assert main(["sync"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot connect to the Open WebUI database" in err
+    assert "hunter2" not in err and "bridge:***@" in err
+
+
+def test_missing_settings_exit_2(monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("BRIDGE_OPENWEBUI_DATABASE_URL", raising=False)
+    assert main(["status"]) == 2
+    assert "BRIDGE_OPENWEBUI_DATABASE_URL is not set" in capsys.readouterr().err
