@@ -22,7 +22,9 @@ def env(databases: Databases, monkeypatch: pytest.MonkeyPatch) -> Databases:
     return databases
 
 
-def test_dry_run_plans_and_writes_nothing(env: Databases, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dry_run_plans_and_writes_nothing(
+    env: Databases, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["sync", "--dry-run", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["dry_run"] is True
@@ -61,11 +63,14 @@ def test_status_and_audit(env: Databases, capsys: pytest.CaptureFixture[str]) ->
 
 def test_failures_exit_1(env: Databases, capsys: pytest.CaptureFixture[str]) -> None:
     with env.openwebui() as conn:
-        conn.execute("CREATE FUNCTION no_bob() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                     "IF NEW.email LIKE 'bob@%' THEN RAISE EXCEPTION 'no bob'; END IF; "
-                     "RETURN NEW; END $$")
-        conn.execute('CREATE TRIGGER no_bob BEFORE INSERT ON "user" FOR EACH ROW '
-                     "EXECUTE FUNCTION no_bob()")
+        conn.execute(
+            "CREATE FUNCTION no_bob() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.email LIKE 'bob@%' THEN RAISE EXCEPTION 'no bob'; END IF; "
+            "RETURN NEW; END $$"
+        )
+        conn.execute(
+            'CREATE TRIGGER no_bob BEFORE INSERT ON "user" FOR EACH ROW EXECUTE FUNCTION no_bob()'
+        )
     assert main(["sync"]) == 1
     assert "FAIL create_user user bob" in capsys.readouterr().out
     assert main(["audit", "--failed", "--json"]) == 0
@@ -83,26 +88,30 @@ def test_failures_exit_1(env: Databases, capsys: pytest.CaptureFixture[str]) -> 
         (["frobnicate"], "invalid choice"),
     ],
 )
-def test_bad_arguments_exit_2(argv: list[str], message: str,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_arguments_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as caught:
         main(argv)
     assert caught.value.code == 2
     assert message in capsys.readouterr().err
 
 
-def test_unreachable_database_exits_2(env: Databases, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("BRIDGE_OPENWEBUI_DATABASE_URL",
-                       "postgresql://bridge:hunter2@127.0.0.1:1/openwebui")
+def test_unreachable_database_exits_2(
+    env: Databases, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(
+        "BRIDGE_OPENWEBUI_DATABASE_URL", "postgresql://bridge:hunter2@127.0.0.1:1/openwebui"
+    )
     assert main(["sync"]) == 2
     err = capsys.readouterr().err
     assert "cannot connect to the Open WebUI database" in err
     assert "hunter2" not in err and "bridge:***@" in err
 
 
-def test_missing_settings_exit_2(monkeypatch: pytest.MonkeyPatch,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_settings_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("BRIDGE_OPENWEBUI_DATABASE_URL", raising=False)
     assert main(["status"]) == 2
     assert "BRIDGE_OPENWEBUI_DATABASE_URL is not set" in capsys.readouterr().err

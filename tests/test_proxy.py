@@ -42,9 +42,19 @@ class Proxy:
         self.log_path = tmp_path / "proxy.log"
         litellm = Path(sys.executable).with_name("litellm")
         self.process = subprocess.Popen(
-            [str(litellm), "--config", str(ROOT / "config" / "litellm_config.yaml"),
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=tmp_path, env=env, stdout=self.log_path.open("w"), stderr=subprocess.STDOUT,
+            [
+                str(litellm),
+                "--config",
+                str(ROOT / "config" / "litellm_config.yaml"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=self.log_path.open("w"),
+            stderr=subprocess.STDOUT,
         )
 
     @property
@@ -57,18 +67,20 @@ class Proxy:
             if check():
                 return
             if self.process.poll() is not None:
-                pytest.fail(f"proxy exited ({self.process.returncode}) waiting for {what}:\n"
-                            + self.log[-3000:])
+                pytest.fail(
+                    f"proxy exited ({self.process.returncode}) waiting for {what}:\n"
+                    + self.log[-3000:]
+                )
             time.sleep(0.5)
         pytest.fail(f"timed out waiting for {what}:\n{self.log[-3000:]}")
 
     def chat(self, model: str = "gpt-4") -> tuple[int, dict[str, object]]:
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}/v1/chat/completions",
-            data=json.dumps({"model": model,
-                             "messages": [{"role": "user", "content": "hi"}]}).encode(),
-            headers={"Authorization": f"Bearer {MASTER_KEY}",
-                     "Content-Type": "application/json"},
+            data=json.dumps(
+                {"model": model, "messages": [{"role": "user", "content": "hi"}]}
+            ).encode(),
+            headers={"Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"},
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
@@ -79,7 +91,7 @@ class Proxy:
     def ready(self) -> bool:
         try:
             url = f"http://127.0.0.1:{self.port}/health/liveliness"
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=2) as response:
                 return bool(response.status == 200)
         except OSError:
             return False
@@ -98,13 +110,17 @@ class Proxy:
 def _env(litellm_url: str, openwebui_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
     env.pop("DATABASE_URL", None)  # the proxy itself must stay database-less here
-    return env | {
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-        "LITELLM_MASTER_KEY": MASTER_KEY,
-        "BRIDGE_LITELLM_DATABASE_URL": litellm_url,
-        "BRIDGE_OPENWEBUI_DATABASE_URL": openwebui_url,
-        "BRIDGE_SWEEP_INTERVAL": "2",
-    } | extra
+    return (
+        env
+        | {
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "LITELLM_MASTER_KEY": MASTER_KEY,
+            "BRIDGE_LITELLM_DATABASE_URL": litellm_url,
+            "BRIDGE_OPENWEBUI_DATABASE_URL": openwebui_url,
+            "BRIDGE_SWEEP_INTERVAL": "2",
+        }
+        | extra
+    )
 
 
 @pytest.fixture
@@ -130,16 +146,16 @@ def test_plugin_syncs_at_start_and_on_each_sweep(
     proxy.wait_until(lambda: len(databases.owui_users()) == 3, "users in Open WebUI")
     assert "litellm-bridge: started;" in proxy.log
     assert "Open WebUI schema generation 0.12+" in proxy.log
-    assert set(databases.owui_groups()) == {"Tech Company Inc", "AI Research Team",
-                                            "Product Team"}
+    assert set(databases.owui_groups()) == {"Tech Company Inc", "AI Research Team", "Product Team"}
     proxy.wait_until(proxy.ready, "the proxy to answer")
     status, body = proxy.chat()
     assert status == 200
     assert "mock gpt-4" in json.dumps(body)
 
     seed.add_user(databases.litellm(), "dave", "Dave@TechCompany.com")
-    proxy.wait_until(lambda: "dave@techcompany.com" in databases.owui_users(),
-                     "the next sweep to add Dave")
+    proxy.wait_until(
+        lambda: "dave@techcompany.com" in databases.owui_users(), "the next sweep to add Dave"
+    )
     assert proxy.stop() == 0
     assert "Traceback" not in proxy.log
 
@@ -148,8 +164,9 @@ def test_plugin_syncs_at_start_and_on_each_sweep(
 def test_unreachable_open_webui_never_breaks_the_proxy(
     databases: Databases, start_proxy: Callable[[dict[str, str]], Proxy]
 ) -> None:
-    proxy = start_proxy(_env(databases.litellm_url,
-                             "postgresql://bridge:hunter2@127.0.0.1:1/openwebui"))
+    proxy = start_proxy(
+        _env(databases.litellm_url, "postgresql://bridge:hunter2@127.0.0.1:1/openwebui")
+    )
     proxy.wait_until(proxy.ready, "the proxy to answer")
     status, _ = proxy.chat()
     assert status == 200
@@ -162,8 +179,9 @@ def test_unreachable_open_webui_never_breaks_the_proxy(
 def test_invalid_settings_stop_the_start_with_the_variable_name(
     databases: Databases, start_proxy: Callable[[dict[str, str]], Proxy]
 ) -> None:
-    proxy = start_proxy(_env(databases.litellm_url, databases.openwebui_url,
-                             BRIDGE_ON_USER_DELETE="purge"))
+    proxy = start_proxy(
+        _env(databases.litellm_url, databases.openwebui_url, BRIDGE_ON_USER_DELETE="purge")
+    )
     proxy.process.wait(120)
     assert proxy.process.returncode != 0
     assert "BRIDGE_ON_USER_DELETE" in proxy.log

@@ -31,12 +31,18 @@ def test_detects_each_supported_release(databases: Databases) -> None:
         schema = detect(conn)
     if databases.version == "0.6.30":
         assert (schema.generation, schema.membership, schema.api_keys) == (
-            "0.6.30", "user_ids", "column")
+            "0.6.30",
+            "user_ids",
+            "column",
+        )
         assert not schema.session_stamp and not schema.access_grant
         assert schema.revision == "38d63c18f30f"
     else:
         assert (schema.generation, schema.membership, schema.api_keys) == (
-            "0.12", "group_member", "table")
+            "0.12",
+            "group_member",
+            "table",
+        )
         assert schema.session_stamp and schema.access_grant
         assert schema.revision == "0bd252b206fb"
 
@@ -70,15 +76,15 @@ def test_unknown_required_column_stops_every_write(
     assert databases.owui_users() == {}
 
 
-def test_reconcile_refuses_an_unmigrated_open_webui(
-    databases: Databases, empty_db: str
-) -> None:
-    settings = load_settings(litellm_database_url=databases.litellm_url,
-                             openwebui_database_url=empty_db)
+def test_reconcile_refuses_an_unmigrated_open_webui(databases: Databases, empty_db: str) -> None:
+    settings = load_settings(
+        litellm_database_url=databases.litellm_url, openwebui_database_url=empty_db
+    )
     seed.seed_company(databases.litellm())
     with pytest.raises(SchemaError):
         reconcile(settings)
     with psycopg.connect(empty_db) as conn:
-        tables = conn.execute("SELECT count(*) FROM information_schema.tables "
-                              "WHERE table_schema = 'public'").fetchone()
+        tables = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchone()
     assert tables == (0,)
