@@ -1,0 +1,100 @@
+"""Benchmark: full reconcile from empty, then a no-op reconcile, at scale. Prints figures.
+
+    python -m bench.reconcile [--users 10000 --teams 500 --orgs 50 --openwebui 0.12.4]
+
+Not a test: nothing here asserts a time. Targets on a 2-core machine (issue #2): full
+reconcile <= 30 s, no-op <= 3 s with zero writes to Open WebUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from devtools import dbs
+from litellm_bridge_plugin.settings import load_settings
+from litellm_bridge_plugin.sync import reconcile
+
+SEED = Path(__file__).with_name("seed_scale.sql")
+
+
+def _writes(url: str) -> int:
+    """Rows inserted, updated or deleted in the database so far (statistics views)."""
+    time.sleep(1.2)  # backends report their counters at most once a second
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT COALESCE(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _count(url: str, query: str) -> Any:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(query.encode()).fetchone()
+    return row[0] if row else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--teams", type=int, default=500)
+    parser.add_argument("--orgs", type=int, default=50)
+    parser.add_argument("--openwebui", default="0.12.4", choices=dbs.OPENWEBUI_VERSIONS)
+    args = parser.parse_args()
+    dbs.ensure_local_server()
+    prefix = f"bench_{uuid.uuid4().hex[:6]}"
+    with dbs.scratch_databases(prefix, args.openwebui) as (litellm_url, openwebui_url):
+        with psycopg.connect(litellm_url, autocommit=True) as conn:
+            params = {"users": args.users, "teams": args.teams, "orgs": args.orgs}
+            for statement in SEED.read_text().split(";\n"):
+                code = "\n".join(
+                    line for line in statement.splitlines() if not line.startswith("--")
+                )
+                if code.strip():
+                    conn.execute(code.encode(), params)
+        settings = load_settings(
+            litellm_database_url=litellm_url, openwebui_database_url=openwebui_url
+        )
+        print(
+            f"LiteLLM: {args.users} users, {args.teams} teams, {args.orgs} organisations; "
+            f"Open WebUI schema {args.openwebui}"
+        )
+
+        started = time.perf_counter()
+        full = reconcile(settings, trigger="bench")
+        full_seconds = time.perf_counter() - started
+        writes_after_full = _writes(openwebui_url)
+        audit_after_full = _count(litellm_url, "SELECT count(*) FROM litellm_bridge.sync_audit")
+        members = (
+            _count(openwebui_url, "SELECT count(*) FROM group_member")
+            if args.openwebui != "0.6.30"
+            else "n/a (JSON)"
+        )
+        print(
+            f"full reconcile:  {full_seconds:6.2f} s  changes applied {full.succeeded}, "
+            f"failed {full.failed}; Open WebUI users "
+            f"{_count(openwebui_url, 'SELECT count(*) FROM public.user')}, groups "
+            f"{_count(openwebui_url, 'SELECT count(*) FROM public.group')}, "
+            f"memberships {members}"
+        )
+
+        started = time.perf_counter()
+        noop = reconcile(settings, trigger="bench")
+        noop_seconds = time.perf_counter() - started
+        noop_writes = _writes(openwebui_url) - writes_after_full
+        noop_audit = (
+            _count(litellm_url, "SELECT count(*) FROM litellm_bridge.sync_audit") - audit_after_full
+        )
+        print(
+            f"no-op reconcile: {noop_seconds:6.2f} s  planned changes {len(noop.planned)}, "
+            f"rows written to Open WebUI {noop_writes}, audit rows {noop_audit}"
+        )
+
+
+if __name__ == "__main__":
+    main()

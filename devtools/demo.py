@@ -1,0 +1,175 @@
+"""`make demo`: the bridge's main job, end to end, on this machine.
+
+1. creates two databases: LiteLLM's (its real migrations) and Open WebUI's (the 0.12.4 schema
+   made by Open WebUI's own migrations);
+2. fills LiteLLM with the integration guide's company, as its management API would;
+3. starts the real LiteLLM proxy with the plugin on port 8313 and waits for its first sync;
+4. shows what Open WebUI now holds, changes things in LiteLLM, and lets `litellm-bridge sync`
+   converge them; prints status and the audit trail.
+
+The databases are left in place afterwards so you can look around (their URLs are printed).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from devtools import dbs
+from devtools import litellm_seed as seed
+
+ROOT = Path(__file__).resolve().parents[1]
+PORT = int(os.environ.get("DEMO_PROXY_PORT", "8313"))
+MASTER_KEY = "sk-demo-master-key"
+
+
+def say(text: str) -> None:
+    print(f"\n\033[1m== {text}\033[0m", flush=True)
+
+
+def show_openwebui(url: str) -> None:
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        users = conn.execute(
+            'SELECT u.id, u.email, u.name, u.role, a.active FROM "user" u '
+            "JOIN auth a ON a.id = u.id ORDER BY u.email"
+        ).fetchall()
+        groups = conn.execute('SELECT id, name FROM "group" ORDER BY name').fetchall()
+        members = conn.execute(
+            'SELECT m.group_id, u.email FROM group_member m JOIN "user" u ON u.id = m.user_id '
+            "ORDER BY u.email"
+        ).fetchall()
+    print(f"{'email':<30} {'name':<14} {'role':<6} active")
+    for u in users:
+        print(f"{u['email']:<30} {u['name']:<14} {u['role']:<6} {u['active']}")
+    print()
+    for g in groups:
+        emails = [m["email"] for m in members if m["group_id"] == g["id"]]
+        print(f"group {g['name']!r}: {', '.join(emails) or '(no members)'}")
+
+
+def cli(env: dict[str, str], *args: str) -> None:
+    print(f"$ litellm-bridge {' '.join(args)}", flush=True)
+    command = [str(Path(sys.executable).with_name("litellm-bridge")), *args]
+    subprocess.run(command, env=env, check=False)
+
+
+def start_proxy(env: dict[str, str], log_path: Path) -> subprocess.Popen[Any]:
+    litellm = Path(sys.executable).with_name("litellm")
+    return subprocess.Popen(
+        [
+            str(litellm),
+            "--config",
+            str(ROOT / "config" / "litellm_config.yaml"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+        ],
+        env=env,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        cwd=log_path.parent,
+    )
+
+
+def wait_for_users(url: str, proxy: subprocess.Popen[Any], log_path: Path, count: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proxy.poll() is not None:
+            sys.exit(f"the proxy stopped:\n{log_path.read_text()[-3000:]}")
+        with psycopg.connect(url) as conn:
+            row = conn.execute('SELECT count(*) FROM "user"').fetchone()
+        if row and row[0] >= count:
+            return
+        time.sleep(0.5)
+    sys.exit(f"no sync within 120 s; proxy log:\n{log_path.read_text()[-3000:]}")
+
+
+def main() -> int:
+    dbs.ensure_local_server()
+    server = dbs.server_url()
+    say("Creating databases (LiteLLM migrations + Open WebUI 0.12.4 schema)")
+    litellm_url = dbs.create_database(server, "bridge_demo_litellm")
+    openwebui_url = dbs.create_database(server, "bridge_demo_openwebui")
+    dbs.apply_litellm_schema(litellm_url)
+    dbs.apply_openwebui_schema(openwebui_url, "0.12.4")
+    print(f"LiteLLM database:    {litellm_url}\nOpen WebUI database: {openwebui_url}")
+
+    say(
+        "Filling LiteLLM with the guide's company (as /organization/new, /team/new, "
+        "/user/new would)"
+    )
+    with psycopg.connect(litellm_url, autocommit=True) as conn:
+        seed.seed_company(conn)
+        seed.add_user(
+            conn,
+            "dave",
+            "Dave.Miller@TechCompany.COM",
+            None,
+            "proxy_admin_viewer",
+            organization_id=seed.COMPANY_ORG,
+        )
+        seed.add_user(conn, "service-bot", None, "CI bot")
+    print(
+        "organisation 'Tech Company Inc'; teams 'AI Research Team' (Alice) and "
+        "'Product Team' (Bob); Carol proxy_admin; Dave proxy_admin_viewer with a mixed-case "
+        "email; a user without email"
+    )
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "LITELLM_MASTER_KEY": MASTER_KEY,
+        "BRIDGE_LITELLM_DATABASE_URL": litellm_url,
+        "BRIDGE_OPENWEBUI_DATABASE_URL": openwebui_url,
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path = Path(tmp) / "proxy.log"
+        say(f"Starting the LiteLLM proxy with the plugin on port {PORT}")
+        proxy = start_proxy(env, log_path)
+        try:
+            wait_for_users(openwebui_url, proxy, log_path, 4)
+            for line in log_path.read_text().splitlines():
+                if "litellm-bridge" in line:
+                    print(line)
+            say("Open WebUI after the plugin's start-up sync")
+            show_openwebui(openwebui_url)
+        finally:
+            proxy.send_signal(signal.SIGINT)
+            proxy.wait(30)
+
+    say("Changes in LiteLLM: Bob moves to AI Research, Carol is deleted, 'Product Team' is renamed")
+    with psycopg.connect(litellm_url, autocommit=True) as conn:
+        seed.remove_team_member(conn, "bob", "team-product")
+        seed.add_team_member(conn, "bob", "team-ai-research")
+        seed.delete_user(conn, "carol")
+        conn.execute(
+            'UPDATE "LiteLLM_TeamTable" SET team_alias = %s WHERE team_id = %s',
+            ("Product & Design", "team-product"),
+        )
+    cli(env, "sync", "--dry-run")
+    cli(env, "sync")
+    say("Open WebUI now (Carol deactivated: her login is refused, her chats are kept)")
+    show_openwebui(openwebui_url)
+    say("A second sync changes nothing")
+    cli(env, "sync")
+    say("Status and audit trail")
+    cli(env, "status")
+    cli(env, "audit", "--limit", "12")
+    print(
+        f"\nExplore: BRIDGE_LITELLM_DATABASE_URL={litellm_url} "
+        f"BRIDGE_OPENWEBUI_DATABASE_URL={openwebui_url} .venv/bin/litellm-bridge status"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
