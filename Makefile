@@ -14,6 +14,7 @@ demo: setup
 	$(PY) -m devtools.demo
 
 test: setup
+	@scripts/install-openwebui.sh 0.12.4 >/dev/null
 	$(PY) -m pytest
 
 lint: setup

@@ -1,0 +1,167 @@
+"""The real Open WebUI 0.12.4 server on a database the bridge wrote.
+
+Open WebUI migrates an empty database itself at start; the bridge then syncs the guide's
+company into it, and the test signs in through Open WebUI's own API. Needs the Open WebUI
+install made by scripts/install-openwebui.sh (`make test` runs it first).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devtools import dbs
+from devtools import litellm_seed as seed
+from litellm_bridge_plugin.settings import load_settings
+from litellm_bridge_plugin.sync import reconcile
+
+VERSION = "0.12.4"
+VENV = Path(os.environ.get("BRIDGE_OPENWEBUI_CACHE", Path.home() / ".cache/litellm-bridge"))
+OPEN_WEBUI = VENV / f"owui-{VERSION}" / "bin" / "open-webui"
+PASSWORDS = {"alice": "Alice-Wonder-1", "bob": "Bob-Builder-2", "carol": "Carol-Admin-3"}
+
+
+class OpenWebUI:
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+
+    def call(
+        self, method: str, path: str, body: object = None, token: str | None = None
+    ) -> tuple[int, Any]:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            self.base + path, data=data, headers=headers, method=method
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"null")
+
+    def sign_in(self, email: str, password: str) -> tuple[int, Any]:
+        return self.call("POST", "/api/v1/auths/signin", {"email": email, "password": password})
+
+
+@pytest.fixture
+def stack(pg_server: str, templates: dict[str, str], tmp_path: Path) -> Iterator[Any]:
+    if not OPEN_WEBUI.exists():
+        pytest.skip(
+            f"Open WebUI {VERSION} is not installed at {OPEN_WEBUI.parent.parent}; "
+            f"run scripts/install-openwebui.sh {VERSION} (make test does)"
+        )
+    tag = uuid.uuid4().hex[:10]
+    litellm_name, openwebui_name = f"t_{tag}_litellm", f"t_{tag}_owui_real"
+    litellm_url = dbs.create_database(pg_server, litellm_name, templates["litellm"])
+    openwebui_url = dbs.create_database(pg_server, openwebui_name)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = os.environ | {
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": openwebui_url,
+        "OFFLINE_MODE": "true",
+        "HF_HUB_OFFLINE": "1",
+        "WEBUI_SECRET_KEY": "e2e-secret",
+        "ENABLE_OLLAMA_API": "false",
+        "ENABLE_OPENAI_API": "false",
+    }
+    log = (tmp_path / "openwebui.log").open("w")
+    process = subprocess.Popen(
+        [str(OPEN_WEBUI), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    server = OpenWebUI(port)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if server.call("GET", "/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(
+                    "Open WebUI did not start:\n" + (tmp_path / "openwebui.log").read_text()[-3000:]
+                )
+            time.sleep(1)
+        settings = load_settings(
+            litellm_database_url=litellm_url, openwebui_database_url=openwebui_url
+        )
+        yield server, settings, litellm_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        dbs.drop_database(pg_server, litellm_name)
+        dbs.drop_database(pg_server, openwebui_name)
+
+
+def test_synced_users_sign_in_to_the_real_open_webui(stack: Any) -> None:
+    server, settings, litellm_url = stack
+    import psycopg
+
+    with psycopg.connect(litellm_url, autocommit=True) as conn:
+        seed.seed_company(conn)
+    first = reconcile(settings, passwords=PASSWORDS)
+    assert first.ok
+
+    status, alice = server.sign_in("Alice@TechCompany.com", PASSWORDS["alice"])
+    assert status == 200, alice
+    assert alice["role"] == "user" and alice["name"] == "Alice"
+    status, carol = server.sign_in("carol@techcompany.com", PASSWORDS["carol"])
+    assert status == 200 and carol["role"] == "admin"
+    status, _ = server.sign_in("alice@techcompany.com", "alice@techcompany.com")
+    assert status == 400  # the email is never the password
+
+    status, groups = server.call("GET", "/api/v1/groups/", token=carol["token"])
+    assert status == 200
+    by_name = {g["name"]: g for g in groups}
+    assert {n: by_name[n]["member_count"] for n in by_name} == {
+        "Tech Company Inc": 3,
+        "AI Research Team": 1,
+        "Product Team": 1,
+    }
+    status, members = server.call(
+        "POST", f"/api/v1/groups/id/{by_name['Product Team']['id']}/users", token=carol["token"]
+    )
+    assert status == 200 and [m["email"] for m in members] == ["bob@techcompany.com"]
+    status, mine = server.call("GET", "/api/v1/groups/", token=alice["token"])
+    assert status == 200
+    assert {g["name"] for g in mine} == {"Tech Company Inc", "AI Research Team"}
+
+    assert reconcile(settings).planned == ()
+
+    status, bob = server.sign_in("bob@techcompany.com", PASSWORDS["bob"])
+    assert status == 200
+    assert server.call("GET", "/api/v1/auths/", token=bob["token"])[0] == 200
+    with psycopg.connect(litellm_url, autocommit=True) as conn:
+        seed.delete_user(conn, "bob")
+        conn.execute(
+            "UPDATE \"LiteLLM_UserTable\" SET user_role = 'proxy_admin' WHERE user_id = 'alice'"
+        )
+    assert reconcile(settings).ok
+
+    assert server.call("GET", "/api/v1/auths/", token=bob["token"])[0] == 401
+    assert server.sign_in("bob@techcompany.com", PASSWORDS["bob"])[0] in (400, 403)
+    status, session = server.call("GET", "/api/v1/auths/", token=alice["token"])
+    assert status == 200 and session["role"] == "admin"
