@@ -234,12 +234,19 @@ def _plan_users(
 def _owner_candidates(
     actual: OpenWebUIState, desired: DesiredState, openwebui_id_of: Mapping[str, str]
 ) -> list[str]:
-    """Who may own bridge groups: Open WebUI admins oldest first, then bridge admins."""
+    """Who may own bridge groups, best first: Open WebUI's admins (active, oldest first),
+    admins the bridge creates, then any user at all (``group.user_id`` must name a user; in
+    Open WebUI admins manage every group whoever owns it)."""
     found = [u.id for u in actual.admins_oldest_first()]
+    by_litellm_id = sorted(desired.users.values(), key=lambda u: u.litellm_id)
     found += [
         openwebui_id_of[u.litellm_id]
-        for u in sorted(desired.users.values(), key=lambda u: u.litellm_id)
+        for u in by_litellm_id
         if u.role == "admin" and u.litellm_id in openwebui_id_of
+    ]
+    found += [u.id for u in sorted(actual.users.values(), key=lambda u: (u.created_at or 0, u.id))]
+    found += [
+        openwebui_id_of[u.litellm_id] for u in by_litellm_id if u.litellm_id in openwebui_id_of
     ]
     return found
 
@@ -269,7 +276,7 @@ def _plan_groups(
         current = actual.groups.get(link.openwebui_id) if link else None
         target = {"name": names[key], "description": want.description}
         if current is None:
-            owner = owners[0] if owners else next(iter(sorted(members)), None)
+            owner = owners[0] if owners else None
             if owner is None:
                 skips.append(
                     Skip(

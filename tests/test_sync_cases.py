@@ -424,3 +424,44 @@ def test_user_without_login_row_gets_one(
         owui.execute("DELETE FROM auth WHERE id = %s", (user_id,))
     assert reconcile(settings).ok
     assert databases.owui_users()["u@x.com"]["active"] is True
+
+
+def test_malformed_members_are_audited_and_the_rest_synced(
+    databases: Databases, settings: Settings
+) -> None:
+    conn = databases.litellm()
+    seed.add_team(conn, "t-bad", "Broken Team")
+    seed.add_team(conn, "t-mixed", "Mixed Team")
+    seed.add_user(conn, "u", "u@x.com")
+    seed.add_team_member(conn, "u", "t-mixed")
+    conn.execute(
+        'UPDATE "LiteLLM_TeamTable" SET members_with_roles = \'"garbage"\' '
+        "WHERE team_id = 't-bad'"
+    )
+    conn.execute(
+        'UPDATE "LiteLLM_TeamTable" SET members_with_roles = members_with_roles || '
+        "'[42, {\"role\": \"user\"}]'::jsonb WHERE team_id = 't-mixed'"
+    )
+    result = reconcile(settings)
+    assert result.ok
+    groups = databases.owui_groups()
+    assert groups["Broken Team"]["members"] == set()
+    assert groups["Mixed Team"]["members"] == {"u@x.com"}
+    skipped = {r["entity_id"]: r["error"] for r in databases.audit() if r["result"] == "SKIPPED"}
+    assert "members_with_roles is not a JSON list" in skipped["t-bad"]
+    assert "without a user_id" in skipped["t-mixed"]
+
+
+def test_concurrent_reconciles_make_one_account_each(
+    databases: Databases, settings: Settings
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    seed.seed_company(databases.litellm())
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: reconcile(settings), range(3)))
+    assert all(r.ok for r in results)
+    assert sum(r.succeeded for r in results) == 6
+    with databases.openwebui() as conn:
+        assert conn.execute('SELECT count(*) AS n FROM "user"').fetchone()["n"] == 3
+        assert conn.execute('SELECT count(*) AS n FROM "group"').fetchone()["n"] == 3

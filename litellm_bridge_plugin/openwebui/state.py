@@ -49,8 +49,9 @@ class OpenWebUIState:
         return found
 
     def admins_oldest_first(self) -> list[OpenWebUIUser]:
+        """Admins, active ones first, each group oldest first (the instance's owner leads)."""
         admins = [u for u in self.users.values() if u.role == "admin"]
-        return sorted(admins, key=lambda u: (u.created_at or 0, u.id))
+        return sorted(admins, key=lambda u: (u.active is False, u.created_at or 0, u.id))
 
 
 def parse_user_ids(raw: str | None) -> frozenset[str]:

@@ -1,5 +1,8 @@
 -- The bridge's own objects, in the LiteLLM database. Idempotent: applied at every start.
 
+-- Several workers start at once; IF NOT EXISTS alone races on the catalog.
+SELECT pg_advisory_xact_lock(hashtext('litellm_bridge.schema'));
+
 CREATE SCHEMA IF NOT EXISTS litellm_bridge;
 
 -- Which Open WebUI row stands for which LiteLLM entity, and whether the bridge created it
