@@ -26,8 +26,8 @@ from psycopg.rows import dict_row
 
 from devtools import dbs
 from devtools import litellm_seed as seed
+from devtools.proxy import proxy_env, start_proxy
 
-ROOT = Path(__file__).resolve().parents[1]
 PORT = int(os.environ.get("DEMO_PROXY_PORT", "8313"))
 MASTER_KEY = "sk-demo-master-key"
 
@@ -60,25 +60,6 @@ def cli(env: dict[str, str], *args: str) -> None:
     print(f"$ litellm-bridge {' '.join(args)}", flush=True)
     command = [str(Path(sys.executable).with_name("litellm-bridge")), *args]
     subprocess.run(command, env=env, check=False)
-
-
-def start_proxy(env: dict[str, str], log_path: Path) -> subprocess.Popen[Any]:
-    litellm = Path(sys.executable).with_name("litellm")
-    return subprocess.Popen(
-        [
-            str(litellm),
-            "--config",
-            str(ROOT / "config" / "litellm_config.yaml"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(PORT),
-        ],
-        env=env,
-        stdout=log_path.open("w"),
-        stderr=subprocess.STDOUT,
-        cwd=log_path.parent,
-    )
 
 
 def wait_for_users(url: str, proxy: subprocess.Popen[Any], log_path: Path, count: int) -> None:
@@ -125,16 +106,11 @@ def main() -> int:
         "email; a user without email"
     )
 
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-        "LITELLM_MASTER_KEY": MASTER_KEY,
-        "BRIDGE_LITELLM_DATABASE_URL": litellm_url,
-        "BRIDGE_OPENWEBUI_DATABASE_URL": openwebui_url,
-    }
+    env = proxy_env(litellm_url, openwebui_url, MASTER_KEY)
     with tempfile.TemporaryDirectory() as tmp:
         log_path = Path(tmp) / "proxy.log"
         say(f"Starting the LiteLLM proxy with the plugin on port {PORT}")
-        proxy = start_proxy(env, log_path)
+        proxy = start_proxy(env, PORT, log_path)
         try:
             wait_for_users(openwebui_url, proxy, log_path, 4)
             for line in log_path.read_text().splitlines():

@@ -8,11 +8,9 @@ with SQL. Chat goes to the config's mock models.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from devtools import litellm_seed as seed
+from devtools.proxy import proxy_env, start_proxy
 
 from .support import Databases
 
-ROOT = Path(__file__).resolve().parents[1]
 MASTER_KEY = "sk-test-master"
 only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 
@@ -40,22 +38,7 @@ class Proxy:
     def __init__(self, env: dict[str, str], tmp_path: Path) -> None:
         self.port = _free_port()
         self.log_path = tmp_path / "proxy.log"
-        litellm = Path(sys.executable).with_name("litellm")
-        self.process = subprocess.Popen(
-            [
-                str(litellm),
-                "--config",
-                str(ROOT / "config" / "litellm_config.yaml"),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            cwd=tmp_path,
-            env=env,
-            stdout=self.log_path.open("w"),
-            stderr=subprocess.STDOUT,
-        )
+        self.process = start_proxy(env, self.port, self.log_path)
 
     @property
     def log(self) -> str:
@@ -108,23 +91,11 @@ class Proxy:
 
 
 def _env(litellm_url: str, openwebui_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
-    env.pop("DATABASE_URL", None)  # the proxy itself must stay database-less here
-    return (
-        env
-        | {
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-            "LITELLM_MASTER_KEY": MASTER_KEY,
-            "BRIDGE_LITELLM_DATABASE_URL": litellm_url,
-            "BRIDGE_OPENWEBUI_DATABASE_URL": openwebui_url,
-            "BRIDGE_SWEEP_INTERVAL": "2",
-        }
-        | extra
-    )
+    return proxy_env(litellm_url, openwebui_url, MASTER_KEY, BRIDGE_SWEEP_INTERVAL="2", **extra)
 
 
 @pytest.fixture
-def start_proxy(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Proxy]]:
+def proxy_factory(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Proxy]]:
     started: list[Proxy] = []
 
     def start(env: dict[str, str]) -> Proxy:
@@ -139,10 +110,10 @@ def start_proxy(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Proxy]]:
 
 @only_newest
 def test_plugin_syncs_at_start_and_on_each_sweep(
-    databases: Databases, start_proxy: Callable[[dict[str, str]], Proxy]
+    databases: Databases, proxy_factory: Callable[[dict[str, str]], Proxy]
 ) -> None:
     seed.seed_company(databases.litellm())
-    proxy = start_proxy(_env(databases.litellm_url, databases.openwebui_url))
+    proxy = proxy_factory(_env(databases.litellm_url, databases.openwebui_url))
     proxy.wait_until(lambda: len(databases.owui_users()) == 3, "users in Open WebUI")
     assert "litellm-bridge: started;" in proxy.log
     assert "Open WebUI schema generation 0.12+" in proxy.log
@@ -162,9 +133,9 @@ def test_plugin_syncs_at_start_and_on_each_sweep(
 
 @only_newest
 def test_unreachable_open_webui_never_breaks_the_proxy(
-    databases: Databases, start_proxy: Callable[[dict[str, str]], Proxy]
+    databases: Databases, proxy_factory: Callable[[dict[str, str]], Proxy]
 ) -> None:
-    proxy = start_proxy(
+    proxy = proxy_factory(
         _env(databases.litellm_url, "postgresql://bridge:hunter2@127.0.0.1:1/openwebui")
     )
     proxy.wait_until(proxy.ready, "the proxy to answer")
@@ -177,9 +148,9 @@ def test_unreachable_open_webui_never_breaks_the_proxy(
 
 @only_newest
 def test_invalid_settings_stop_the_start_with_the_variable_name(
-    databases: Databases, start_proxy: Callable[[dict[str, str]], Proxy]
+    databases: Databases, proxy_factory: Callable[[dict[str, str]], Proxy]
 ) -> None:
-    proxy = start_proxy(
+    proxy = proxy_factory(
         _env(databases.litellm_url, databases.openwebui_url, BRIDGE_ON_USER_DELETE="purge")
     )
     proxy.process.wait(120)

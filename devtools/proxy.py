@@ -1,0 +1,46 @@
+"""Start the real LiteLLM proxy with the plugin, as the demo and the tests do.
+
+The proxy runs without a database of its own (Prisma cannot fetch its engines here); the
+bridge reads LiteLLM's tables through BRIDGE_LITELLM_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+CONFIG = Path(__file__).resolve().parents[1] / "config" / "litellm_config.yaml"
+
+
+def proxy_env(
+    litellm_url: str, openwebui_url: str, master_key: str, **extra: str
+) -> dict[str, str]:
+    """This process's environment with the bridge's settings and no proxy database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    env.pop("DATABASE_URL", None)
+    return (
+        env
+        | {
+            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            "LITELLM_MASTER_KEY": master_key,
+            "BRIDGE_LITELLM_DATABASE_URL": litellm_url,
+            "BRIDGE_OPENWEBUI_DATABASE_URL": openwebui_url,
+        }
+        | extra
+    )
+
+
+def start_proxy(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[Any]:
+    """``litellm --config config/litellm_config.yaml`` on 127.0.0.1:``port``, logging to a file."""
+    litellm = Path(sys.executable).with_name("litellm")
+    command = [str(litellm), "--config", str(CONFIG), "--host", "127.0.0.1", "--port", str(port)]
+    return subprocess.Popen(
+        command,
+        env=env,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        cwd=log_path.parent,
+    )
