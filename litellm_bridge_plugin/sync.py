@@ -186,10 +186,12 @@ class _Applier:
             with self.openwebui.transaction(), self.openwebui.cursor() as cur:
                 for change in batch:
                     outcomes.append(self._apply_one(cur, change, hashes))
-        except psycopg.OperationalError as exc:
-            raise DatabaseUnavailable(
-                f"lost the Open WebUI database while applying changes: {_short(exc)}"
-            ) from None
+        except psycopg.Error as exc:
+            if self.openwebui.broken or self.openwebui.closed:
+                raise DatabaseUnavailable(
+                    f"lost the Open WebUI database while applying changes: {_short(exc)}"
+                ) from None
+            raise
         return outcomes
 
     def _apply_one(
@@ -199,9 +201,9 @@ class _Applier:
         try:
             with self.openwebui.transaction():
                 self._write(cur, change, hashes)
-        except psycopg.OperationalError:
-            raise
         except psycopg.Error as exc:
+            if self.openwebui.broken or self.openwebui.closed:
+                raise
             if change.operation == "create_user":
                 self.failed_users.add(change.openwebui_id)
             return Outcome(change, "FAILED", _short(exc), (time.perf_counter() - started) * 1000)
