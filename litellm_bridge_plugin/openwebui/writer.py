@@ -84,6 +84,11 @@ class OpenWebUIWriter(ABC):
         cur.execute(_q("set_auth_active"), {"id": openwebui_id, "active": False})
         if self.schema.session_stamp:
             cur.execute(_q("revoke_sessions"), {"id": openwebui_id, "stamp": str(uuid.uuid4())})
+        else:
+            # Before 0.12 a signed-in token stays valid whatever auth.active says, but the role
+            # is read on every request: "pending" refuses the user at once. A returning user
+            # gets the mapped role back.
+            self.update_user(cur, openwebui_id, role="pending")
         self.delete_api_keys(cur, openwebui_id)
         self.remove_user_from_groups(cur, openwebui_id, bridge_groups)
 
