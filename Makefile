@@ -15,6 +15,7 @@ demo: setup
 
 test: setup
 	@scripts/install-openwebui.sh 0.12.4 >/dev/null
+	@scripts/install-openwebui.sh 0.6.30 >/dev/null
 	$(PY) -m pytest
 
 lint: setup
