@@ -23,6 +23,7 @@ import pytest
 
 from devtools import dbs
 from devtools import litellm_seed as seed
+from litellm_bridge_plugin.cli import main as cli_main
 from litellm_bridge_plugin.settings import load_settings
 from litellm_bridge_plugin.sync import reconcile
 
@@ -159,7 +160,11 @@ def test_synced_users_sign_in_to_the_real_open_webui(stack: Any) -> None:
         conn.execute(
             "UPDATE \"LiteLLM_UserTable\" SET user_role = 'proxy_admin' WHERE user_id = 'alice'"
         )
-    assert reconcile(settings).ok
+    # the CLI an operator runs
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BRIDGE_LITELLM_DATABASE_URL", settings.litellm_database_url)
+        env.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", settings.openwebui_database_url)
+        assert cli_main(["sync"]) == 0
 
     # signed out at once: the token no longer reaches anything a signed-in user may use
     assert server.call("GET", "/api/v1/groups/", token=bob["token"])[0] == 401
