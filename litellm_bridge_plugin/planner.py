@@ -18,6 +18,7 @@ Operation = Literal[
     "create_user",
     "link_user",
     "update_user",
+    "set_password",
     "deactivate_user",
     "delete_user",
     "unlink",
@@ -77,6 +78,7 @@ def _plan_users(
     litellm_user_ids: Collection[str],
     on_user_delete: str,
     new_id: Callable[[], str],
+    password_for: Collection[str],
     changes: list[Change],
     skips: list[Skip],
 ) -> dict[str, str]:
@@ -169,6 +171,23 @@ def _plan_users(
                     target["email"] = want.email
             if not current.has_auth:
                 target["login"] = want.email
+        if litellm_id in password_for:
+            if link.created_by_bridge:
+                changes.append(
+                    Change(
+                        "set_password", "user", litellm_id, current.id, after={"password": "set"}
+                    )
+                )
+            else:
+                skips.append(
+                    Skip(
+                        "user",
+                        litellm_id,
+                        "password from LiteLLM not applied: the "
+                        "Open WebUI account existed before and its password is its "
+                        "owner's",
+                    )
+                )
         before = _user_fields(current)
         diff_after = {k: v for k, v in target.items() if k == "login" or before.get(k) != v}
         if diff_after:
@@ -371,11 +390,14 @@ def plan(
     litellm_user_ids: Collection[str],
     on_user_delete: str = "deactivate",
     new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    password_for: Collection[str] = (),
 ) -> Plan:
     """Every change that makes ``actual`` match ``desired``, users before groups.
 
     ``litellm_user_ids`` are all users LiteLLM has, mappable or not: a linked user who is
     still in LiteLLM but cannot be mapped is only deactivated, never deleted.
+    ``password_for`` names users with a password supplied by LiteLLM (a management call):
+    set on accounts the bridge created, never on linked ones.
     """
     links = list(links)
     user_links = {link.litellm_id: link for link in links if link.entity_type == "user"}
@@ -385,7 +407,15 @@ def plan(
     changes: list[Change] = []
     skips = list(desired.skips)
     openwebui_id_of = _plan_users(
-        desired, actual, user_links, litellm_user_ids, on_user_delete, new_id, changes, skips
+        desired,
+        actual,
+        user_links,
+        litellm_user_ids,
+        on_user_delete,
+        new_id,
+        password_for,
+        changes,
+        skips,
     )
     bridge_groups = _plan_groups(
         desired, actual, group_links, openwebui_id_of, new_id, changes, skips

@@ -13,8 +13,8 @@ import sys
 
 from litellm.integrations.custom_logger import CustomLogger
 
-from .runner import SweepRunner
 from .settings import Settings, load_settings
+from .worker import BridgeWorker
 
 log = logging.getLogger("litellm_bridge")
 
@@ -36,10 +36,10 @@ class BridgePlugin(CustomLogger):
         super().__init__()
         _ensure_log_handler()
         self.settings = settings or load_settings()
-        self.runner = SweepRunner(self.settings)
+        self.worker = BridgeWorker(self.settings)
         if start:
-            self.runner.start()
-            atexit.register(self.runner.stop)
+            self.worker.start()
+            atexit.register(self.worker.stop)
 
 
 bridge = BridgePlugin()

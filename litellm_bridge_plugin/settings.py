@@ -33,6 +33,8 @@ _ENV_NAMES = {
     "role_map": "BRIDGE_ROLE_MAP",
     "on_user_delete": "BRIDGE_ON_USER_DELETE",
     "lock_timeout": "BRIDGE_LOCK_TIMEOUT",
+    "poll_interval": "BRIDGE_POLL_INTERVAL",
+    "max_attempts": "BRIDGE_MAX_ATTEMPTS",
 }
 
 
@@ -114,6 +116,8 @@ class Settings(BaseSettings):
     )
     on_user_delete: Literal["deactivate", "delete"] = "deactivate"
     lock_timeout: float = Field(default=60.0, gt=0)
+    poll_interval: float = Field(default=5.0, gt=0)
+    max_attempts: int = Field(default=10, ge=1)
 
     @field_validator("litellm_database_url")
     @classmethod
@@ -135,7 +139,8 @@ class Settings(BaseSettings):
         return (
             f"litellm_db={mask_url(self.litellm_database_url)} "
             f"openwebui_db={mask_url(self.openwebui_database_url)} "
-            f"sweep_interval={self.sweep_interval:g}s on_user_delete={self.on_user_delete} "
+            f"sweep_interval={self.sweep_interval:g}s poll_interval={self.poll_interval:g}s "
+            f"max_attempts={self.max_attempts} on_user_delete={self.on_user_delete} "
             f"role_map={json.dumps(self.role_map, sort_keys=True)}"
         )
 

@@ -231,6 +231,8 @@ class _Applier:
                 role=after.get("role"),
                 active=after.get("active"),
             )
+        elif op == "set_password":
+            w.set_password(cur, change.openwebui_id, hashes[change.entity_id])
         elif op == "deactivate_user":
             w.deactivate_user(cur, change.openwebui_id, self.plan.bridge_group_ids)
         elif op == "delete_user":
@@ -312,6 +314,8 @@ class _Applier:
                 updates.append(("mark_deactivated", key))
             elif op == "update_user" and (o.change.after or {}).get("active") is True:
                 updates.append(("mark_active", key))
+            elif op == "set_password":
+                updates.append(("mark_password_set", key))
         bridge_db.run_link_updates(self.litellm, updates)
         bridge_db.write_audit(
             self.litellm,
@@ -421,6 +425,7 @@ def _run(
         links,
         litellm_user_ids={u.user_id for u in state.users},
         on_user_delete=settings.on_user_delete,
+        password_for=passwords.keys(),
     )
     the_plan = restrict(full_plan, scope) if scope else full_plan
     result = SyncResult(

@@ -54,6 +54,9 @@ class OpenWebUIWriter(ABC):
         else:
             cur.execute(_q("insert_auth"), params)
 
+    def set_password(self, cur: Cursor, openwebui_id: str, password_hash: str) -> None:
+        cur.execute(_q("set_password"), {"id": openwebui_id, "password": password_hash})
+
     def update_user(
         self,
         cur: Cursor,

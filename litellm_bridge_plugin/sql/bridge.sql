@@ -33,6 +33,10 @@ WHERE entity_type = %(entity_type)s AND litellm_id = %(litellm_id)s;
 UPDATE litellm_bridge.link SET deactivated_at = NULL
 WHERE entity_type = %(entity_type)s AND litellm_id = %(litellm_id)s AND deactivated_at IS NOT NULL;
 
+-- name: mark_password_set
+UPDATE litellm_bridge.link SET password_placeholder = false
+WHERE entity_type = %(entity_type)s AND litellm_id = %(litellm_id)s;
+
 -- name: insert_audit
 INSERT INTO litellm_bridge.sync_audit (run_id, operation, entity_type, entity_id, result,
                                        before, after, error, duration_ms)

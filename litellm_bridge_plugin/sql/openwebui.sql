@@ -57,6 +57,9 @@ WHERE id = %(id)s;
 -- name: update_auth_email
 UPDATE auth SET email = %(email)s WHERE id = %(id)s;
 
+-- name: set_password
+UPDATE auth SET password = %(password)s WHERE id = %(id)s;
+
 -- name: set_auth_active
 UPDATE auth SET active = %(active)s WHERE id = %(id)s;
 

@@ -1,0 +1,205 @@
+"""The bridge's background work: sweeps, outbox consumption and in-process change signals.
+
+One worker thread does every reconcile (so they never overlap inside a process); a second
+thread only LISTENs and wakes it. Runs inside the proxy (started by the plugin) and alone as
+``litellm-bridge worker``. Failures are logged and retried, never raised to a caller: LiteLLM
+never waits for, or fails because of, Open WebUI.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Mapping
+
+import psycopg
+
+from . import outbox
+from .db import connect
+from .errors import BridgeError
+from .settings import Settings
+from .sync import Scope, SyncResult, detect_schema, reconcile
+
+log = logging.getLogger("litellm_bridge")
+
+FIRST_RETRY_SECONDS = 5.0
+Ref = tuple[str, str]
+EVERYTHING: Ref = ("*", "*")
+"""A signal naming no entity in particular: reconcile everything."""
+
+
+class BridgeWorker:
+    """Owns the worker and listener threads; :meth:`start` and :meth:`stop` are idempotent."""
+
+    def __init__(self, settings: Settings, *, sweeps: bool = True) -> None:
+        self.settings = settings
+        self.sweeps = sweeps
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._refs: set[Ref] = set()
+        self._passwords: dict[str, str] = {}
+        self._threads: list[threading.Thread] = []
+        self._announced = False
+        self._next_sweep = 0.0
+        self._sweep_delay = FIRST_RETRY_SECONDS
+        self.last_result: SyncResult | None = None
+        self.last_error: str | None = None
+
+    # --- control -------------------------------------------------------------------------
+    def start(self) -> None:
+        if any(t.is_alive() for t in self._threads):
+            return
+        self._stop.clear()
+        self._threads = [
+            threading.Thread(target=self._loop, name="litellm-bridge-worker", daemon=True),
+            threading.Thread(target=self._listen, name="litellm-bridge-listen", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+            if thread.is_alive():
+                log.warning("litellm-bridge: %s still busy after %.0fs", thread.name, timeout)
+        self._threads = []
+
+    def wait(self) -> None:
+        """Block until :meth:`stop` (for the standalone worker)."""
+        while not self._stop.wait(0.5):
+            pass
+
+    def submit(self, refs: Iterable[Ref], passwords: Mapping[str, str] | None = None) -> None:
+        """Queue entities a management call changed (and passwords it set) and wake up.
+
+        Cheap and non-blocking: called on the proxy's request path after the response.
+        """
+        with self._lock:
+            self._refs.update(refs)
+            if passwords:
+                self._passwords.update(passwords)
+        self._wake.set()
+
+    # --- the worker thread -----------------------------------------------------------------
+    def _announce(self) -> None:
+        conn = connect(self.settings.openwebui_database_url, "Open WebUI", autocommit=True)
+        try:
+            schema = detect_schema(conn)
+        finally:
+            conn.close()
+        log.info("litellm-bridge: started; %s; %s", self.settings.describe(), schema.describe())
+
+    def _guarded(
+        self, what: str, scope: Scope | None = None, passwords: Mapping[str, str] | None = None
+    ) -> SyncResult | None:
+        try:
+            if not self._announced:
+                self._announce()
+                self._announced = True
+            result = reconcile(self.settings, scope, trigger=what, passwords=passwords)
+        except BridgeError as exc:
+            self.last_error = str(exc)
+            log.error("litellm-bridge: %s", exc)
+            return None
+        except Exception:
+            self.last_error = "unexpected error (see the traceback above)"
+            log.exception("litellm-bridge: unexpected error during %s reconcile", what)
+            return None
+        self.last_error = None
+        self.last_result = result
+        if result.failed:
+            log.error(
+                "litellm-bridge: %d change(s) failed; see `litellm-bridge audit --failed`",
+                result.failed,
+            )
+        return result
+
+    def _take_submitted(self) -> tuple[set[Ref], dict[str, str]]:
+        with self._lock:
+            refs, passwords = self._refs, self._passwords
+            self._refs, self._passwords = set(), {}
+        return refs, passwords
+
+    def _run_submitted(self) -> None:
+        refs, passwords = self._take_submitted()
+        if not refs and not passwords:
+            return
+        if EVERYTHING in refs:
+            scope = None
+        else:
+            scope = Scope(
+                users=frozenset(i for t, i in refs if t == "user") | frozenset(passwords),
+                teams=frozenset(i for t, i in refs if t == "team"),
+                organizations=frozenset(i for t, i in refs if t == "organization"),
+            )
+        if self._guarded("signal", scope, passwords) is None:
+            # keep the entities for the next try; a password is not kept: it would have to
+            # live in memory indefinitely, and the account still converges without it
+            with self._lock:
+                self._refs.update(refs)
+
+    def _drain_outbox(self) -> None:
+        try:
+            conn = connect(self.settings.litellm_database_url, "LiteLLM", autocommit=True)
+        except BridgeError as exc:
+            self.last_error = str(exc)
+            return
+        try:
+            if not outbox.outbox_present(conn):
+                return
+            while not self._stop.is_set():
+                drained = outbox.drain_once(self.settings, conn)
+                if drained.claimed == 0 or drained.failed == drained.claimed:
+                    return
+        except (BridgeError, psycopg.Error) as exc:
+            self.last_error = str(exc)
+            log.error("litellm-bridge: outbox: %s", exc)
+        finally:
+            conn.close()
+
+    def _sweep_if_due(self) -> None:
+        if not self.sweeps or time.monotonic() < self._next_sweep:
+            return
+        trigger = "sweep" if self._announced else "startup"
+        if self._guarded(trigger) is None:
+            wait = min(self._sweep_delay, self.settings.sweep_interval)
+            log.warning("litellm-bridge: will retry in %.0fs", wait)
+            self._sweep_delay = min(self._sweep_delay * 2, self.settings.sweep_interval)
+        else:
+            wait = self.settings.sweep_interval
+            self._sweep_delay = FIRST_RETRY_SECONDS
+        self._next_sweep = time.monotonic() + wait
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            self._sweep_if_due()
+            self._run_submitted()
+            self._drain_outbox()
+            timeout = self.settings.poll_interval
+            if self.sweeps:
+                timeout = max(0.0, min(timeout, self._next_sweep - time.monotonic()))
+            self._wake.wait(timeout)
+
+    # --- the listener thread ---------------------------------------------------------------
+    def _listen(self) -> None:
+        delay = FIRST_RETRY_SECONDS
+        while not self._stop.is_set():
+            try:
+                with outbox.listening(self.settings) as conn:
+                    delay = FIRST_RETRY_SECONDS
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            self._wake.set()
+            except (BridgeError, psycopg.Error) as exc:
+                log.warning(
+                    "litellm-bridge: change notifications unavailable (%s); polling every %.0fs",
+                    exc,
+                    self.settings.poll_interval,
+                )
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.settings.sweep_interval)
