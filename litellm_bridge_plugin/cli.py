@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import bridge_db, report
+from . import bridge_db, outbox, report, triggers
 from .db import connect
 from .errors import BridgeError
+from .logs import ensure_log_handler
 from .queries import queries
 from .settings import Settings, load_settings
 from .sync import detect_schema, reconcile
+from .worker import BridgeWorker
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 MAX_AUDIT_LIMIT = 10_000
@@ -68,6 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--since", type=parse_since, help="e.g. 1h, 30m, 7d or an ISO time")
     audit.add_argument("--limit", type=parse_limit, default=50, help="rows (default 50)")
     audit.add_argument("--json", action="store_true", help="machine-readable output")
+    commands.add_parser(
+        "install-triggers",
+        help="capture changes made behind the proxy's back (idempotent, one transaction)",
+    )
+    commands.add_parser("uninstall-triggers", help="remove triggers, function and outbox")
+    worker = commands.add_parser(
+        "worker", help="run sweeps and the outbox consumer without the plugin (until Ctrl-C)"
+    )
+    worker.add_argument(
+        "--no-sweep", action="store_true", help="only consume the outbox, no periodic sweeps"
+    )
+    commands.add_parser("retry-failed", help="give parked (dead) outbox rows new attempts")
     return parser
 
 
@@ -92,6 +107,11 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
         skipped = bridge_db.fetch(litellm, "skipped_count")[0]["n"]
         runs = bridge_db.fetch(litellm, "last_runs", limit=1)
         failures = bridge_db.fetch(litellm, "failures_since", window="24 hours")[0]["n"]
+        capture = {
+            "triggers": triggers.installed(litellm),
+            "outbox": outbox.stats(litellm),
+            "dead": outbox.dead_rows(litellm) if outbox.outbox_present(litellm) else [],
+        }
     with connect(settings.openwebui_database_url, "Open WebUI", autocommit=True) as openwebui:
         schema = detect_schema(openwebui)
         openwebui_counts = _one(openwebui, "openwebui.sql", "counts") | {
@@ -104,10 +124,11 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
         "skipped": skipped,
         "last_run": runs[0] if runs else None,
         "failures_24h": failures,
+        "capture": capture,
     }
     print(report.to_json(status) if args.json else report.status_text(status))
     last_failed = bool(runs and (runs[0]["failed"] or runs[0]["error"]))
-    return EXIT_FAILED if last_failed else EXIT_OK
+    return EXIT_FAILED if last_failed or capture["dead"] else EXIT_OK
 
 
 def _audit(settings: Settings, args: argparse.Namespace) -> int:
@@ -120,11 +141,61 @@ def _audit(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _install_triggers(settings: Settings, args: argparse.Namespace) -> int:
+    with connect(settings.litellm_database_url, "LiteLLM", autocommit=True) as litellm:
+        bridge_db.ensure_schema(litellm)
+        tables = triggers.install(litellm)
+    print(f"installed change capture on {len(tables)} tables: {', '.join(tables)}")
+    print("run `litellm-bridge worker` (or load the plugin in the proxy) to consume it")
+    return EXIT_OK
+
+
+def _uninstall_triggers(settings: Settings, args: argparse.Namespace) -> int:
+    with connect(settings.litellm_database_url, "LiteLLM", autocommit=True) as litellm:
+        dropped = triggers.uninstall(litellm)
+    print(f"removed {dropped} trigger(s), the capture function and the outbox")
+    return EXIT_OK
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    ensure_log_handler()
+    worker = BridgeWorker(settings, sweeps=not args.no_sweep)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda *_: worker.stop(timeout=0))
+    worker.start()
+    try:
+        worker.wait()
+    finally:
+        worker.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return EXIT_OK
+
+
+def _retry_failed(settings: Settings, args: argparse.Namespace) -> int:
+    with connect(settings.litellm_database_url, "LiteLLM", autocommit=True) as litellm:
+        if not outbox.outbox_present(litellm):
+            print("no outbox: triggers are not installed (litellm-bridge install-triggers)")
+            return EXIT_OK
+        count = outbox.retry_dead(litellm)
+    print(f"{count} parked change(s) will be retried by the next worker pass")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        handler = {"sync": _sync, "status": _status, "audit": _audit}[args.command]
+        handler = {
+            "sync": _sync,
+            "status": _status,
+            "audit": _audit,
+            "install-triggers": _install_triggers,
+            "uninstall-triggers": _uninstall_triggers,
+            "worker": _worker,
+            "retry-failed": _retry_failed,
+        }[args.command]
         return handler(settings, args)
     except BridgeError as exc:
         print(f"litellm-bridge: {exc}", file=sys.stderr)

@@ -149,6 +149,28 @@ def status_text(status: Mapping[str, Any]) -> str:
     else:
         lines.append("last sync:  never")
     lines.append(f"failures:   {status['failures_24h']} failed change(s) in the last 24 hours")
+    capture = status["capture"]
+    if not capture["triggers"]:
+        lines.append("capture:    no triggers (changes outside the proxy wait for the next sweep)")
+    else:
+        disabled = [t for t in capture["triggers"] if not t["enabled"]]
+        state = f"{len(capture['triggers'])} triggers" + (
+            f", {len(disabled)} DISABLED" if disabled else ""
+        )
+        box = capture["outbox"] or {}
+        age = box.get("oldest_pending_seconds")
+        lines.append(
+            f"capture:    {state}; outbox {box.get('pending', 0)} pending"
+            + (f" (oldest {age:.0f}s)" if age is not None else "")
+            + f", {box.get('dead', 0)} dead"
+        )
+        for row in capture["dead"]:
+            lines.append(
+                f"  dead:     {row['entity_type']} {row['entity_id']} after "
+                f"{row['attempts']} attempts: {row['last_error']}"
+            )
+        if capture["dead"]:
+            lines.append("            fix the cause, then `litellm-bridge retry-failed`")
     return "\n".join(lines)
 
 
