@@ -32,14 +32,24 @@ def _outbox(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:
 
 def _catalog(conn: psycopg.Connection[Any]) -> dict[str, list[str]]:
     return {
-        "triggers": [r["tgname"] for r in conn.execute(
-            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1")],
-        "functions": [r["proname"] for r in conn.execute(
-            "SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE nspname = 'litellm_bridge' ORDER BY 1")],
-        "tables": [r["relname"] for r in conn.execute(
-            "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE nspname = 'litellm_bridge' ORDER BY 1")],
+        "triggers": [
+            r["tgname"]
+            for r in conn.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1")
+        ],
+        "functions": [
+            r["proname"]
+            for r in conn.execute(
+                "SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE nspname = 'litellm_bridge' ORDER BY 1"
+            )
+        ],
+        "tables": [
+            r["relname"]
+            for r in conn.execute(
+                "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE nspname = 'litellm_bridge' ORDER BY 1"
+            )
+        ],
         "extensions": [r["extname"] for r in conn.execute("SELECT extname FROM pg_extension")],
     }
 
@@ -82,7 +92,7 @@ def test_each_captured_table_enqueues_references(databases: Databases) -> None:
     assert set(refs) == {("user", "u1"), ("team", "t1")}
     conn.execute("UPDATE \"LiteLLM_UserTable\" SET user_alias = 'New' WHERE user_id = 'u1'")
     assert _outbox(conn) == [("user", "u1")]
-    conn.execute("UPDATE \"LiteLLM_VerificationToken\" SET user_id = NULL, blocked = true")
+    conn.execute('UPDATE "LiteLLM_VerificationToken" SET user_id = NULL, blocked = true')
     assert set(_outbox(conn)) == {("user", "u1"), ("team", "t1")}
     seed.delete_user(conn, "u1")
     assert set(_outbox(conn)) == {("user", "u1"), ("organization", "o1"), ("team", "t1")}
