@@ -250,7 +250,7 @@ def test_three_workers_converge_without_duplicates(captured: Databases, tmp_path
             worker.terminate()
         for worker in workers:
             worker.wait(20)
-    for i, worker in enumerate(workers):
+    for i in range(len(workers)):
         log = (tmp_path / f"w{i}.log").read_text()
         assert "deadlock" not in log.lower() and "Traceback" not in log, log[-2000:]
     with captured.openwebui() as owui:
