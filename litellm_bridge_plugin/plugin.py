@@ -1,16 +1,19 @@
 """The LiteLLM callback: loaded by the proxy from ``litellm_settings.callbacks``.
 
 Importing this module inside the proxy reads the bridge settings (invalid ones stop the
-proxy's start with a message naming the variable) and starts the background sweeps. Nothing
-here sits on a request's path: the proxy answers exactly as it would without the bridge.
+proxy's start with a message naming the variable), starts the background worker and wraps
+the proxy's management routes (interception.py). The proxy answers exactly as it would
+without the bridge; the bridge's work happens after the response, in its own threads.
 """
 
 from __future__ import annotations
 
 import atexit
+import sys
 
 from litellm.integrations.custom_logger import CustomLogger
 
+from . import interception
 from .logs import ensure_log_handler
 from .settings import Settings, load_settings
 from .worker import BridgeWorker
@@ -27,6 +30,11 @@ class BridgePlugin(CustomLogger):
         if start:
             self.worker.start()
             atexit.register(self.worker.stop)
+            # Inside the proxy its server module is already imported; elsewhere (a test, a
+            # script) there are no management routes to watch.
+            proxy = sys.modules.get("litellm.proxy.proxy_server")
+            if proxy is not None and getattr(proxy, "app", None) is not None:
+                interception.install(proxy.app, self.worker.submit)
 
 
 bridge = BridgePlugin()

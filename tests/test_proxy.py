@@ -58,11 +58,15 @@ class Proxy:
         pytest.fail(f"timed out waiting for {what}:\n{self.log[-3000:]}")
 
     def chat(self, model: str = "gpt-4") -> tuple[int, dict[str, object]]:
+        return self.post(
+            "/v1/chat/completions",
+            {"model": model, "messages": [{"role": "user", "content": "hi"}]},
+        )
+
+    def post(self, path: str, body: dict[str, object]) -> tuple[int, dict[str, object]]:
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/v1/chat/completions",
-            data=json.dumps(
-                {"model": model, "messages": [{"role": "user", "content": "hi"}]}
-            ).encode(),
+            f"http://127.0.0.1:{self.port}{path}",
+            data=json.dumps(body).encode(),
             headers={"Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"},
         )
         try:
@@ -123,12 +127,19 @@ def test_plugin_syncs_at_start_and_on_each_sweep(
     assert status == 200
     assert "mock gpt-4" in json.dumps(body)
 
+    assert "watching 30 management routes" in proxy.log
+    assert "this LiteLLM has no" not in proxy.log
+    # a management call fails here (no proxy database); it passes through, signals nothing
+    status, _ = proxy.post("/user/update", {"user_id": "alice", "password": "Pw-in-transit-9"})
+    assert status >= 400
+    assert "Pw-in-transit-9" not in proxy.log
+
     seed.add_user(databases.litellm(), "dave", "Dave@TechCompany.com")
     proxy.wait_until(
         lambda: "dave@techcompany.com" in databases.owui_users(), "the next sweep to add Dave"
     )
     assert proxy.stop() == 0
-    assert "Traceback" not in proxy.log
+    assert "litellm_bridge_plugin/" not in proxy.log  # no traceback through the bridge
 
 
 @only_newest
