@@ -267,7 +267,7 @@ class _Applier:
         needed = [
             c.entity_id
             for c in batch
-            if c.operation == "create_user"
+            if c.operation in ("create_user", "set_password")
             or (c.operation == "update_user" and (c.after or {}).get("login"))
         ]
         supplied = {i: self.passwords[i] for i in needed if i in self.passwords}

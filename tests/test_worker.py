@@ -6,6 +6,7 @@ latency figures come from bench/latency.py.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -283,3 +284,43 @@ def test_outbox_failures_back_off_and_park(captured: Databases) -> None:
     done = outbox.drain_once(settings, conn)
     assert (done.claimed, done.completed) == (1, 1)
     assert "u1@x.com" in captured.owui_users()
+
+
+def test_signals_reconcile_at_once_and_carry_passwords_in_memory(
+    databases: Databases,
+) -> None:
+    import bcrypt
+
+    from .support import owui_add_user
+
+    conn = databases.litellm()
+    seed.add_user(conn, "u1", "u1@x.com")
+    seed.add_user(conn, "mine", "mine@x.com")
+    owui_add_user(databases.openwebui(), "own-id", "mine@x.com", "Mine")
+    worker = BridgeWorker(_settings(databases, poll_interval=30), sweeps=False)
+    worker.start()
+    try:
+        worker.submit([("user", "u1")], {"u1": "First-pass-1"})
+        wait_for(lambda: "u1@x.com" in databases.owui_users(), "the signalled user")
+        hashed = databases.owui_users()["u1@x.com"]["password"].encode()
+        assert bcrypt.checkpw(b"First-pass-1", hashed)
+        worker.submit([("user", "u1")], {"u1": "Second-pass-2"})
+        wait_for(
+            lambda: bcrypt.checkpw(
+                b"Second-pass-2", databases.owui_users()["u1@x.com"]["password"].encode()
+            ),
+            "the new password",
+        )
+        before = databases.owui_users()["mine@x.com"]["password"]
+        worker.submit([("user", "mine")], {"mine": "Not-yours-3"})
+        wait_for(
+            lambda: any(
+                r["entity_id"] == "mine" and r["result"] == "SKIPPED" for r in databases.audit()
+            ),
+            "the refusal to be audited",
+        )
+        assert databases.owui_users()["mine@x.com"]["password"] == before
+    finally:
+        worker.stop()
+    text = json.dumps([dict(r) for r in databases.audit()], default=str)
+    assert "pass-1" not in text and "pass-2" not in text and "Not-yours" not in text
