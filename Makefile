@@ -25,6 +25,9 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench.reconcile
+	$(PY) -m bench.triggers
+	$(PY) -m bench.latency
+	$(PY) -m bench.interception
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -32,10 +32,20 @@ class AuditRow:
     duration_ms: float | None = None
 
 
-def ensure_schema(conn: psycopg.Connection[Any]) -> None:
-    """Create the ``litellm_bridge`` schema and tables if they are missing."""
+_SCHEMA_READY: set[str] = set()
+
+
+def ensure_schema(conn: psycopg.Connection[Any], *, force: bool = False) -> None:
+    """Create the ``litellm_bridge`` schema and tables if they are missing.
+
+    Done once per database and process (it takes a lock and touches the catalog).
+    """
+    key = f"{conn.info.host}:{conn.info.port}/{conn.info.dbname}"
+    if key in _SCHEMA_READY and not force:
+        return
     with conn.transaction():
         conn.execute(read_sql_file("schema.sql").encode())
+    _SCHEMA_READY.add(key)
 
 
 @contextmanager
