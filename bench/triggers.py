@@ -97,41 +97,39 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     dbs.ensure_local_server()
-    with dbs.scratch_databases(f"bench_{uuid.uuid4().hex[:6]}", "0.12.4") as (litellm_url, _):
-        with psycopg.connect(litellm_url, autocommit=True) as conn:
-            bridge_db.ensure_schema(conn)
-            _prepare(conn, args.rows)
-            timings: dict[str, dict[bool, list[float]]] = {
-                name: {False: [], True: []} for name in WORKLOADS
-            }
-            for round_number in range(args.rounds):
-                # alternate which side goes first, so table growth does not favour one
-                order = (False, True) if round_number % 2 == 0 else (True, False)
-                for with_triggers in order:
-                    if with_triggers:
-                        triggers.install(conn)
-                    for name, work in WORKLOADS.items():
-                        conn.execute('VACUUM "LiteLLM_UserTable", "LiteLLM_VerificationToken"')
-                        started = time.perf_counter()
-                        work(conn, args.rows)
-                        timings[name][with_triggers].append(time.perf_counter() - started)
-                    if with_triggers:
-                        outbox_rows = conn.execute(
-                            "SELECT count(*) FROM litellm_bridge.outbox"
-                        ).fetchone()
-                        triggers.uninstall(conn)
-            print(f"{args.rows} statements per workload, {args.rounds} rounds, median times")
-            print(f"{'workload':<34} {'without':>9} {'with':>9} {'ratio':>7}")
-            for name, runs in timings.items():
-                without, with_ = statistics.median(runs[False]), statistics.median(runs[True])
-                print(
-                    f"{name:<34} {without * 1e6 / args.rows:7.1f}us {with_ * 1e6 / args.rows:7.1f}us "
-                    f"{with_ / without:7.3f}"
-                )
-            print(
-                f"outbox rows written in the last round: {outbox_rows[0] if outbox_rows else 0} "
-                f"(expected {2 * args.rows}: inserts and alias changes only)"
-            )
+    scratch = dbs.scratch_databases(f"bench_{uuid.uuid4().hex[:6]}", "0.12.4")
+    with scratch as (litellm_url, _), psycopg.connect(litellm_url, autocommit=True) as conn:
+        bridge_db.ensure_schema(conn)
+        _prepare(conn, args.rows)
+        timings: dict[str, dict[bool, list[float]]] = {
+            name: {False: [], True: []} for name in WORKLOADS
+        }
+        for round_number in range(args.rounds):
+            # alternate which side goes first, so table growth does not favour one
+            order = (False, True) if round_number % 2 == 0 else (True, False)
+            for with_triggers in order:
+                if with_triggers:
+                    triggers.install(conn)
+                for name, work in WORKLOADS.items():
+                    conn.execute('VACUUM "LiteLLM_UserTable", "LiteLLM_VerificationToken"')
+                    started = time.perf_counter()
+                    work(conn, args.rows)
+                    timings[name][with_triggers].append(time.perf_counter() - started)
+                if with_triggers:
+                    outbox_rows = conn.execute(
+                        "SELECT count(*) FROM litellm_bridge.outbox"
+                    ).fetchone()
+                    triggers.uninstall(conn)
+        print(f"{args.rows} statements per workload, {args.rounds} rounds, median times")
+        print(f"{'workload':<34} {'without':>9} {'with':>9} {'ratio':>7}")
+        for name, runs in timings.items():
+            without, with_ = statistics.median(runs[False]), statistics.median(runs[True])
+            per_without, per_with = without * 1e6 / args.rows, with_ * 1e6 / args.rows
+            print(f"{name:<34} {per_without:7.1f}us {per_with:7.1f}us {with_ / without:7.3f}")
+        print(
+            f"outbox rows written in the last round: {outbox_rows[0] if outbox_rows else 0} "
+            f"(expected {2 * args.rows}: inserts and alias changes only)"
+        )
 
 
 if __name__ == "__main__":
