@@ -4,8 +4,8 @@
    made by Open WebUI's own migrations);
 2. fills LiteLLM with the integration guide's company, as its management API would;
 3. starts the real LiteLLM proxy with the plugin on port 8313 and waits for its first sync;
-4. shows what Open WebUI now holds, changes things in LiteLLM, and lets `litellm-bridge sync`
-   converge them; prints status and the audit trail.
+4. installs the change-capture triggers, changes LiteLLM by SQL behind the proxy's back and
+   shows Open WebUI follow within a second; prints status and the audit trail.
 
 The databases are left in place afterwards so you can look around (their URLs are printed).
 """
@@ -75,6 +75,16 @@ def wait_for_users(url: str, proxy: subprocess.Popen[Any], log_path: Path, count
     sys.exit(f"no sync within 120 s; proxy log:\n{log_path.read_text()[-3000:]}")
 
 
+def wait_for_group(url: str, name: str, since: float) -> float:
+    """Seconds from ``since`` until Open WebUI has a group called ``name``."""
+    while time.monotonic() - since < 30:
+        with psycopg.connect(url) as conn:
+            if conn.execute('SELECT 1 FROM "group" WHERE name = %s', (name,)).fetchone():
+                return time.monotonic() - since
+        time.sleep(0.02)
+    sys.exit("the change did not reach Open WebUI within 30 s")
+
+
 def main() -> int:
     dbs.ensure_local_server()
     server = dbs.server_url()
@@ -107,6 +117,8 @@ def main() -> int:
     )
 
     env = proxy_env(litellm_url, openwebui_url, MASTER_KEY)
+    say("Installing the change-capture triggers (plain PL/pgSQL, no extensions)")
+    cli(env, "install-triggers")
     with tempfile.TemporaryDirectory() as tmp:
         log_path = Path(tmp) / "proxy.log"
         say(f"Starting the LiteLLM proxy with the plugin on port {PORT}")
@@ -118,24 +130,32 @@ def main() -> int:
                     print(line)
             say("Open WebUI after the plugin's start-up sync")
             show_openwebui(openwebui_url)
+
+            say(
+                "Changes made by SQL behind the proxy's back: Bob moves to AI Research, "
+                "Carol is deleted, 'Product Team' is renamed"
+            )
+            with psycopg.connect(litellm_url, autocommit=True) as conn:
+                changed_at = time.monotonic()
+                with conn.transaction():
+                    seed.remove_team_member(conn, "bob", "team-product")
+                    seed.add_team_member(conn, "bob", "team-ai-research")
+                    seed.delete_user(conn, "carol")
+                    conn.execute(
+                        'UPDATE "LiteLLM_TeamTable" SET team_alias = %s WHERE team_id = %s',
+                        ("Product & Design", "team-product"),
+                    )
+            took = wait_for_group(openwebui_url, "Product & Design", changed_at)
+            say(
+                f"Open WebUI {took * 1000:.0f} ms later, no sync command run (Carol deactivated: "
+                "her login is refused, her chats are kept)"
+            )
+            show_openwebui(openwebui_url)
         finally:
             proxy.send_signal(signal.SIGINT)
             proxy.wait(30)
 
-    say("Changes in LiteLLM: Bob moves to AI Research, Carol is deleted, 'Product Team' is renamed")
-    with psycopg.connect(litellm_url, autocommit=True) as conn:
-        seed.remove_team_member(conn, "bob", "team-product")
-        seed.add_team_member(conn, "bob", "team-ai-research")
-        seed.delete_user(conn, "carol")
-        conn.execute(
-            'UPDATE "LiteLLM_TeamTable" SET team_alias = %s WHERE team_id = %s',
-            ("Product & Design", "team-product"),
-        )
-    cli(env, "sync", "--dry-run")
-    cli(env, "sync")
-    say("Open WebUI now (Carol deactivated: her login is refused, her chats are kept)")
-    show_openwebui(openwebui_url)
-    say("A second sync changes nothing")
+    say("An operator's sync finds nothing left to do")
     cli(env, "sync")
     say("Status and audit trail")
     cli(env, "status")
