@@ -21,6 +21,7 @@ import pytest
 
 from devtools import litellm_seed as seed
 from devtools.proxy import proxy_env, start_proxy
+from litellm_bridge_plugin import bridge_db, triggers
 
 from .support import Databases
 
@@ -95,7 +96,8 @@ class Proxy:
 
 
 def _env(litellm_url: str, openwebui_url: str, **extra: str) -> dict[str, str]:
-    return proxy_env(litellm_url, openwebui_url, MASTER_KEY, BRIDGE_SWEEP_INTERVAL="2", **extra)
+    settings = {"BRIDGE_SWEEP_INTERVAL": "2"} | extra
+    return proxy_env(litellm_url, openwebui_url, MASTER_KEY, **settings)
 
 
 @pytest.fixture
@@ -113,11 +115,17 @@ def proxy_factory(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Proxy]]
 
 
 @only_newest
-def test_plugin_syncs_at_start_and_on_each_sweep(
+def test_plugin_syncs_at_start_and_follows_sql_changes(
     databases: Databases, proxy_factory: Callable[[dict[str, str]], Proxy]
 ) -> None:
-    seed.seed_company(databases.litellm())
-    proxy = proxy_factory(_env(databases.litellm_url, databases.openwebui_url))
+    conn = databases.litellm()
+    seed.seed_company(conn)
+    bridge_db.ensure_schema(conn)
+    triggers.install(conn)
+    # no sweep during the test: what follows the start-up sync comes through the triggers
+    proxy = proxy_factory(
+        _env(databases.litellm_url, databases.openwebui_url, BRIDGE_SWEEP_INTERVAL="3600")
+    )
     proxy.wait_until(lambda: len(databases.owui_users()) == 3, "users in Open WebUI")
     assert "litellm-bridge: started;" in proxy.log
     assert "Open WebUI schema generation 0.12+" in proxy.log
@@ -136,7 +144,7 @@ def test_plugin_syncs_at_start_and_on_each_sweep(
 
     seed.add_user(databases.litellm(), "dave", "Dave@TechCompany.com")
     proxy.wait_until(
-        lambda: "dave@techcompany.com" in databases.owui_users(), "the next sweep to add Dave"
+        lambda: "dave@techcompany.com" in databases.owui_users(), "the trigger outbox to add Dave"
     )
     assert proxy.stop() == 0
     assert "litellm_bridge_plugin/" not in proxy.log  # no traceback through the bridge

@@ -324,3 +324,14 @@ def test_signals_reconcile_at_once_and_carry_passwords_in_memory(
         worker.stop()
     text = json.dumps([dict(r) for r in databases.audit()], default=str)
     assert "pass-1" not in text and "pass-2" not in text and "Not-yours" not in text
+
+
+def test_sweeps_repair_changes_without_triggers(databases: Databases) -> None:
+    worker = BridgeWorker(_settings(databases, sweep_interval=0.5))
+    worker.start()
+    try:
+        seed.add_user(databases.litellm(), "late", "late@x.com")
+        wait_for(lambda: "late@x.com" in databases.owui_users(), "a sweep to add the user")
+        assert worker.last_result is not None and worker.last_error is None
+    finally:
+        worker.stop()
