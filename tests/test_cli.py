@@ -115,3 +115,31 @@ def test_missing_settings_exit_2(
     monkeypatch.delenv("BRIDGE_OPENWEBUI_DATABASE_URL", raising=False)
     assert main(["status"]) == 2
     assert "BRIDGE_OPENWEBUI_DATABASE_URL is not set" in capsys.readouterr().err
+
+
+def test_capture_commands(env: Databases, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["retry-failed"]) == 0
+    assert "triggers are not installed" in capsys.readouterr().out
+    assert main(["install-triggers"]) == 0
+    assert "installed change capture on 6 tables" in capsys.readouterr().out
+    assert main(["install-triggers"]) == 0  # idempotent
+    capsys.readouterr()
+    seed.add_user(env.litellm(), "late", "late@x.com")
+    with env.litellm() as conn:
+        conn.execute(
+            "UPDATE litellm_bridge.outbox SET dead = true, attempts = 10, "
+            "last_error = 'Open WebUI was down'"
+        )
+    assert main(["status"]) == 1
+    out = capsys.readouterr().out
+    assert "capture:    12 triggers; outbox 0 pending, 1 dead" in out
+    assert "dead:     user late after 10 attempts: Open WebUI was down" in out
+    assert main(["retry-failed"]) == 0
+    assert "1 parked change(s) will be retried" in capsys.readouterr().out
+    assert main(["status", "--json"]) == 0
+    capture = json.loads(capsys.readouterr().out)["capture"]
+    assert capture["outbox"]["pending"] == 1 and capture["outbox"]["dead"] == 0
+    assert main(["uninstall-triggers"]) == 0
+    assert "removed 12 trigger(s)" in capsys.readouterr().out
+    assert main(["status"]) == 0
+    assert "capture:    no triggers" in capsys.readouterr().out
