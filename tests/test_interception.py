@@ -260,3 +260,20 @@ def test_tap_sits_on_the_real_proxy_routes(proxy_app: Any) -> None:
     assert (with_tap.status_code, with_tap.content) == (without.status_code, without.content)
     assert update.status_code >= 400
     assert recorder.calls == []
+
+
+def test_routes_this_litellm_lacks_are_named_once(caplog: pytest.LogCaptureFixture) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def user_new(request: Any) -> JSONResponse:
+        return JSONResponse({"user_id": "u1"})
+
+    app = Starlette(routes=[Route("/user/new", user_new, methods=["POST"])])
+    with caplog.at_level("INFO", logger="litellm_bridge"):
+        install(app, Recorder())
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "/team/member_add" in warnings[0] and "/user/new," not in warnings[0]
+    assert "next sweep" in warnings[0]
