@@ -22,13 +22,22 @@ from devtools import dbs
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin import bridge_db, triggers
 from litellm_bridge_plugin.settings import load_settings
+from litellm_bridge_plugin.sync import reconcile
 from litellm_bridge_plugin.worker import BridgeWorker
+
+from .reconcile import seed_scale
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="change-to-Open-WebUI latency")
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--existing-users",
+        type=int,
+        default=0,
+        help="users (with 1/20 as many teams) already synced before the test",
+    )
     args = parser.parse_args()
     dbs.ensure_local_server()
     with dbs.scratch_databases(f"bench_{uuid.uuid4().hex[:6]}", "0.12.4") as (
@@ -37,11 +46,15 @@ def main() -> None:
     ):
         with psycopg.connect(litellm_url, autocommit=True) as conn:
             bridge_db.ensure_schema(conn)
-            triggers.install(conn)
             seed.seed_company(conn)
+            if args.existing_users:
+                teams = max(1, args.existing_users // 20)
+                seed_scale(conn, args.existing_users, teams, max(1, teams // 10))
+            triggers.install(conn)
         settings = load_settings(
             litellm_database_url=litellm_url, openwebui_database_url=owui_url, poll_interval=1.0
         )
+        reconcile(settings)
         worker = BridgeWorker(settings, sweeps=False)
         worker.start()
         committed: dict[str, float] = {}
@@ -78,7 +91,10 @@ def main() -> None:
         latencies = sorted((seen[e] - t) * 1000 for e, t in committed.items() if e in seen)
         missing = len(committed) - len(latencies)
         q = statistics.quantiles(latencies, n=100)
-        print(f"{total} users inserted at {args.rate:g}/s; {missing} never seen")
+        print(
+            f"{total} users inserted at {args.rate:g}/s into a LiteLLM with "
+            f"{args.existing_users} existing users; {missing} never seen"
+        )
         print(
             f"latency commit -> Open WebUI row: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, "
             f"p99 {q[98]:.1f} ms, max {latencies[-1]:.1f} ms"

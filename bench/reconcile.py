@@ -23,6 +23,15 @@ from litellm_bridge_plugin.sync import reconcile
 SEED = Path(__file__).with_name("seed_scale.sql")
 
 
+def seed_scale(conn: psycopg.Connection[Any], users: int, teams: int, orgs: int) -> None:
+    """Fill LiteLLM's tables with bench/seed_scale.sql."""
+    params = {"users": users, "teams": teams, "orgs": orgs}
+    for statement in SEED.read_text().split(";\n"):
+        code = "\n".join(line for line in statement.splitlines() if not line.startswith("--"))
+        if code.strip():
+            conn.execute(code.encode(), params)
+
+
 def _writes(url: str) -> int:
     """Rows inserted, updated or deleted in the database so far (statistics views)."""
     time.sleep(1.2)  # backends report their counters at most once a second
@@ -50,13 +59,7 @@ def main() -> None:
     prefix = f"bench_{uuid.uuid4().hex[:6]}"
     with dbs.scratch_databases(prefix, args.openwebui) as (litellm_url, openwebui_url):
         with psycopg.connect(litellm_url, autocommit=True) as conn:
-            params = {"users": args.users, "teams": args.teams, "orgs": args.orgs}
-            for statement in SEED.read_text().split(";\n"):
-                code = "\n".join(
-                    line for line in statement.splitlines() if not line.startswith("--")
-                )
-                if code.strip():
-                    conn.execute(code.encode(), params)
+            seed_scale(conn, args.users, args.teams, args.orgs)
         settings = load_settings(
             litellm_database_url=litellm_url, openwebui_database_url=openwebui_url
         )

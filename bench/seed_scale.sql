@@ -26,7 +26,8 @@ SELECT 'user-' || u, 'User.' || u || '@Example.com', 'User ' || u,
 FROM generate_series(0, %(users)s - 1) AS u;
 
 INSERT INTO "LiteLLM_TeamMembership" (user_id, team_id)
-SELECT DISTINCT user_id, unnest(teams) FROM "LiteLLM_UserTable";
+SELECT DISTINCT user_id, unnest(teams) FROM "LiteLLM_UserTable"
+ON CONFLICT DO NOTHING;
 
 UPDATE "LiteLLM_TeamTable" t
 SET members_with_roles = m.members
@@ -37,4 +38,6 @@ FROM (
 WHERE m.team_id = t.team_id;
 
 INSERT INTO "LiteLLM_OrganizationMembership" (user_id, organization_id, user_role)
-SELECT user_id, organization_id, 'internal_user' FROM "LiteLLM_UserTable";
+SELECT user_id, organization_id, 'internal_user' FROM "LiteLLM_UserTable"
+WHERE organization_id IS NOT NULL
+ON CONFLICT DO NOTHING;

@@ -74,6 +74,26 @@ def read_links(conn: psycopg.Connection[Any]) -> list[Link]:
         return [Link(**row) for row in cur.fetchall()]
 
 
+def read_links_scoped(
+    conn: psycopg.Connection[Any],
+    *,
+    users: Iterable[str] = (),
+    teams: Iterable[str] = (),
+    organizations: Iterable[str] = (),
+    openwebui_ids: Iterable[str] = (),
+) -> list[Link]:
+    """Links of the given LiteLLM entities, and any link to the given Open WebUI rows."""
+    params = {
+        "users": sorted(users),
+        "teams": sorted(teams),
+        "organizations": sorted(organizations),
+        "openwebui_ids": sorted(openwebui_ids),
+    }
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(_q("links_scoped"), params)
+        return [Link(**row) for row in cur.fetchall()]
+
+
 def upsert_links(conn: psycopg.Connection[Any], rows: Iterable[Mapping[str, Any]]) -> None:
     rows = list(rows)
     if rows:

@@ -94,10 +94,12 @@ def _members_with_roles(team_id: str, raw: Any, problems: list[InputProblem]) ->
     return tuple(found)
 
 
-def _fetch(conn: psycopg.Connection[Any], name: str) -> list[dict[str, Any]]:
+def _fetch(
+    conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     try:
         with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-            cur.execute(queries("litellm.sql")[name])
+            cur.execute(queries("litellm.sql")[name], params)
             return cur.fetchall()
     except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as exc:
         raise SchemaError(
@@ -107,16 +109,14 @@ def _fetch(conn: psycopg.Connection[Any], name: str) -> list[dict[str, Any]]:
         ) from None
 
 
-def read_state(conn: psycopg.Connection[Any]) -> LiteLLMState:
-    """Read LiteLLM's current users, teams, organisations and memberships in one snapshot."""
+def _build(
+    user_rows: list[dict[str, Any]],
+    team_rows: list[dict[str, Any]],
+    org_rows: list[dict[str, Any]],
+    team_members: list[dict[str, Any]],
+    org_members: list[dict[str, Any]],
+) -> LiteLLMState:
     problems: list[InputProblem] = []
-    with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        user_rows = _fetch(conn, "users")
-        team_rows = _fetch(conn, "teams")
-        org_rows = _fetch(conn, "organizations")
-        team_members = _fetch(conn, "team_memberships")
-        org_members = _fetch(conn, "organization_memberships")
     users = tuple(
         LiteLLMUser(
             user_id=row["user_id"],
@@ -139,12 +139,77 @@ def read_state(conn: psycopg.Connection[Any]) -> LiteLLMState:
         )
         for row in team_rows
     )
-    organizations = tuple(LiteLLMOrganization(**row) for row in org_rows)
     return LiteLLMState(
         users=users,
         teams=teams,
-        organizations=organizations,
+        organizations=tuple(LiteLLMOrganization(**row) for row in org_rows),
         team_memberships=tuple((r["user_id"], r["team_id"]) for r in team_members),
         organization_memberships=tuple((r["user_id"], r["organization_id"]) for r in org_members),
         problems=tuple(problems),
     )
+
+
+def read_state(conn: psycopg.Connection[Any]) -> LiteLLMState:
+    """Read LiteLLM's current users, teams, organisations and memberships in one snapshot."""
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _build(
+            _fetch(conn, "users"),
+            _fetch(conn, "teams"),
+            _fetch(conn, "organizations"),
+            _fetch(conn, "team_memberships"),
+            _fetch(conn, "organization_memberships"),
+        )
+
+
+def _ids(conn: psycopg.Connection[Any], name: str, **params: Any) -> list[dict[str, Any]]:
+    return _fetch(conn, name, {k: sorted(v) for k, v in params.items()})
+
+
+def groups_of_users(conn: psycopg.Connection[Any], users: set[str]) -> tuple[set[str], set[str]]:
+    """(team ids, organisation ids) that any record places the users in."""
+    rows = _ids(conn, "groups_of_users", users=users) if users else []
+    return (
+        {r["id"] for r in rows if r["kind"] == "team"},
+        {r["id"] for r in rows if r["kind"] == "organization"},
+    )
+
+
+def members_of_groups(
+    conn: psycopg.Connection[Any], teams: set[str], organizations: set[str]
+) -> set[str]:
+    if not teams and not organizations:
+        return set()
+    rows = _ids(conn, "members_of_groups", teams=teams, organizations=organizations)
+    return {r["user_id"] for r in rows if r["user_id"]}
+
+
+def users_sharing_emails(conn: psycopg.Connection[Any], users: set[str]) -> set[str]:
+    """Other users with the same email as any of ``users`` (duplicates are decided together)."""
+    if not users:
+        return set()
+    emails = {r["email"] for r in _ids(conn, "emails_of_users", users=users)}
+    if not emails:
+        return set()
+    return {r["user_id"] for r in _ids(conn, "users_sharing_emails", emails=emails)}
+
+
+def emails_of_users(conn: psycopg.Connection[Any], users: set[str]) -> set[str]:
+    if not users:
+        return set()
+    return {r["email"] for r in _ids(conn, "emails_of_users", users=users)}
+
+
+def read_entities(
+    conn: psycopg.Connection[Any], users: set[str], teams: set[str], organizations: set[str]
+) -> LiteLLMState:
+    """The given users, teams and organisations, and every membership of those groups."""
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _build(
+            _ids(conn, "users_by_id", users=users),
+            _ids(conn, "teams_by_id", teams=teams),
+            _ids(conn, "organizations_by_id", organizations=organizations),
+            _ids(conn, "team_memberships_of", teams=teams),
+            _ids(conn, "organization_memberships_of", organizations=organizations),
+        )

@@ -18,8 +18,9 @@ import psycopg
 from .db import connect
 from .errors import BridgeError
 from .queries import queries
+from .scope import Scope
 from .settings import Settings
-from .sync import Scope, SyncResult, reconcile
+from .sync import SyncResult, reconcile
 
 log = logging.getLogger("litellm_bridge")
 

@@ -20,16 +20,16 @@ from typing import Any
 import bcrypt
 import psycopg
 
-from . import bridge_db, litellm_db
+from . import bridge_db, reads
 from .bridge_db import AuditRow
 from .db import connect
 from .errors import DatabaseUnavailable
 from .mapping import Skip, desired_state
 from .openwebui import schema as openwebui_schema
-from .openwebui import state as openwebui_state
 from .openwebui.schema import OpenWebUISchema
 from .openwebui.writer import OpenWebUIWriter, writer_for
 from .planner import Change, Plan, plan
+from .scope import Scope
 from .settings import Settings
 
 log = logging.getLogger("litellm_bridge")
@@ -40,32 +40,6 @@ BATCH_SIZE = 500
 PLACEHOLDER_ROUNDS = 4
 PASSWORD_ROUNDS = 12
 MAX_ERROR_LENGTH = 2000
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which LiteLLM entities a reconcile may change (by LiteLLM id)."""
-
-    users: frozenset[str] = frozenset()
-    teams: frozenset[str] = frozenset()
-    organizations: frozenset[str] = frozenset()
-
-    def describe(self) -> str:
-        parts = [
-            f"{kind}={','.join(sorted(ids))}"
-            for kind, ids in (
-                ("users", self.users),
-                ("teams", self.teams),
-                ("organizations", self.organizations),
-            )
-            if ids
-        ]
-        return " ".join(parts) or "nothing"
-
-    def ids(self, entity_type: str) -> frozenset[str]:
-        return {"user": self.users, "team": self.teams, "organization": self.organizations}[
-            entity_type
-        ]
 
 
 @dataclass(frozen=True)
@@ -415,9 +389,10 @@ def _run(
     passwords: Mapping[str, str],
 ) -> SyncResult:
     schema = detect_schema(openwebui)
-    state = litellm_db.read_state(litellm)
-    actual = openwebui_state.read_state(openwebui, schema)
-    links = bridge_db.read_links(litellm)
+    if scope is None:
+        state, actual, links = reads.read_all(litellm, openwebui, schema)
+    else:
+        state, actual, links = reads.read_scope(litellm, openwebui, schema, scope)
     desired = desired_state(state, settings.role_map)
     full_plan = plan(
         desired,

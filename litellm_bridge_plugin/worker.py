@@ -18,8 +18,9 @@ import psycopg
 from . import outbox
 from .db import connect
 from .errors import BridgeError
+from .scope import Scope
 from .settings import Settings
-from .sync import Scope, SyncResult, detect_schema, reconcile
+from .sync import SyncResult, detect_schema, reconcile
 
 log = logging.getLogger("litellm_bridge")
 

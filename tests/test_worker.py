@@ -332,6 +332,8 @@ def test_sweeps_repair_changes_without_triggers(databases: Databases) -> None:
     try:
         seed.add_user(databases.litellm(), "late", "late@x.com")
         wait_for(lambda: "late@x.com" in databases.owui_users(), "a sweep to add the user")
-        assert worker.last_result is not None and worker.last_error is None
+        # the row is visible before the sweep that wrote it has returned
+        wait_for(lambda: worker.last_result is not None, "the sweep to finish")
+        assert worker.last_error is None
     finally:
         worker.stop()

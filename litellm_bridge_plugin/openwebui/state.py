@@ -67,10 +67,51 @@ def parse_user_ids(raw: str | None) -> frozenset[str]:
     return frozenset(v for v in value if isinstance(v, str))
 
 
-def _rows(conn: psycopg.Connection[Any], name: str) -> list[dict[str, Any]]:
+def _rows(
+    conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        cur.execute(queries("openwebui.sql")[name])
+        cur.execute(queries("openwebui.sql")[name], params)
         return cur.fetchall()
+
+
+def _users(user_rows: list[dict[str, Any]], key_owners: set[str]) -> dict[str, OpenWebUIUser]:
+    return {
+        row["id"]: OpenWebUIUser(
+            id=row["id"],
+            email=row["email"],
+            name=row["name"],
+            role=row["role"],
+            created_at=row["created_at"],
+            has_auth=row["has_auth"],
+            active=row["active"],
+            auth_email=row["auth_email"],
+            has_api_key=row["id"] in key_owners,
+        )
+        for row in user_rows
+    }
+
+
+def _groups(
+    group_rows: list[dict[str, Any]], members: dict[str, set[str]]
+) -> dict[str, OpenWebUIGroup]:
+    return {
+        row["id"]: OpenWebUIGroup(
+            id=row["id"],
+            name=row["name"],
+            description=row["description"],
+            owner_id=row["user_id"],
+            member_ids=frozenset(members.get(row["id"], ())),
+        )
+        for row in group_rows
+    }
+
+
+def _json_members(conn: psycopg.Connection[Any]) -> dict[str, set[str]]:
+    members: dict[str, set[str]] = defaultdict(set)
+    for row in _rows(conn, "group_user_ids"):
+        members[row["group_id"]].update(parse_user_ids(row["user_ids"]))
+    return members
 
 
 def read_state(conn: psycopg.Connection[Any], schema: OpenWebUISchema) -> OpenWebUIState:
@@ -89,30 +130,48 @@ def read_state(conn: psycopg.Connection[Any], schema: OpenWebUISchema) -> OpenWe
             for row in _rows(conn, "group_members_table"):
                 members[row["group_id"]].add(row["user_id"])
         else:
-            for row in _rows(conn, "group_user_ids"):
-                members[row["group_id"]].update(parse_user_ids(row["user_ids"]))
-    users = {
-        row["id"]: OpenWebUIUser(
-            id=row["id"],
-            email=row["email"],
-            name=row["name"],
-            role=row["role"],
-            created_at=row["created_at"],
-            has_auth=row["has_auth"],
-            active=row["active"],
-            auth_email=row["auth_email"],
-            has_api_key=row["id"] in key_owners,
-        )
-        for row in user_rows
-    }
-    groups = {
-        row["id"]: OpenWebUIGroup(
-            id=row["id"],
-            name=row["name"],
-            description=row["description"],
-            owner_id=row["user_id"],
-            member_ids=frozenset(members.get(row["id"], ())),
-        )
-        for row in group_rows
-    }
-    return OpenWebUIState(users=users, groups=groups)
+            members = _json_members(conn)
+    return OpenWebUIState(users=_users(user_rows, key_owners), groups=_groups(group_rows, members))
+
+
+def groups_of_members(
+    conn: psycopg.Connection[Any], schema: OpenWebUISchema, user_ids: set[str]
+) -> set[str]:
+    """Ids of the groups any of the given users is a member of now."""
+    if not user_ids:
+        return set()
+    if schema.membership == "group_member":
+        rows = _rows(conn, "groups_of_members_table", {"ids": sorted(user_ids)})
+        return {r["group_id"] for r in rows}
+    return {g for g, members in _json_members(conn).items() if members & user_ids}
+
+
+def read_scope(
+    conn: psycopg.Connection[Any],
+    schema: OpenWebUISchema,
+    user_ids: set[str],
+    emails: set[str],
+    group_ids: set[str],
+) -> OpenWebUIState:
+    """Users by id or email (plus every admin and the oldest user), every group row, and the
+    members of the given groups: what a reconcile of a few entities needs."""
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        user_rows = _rows(conn, "users_scoped", {"ids": sorted(user_ids), "emails": sorted(emails)})
+        found = sorted(r["id"] for r in user_rows)
+        key_owners: set[str] = set()
+        if schema.api_keys == "table":
+            rows = _rows(conn, "api_key_owners_table_scoped", {"ids": found})
+            key_owners = {r["user_id"] for r in rows}
+        elif schema.api_keys == "column":
+            key_owners = {
+                r["id"] for r in _rows(conn, "api_key_owners_column_scoped", {"ids": found})
+            }
+        group_rows = _rows(conn, "groups")
+        members: dict[str, set[str]] = defaultdict(set)
+        if schema.membership == "group_member":
+            for row in _rows(conn, "group_members_table_scoped", {"group_ids": sorted(group_ids)}):
+                members[row["group_id"]].add(row["user_id"])
+        else:
+            members = _json_members(conn)
+    return OpenWebUIState(users=_users(user_rows, key_owners), groups=_groups(group_rows, members))

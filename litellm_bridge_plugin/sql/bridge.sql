@@ -89,3 +89,10 @@ LIMIT %(limit)s;
 -- name: failures_since
 SELECT count(*) AS n FROM litellm_bridge.sync_audit
 WHERE result = 'FAILED' AND at >= now() - %(window)s::interval;
+
+-- name: links_scoped
+SELECT entity_type, litellm_id, openwebui_id, created_by_bridge FROM litellm_bridge.link
+WHERE (entity_type = 'user' AND litellm_id = ANY(%(users)s))
+   OR (entity_type = 'team' AND litellm_id = ANY(%(teams)s))
+   OR (entity_type = 'organization' AND litellm_id = ANY(%(organizations)s))
+   OR openwebui_id = ANY(%(openwebui_ids)s);

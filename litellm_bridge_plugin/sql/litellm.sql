@@ -29,3 +29,63 @@ SELECT user_id, organization_id FROM "LiteLLM_OrganizationMembership";
 SELECT (SELECT count(*) FROM "LiteLLM_UserTable") AS users,
        (SELECT count(*) FROM "LiteLLM_TeamTable") AS teams,
        (SELECT count(*) FROM "LiteLLM_OrganizationTable") AS organizations;
+
+-- Scoped reads: a reconcile of a few entities reads only what they touch.
+
+-- name: groups_of_users
+-- Teams and organisations the given users belong to, in any of LiteLLM's records.
+SELECT 'team' AS kind, t AS id FROM "LiteLLM_UserTable", unnest(teams) AS t
+WHERE user_id = ANY(%(users)s)
+UNION SELECT 'team', team_id FROM "LiteLLM_UserTable"
+WHERE user_id = ANY(%(users)s) AND team_id IS NOT NULL
+UNION SELECT 'team', team_id FROM "LiteLLM_TeamMembership" WHERE user_id = ANY(%(users)s)
+UNION SELECT 'team', t.team_id FROM "LiteLLM_TeamTable" t,
+    jsonb_array_elements(CASE WHEN jsonb_typeof(t.members_with_roles) = 'array'
+                              THEN t.members_with_roles ELSE '[]'::jsonb END) AS m
+WHERE m->>'user_id' = ANY(%(users)s)
+UNION SELECT 'organization', organization_id FROM "LiteLLM_UserTable"
+WHERE user_id = ANY(%(users)s) AND organization_id IS NOT NULL
+UNION SELECT 'organization', organization_id FROM "LiteLLM_OrganizationMembership"
+WHERE user_id = ANY(%(users)s);
+
+-- name: members_of_groups
+-- Every user any record places in the given teams or organisations.
+SELECT user_id FROM "LiteLLM_TeamMembership" WHERE team_id = ANY(%(teams)s)
+UNION SELECT user_id FROM "LiteLLM_UserTable"
+WHERE teams && %(teams)s::text[] OR team_id = ANY(%(teams)s)
+   OR organization_id = ANY(%(organizations)s)
+UNION SELECT m->>'user_id' FROM "LiteLLM_TeamTable" t,
+    jsonb_array_elements(CASE WHEN jsonb_typeof(t.members_with_roles) = 'array'
+                              THEN t.members_with_roles ELSE '[]'::jsonb END) AS m
+WHERE t.team_id = ANY(%(teams)s) AND m->>'user_id' IS NOT NULL
+UNION SELECT user_id FROM "LiteLLM_OrganizationMembership"
+WHERE organization_id = ANY(%(organizations)s);
+
+-- name: users_sharing_emails
+-- Users whose email is one of the given ones (lower-cased, trimmed), for duplicate checks.
+SELECT user_id FROM "LiteLLM_UserTable" WHERE lower(btrim(user_email)) = ANY(%(emails)s);
+
+-- name: emails_of_users
+SELECT lower(btrim(user_email)) AS email FROM "LiteLLM_UserTable"
+WHERE user_id = ANY(%(users)s) AND user_email IS NOT NULL;
+
+-- name: users_by_id
+SELECT user_id, user_email, user_alias, user_role, teams, team_id, organization_id
+FROM "LiteLLM_UserTable" WHERE user_id = ANY(%(users)s) ORDER BY user_id;
+
+-- name: teams_by_id
+SELECT team_id, team_alias, organization_id, members_with_roles, blocked
+FROM "LiteLLM_TeamTable" WHERE team_id = ANY(%(teams)s) ORDER BY team_id;
+
+-- name: organizations_by_id
+SELECT o.organization_id, o.organization_alias, b.max_budget
+FROM "LiteLLM_OrganizationTable" o
+LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = o.budget_id
+WHERE o.organization_id = ANY(%(organizations)s) ORDER BY o.organization_id;
+
+-- name: team_memberships_of
+SELECT user_id, team_id FROM "LiteLLM_TeamMembership" WHERE team_id = ANY(%(teams)s);
+
+-- name: organization_memberships_of
+SELECT user_id, organization_id FROM "LiteLLM_OrganizationMembership"
+WHERE organization_id = ANY(%(organizations)s);

@@ -141,3 +141,27 @@ UPDATE "group" SET user_ids = %(user_ids)s::json, updated_at = %(now)s WHERE id 
 SELECT (SELECT count(*) FROM "user") AS users,
        (SELECT count(*) FROM auth WHERE active) AS active_logins,
        (SELECT count(*) FROM "group") AS groups;
+
+-- Scoped reads.
+
+-- name: users_scoped
+-- Users by id or lower-cased email, every admin (owner choice, the only-admin rule) and the
+-- oldest user (owner of last resort).
+SELECT u.id, u.email, u.name, u.role, u.created_at,
+       a.id IS NOT NULL AS has_auth, a.active, a.email AS auth_email
+FROM "user" u
+LEFT JOIN auth a ON a.id = u.id
+WHERE u.id = ANY(%(ids)s) OR lower(u.email) = ANY(%(emails)s) OR u.role = 'admin'
+   OR u.id = (SELECT id FROM "user" ORDER BY created_at, id LIMIT 1);
+
+-- name: api_key_owners_table_scoped
+SELECT DISTINCT user_id FROM api_key WHERE user_id = ANY(%(ids)s);
+
+-- name: api_key_owners_column_scoped
+SELECT id FROM "user" WHERE api_key IS NOT NULL AND id = ANY(%(ids)s);
+
+-- name: group_members_table_scoped
+SELECT group_id, user_id FROM group_member WHERE group_id = ANY(%(group_ids)s);
+
+-- name: groups_of_members_table
+SELECT DISTINCT group_id FROM group_member WHERE user_id = ANY(%(ids)s);

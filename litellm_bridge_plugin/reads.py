@@ -1,0 +1,80 @@
+"""What a reconcile reads: everything, or only what a scope of a few entities touches.
+
+A scoped read must give the planner the same answer, for the entities in scope, as a full
+read would (tests/test_scoped_reads.py checks exactly that). So besides the scoped users,
+teams and organisations it reads: the groups the users are in (in LiteLLM, and in Open WebUI
+now, to notice a membership LiteLLM dropped), every member of those groups, users sharing an
+email with any of them, the Open WebUI accounts linked to or matching any of them, every
+admin, and the LiteLLM users linked to the accounts found by email. Every link handed to the
+planner belongs to an entity that was read, so no unread entity looks deleted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from . import bridge_db, litellm_db
+from .litellm_db import LiteLLMState
+from .openwebui import state as openwebui_state
+from .openwebui.schema import OpenWebUISchema
+from .openwebui.state import OpenWebUIState
+from .planner import Link
+from .scope import Scope
+
+Snapshot = tuple[LiteLLMState, OpenWebUIState, list[Link]]
+
+
+def read_all(
+    litellm: psycopg.Connection[Any], openwebui: psycopg.Connection[Any], schema: OpenWebUISchema
+) -> Snapshot:
+    return (
+        litellm_db.read_state(litellm),
+        openwebui_state.read_state(openwebui, schema),
+        bridge_db.read_links(litellm),
+    )
+
+
+def read_scope(
+    litellm: psycopg.Connection[Any],
+    openwebui: psycopg.Connection[Any],
+    schema: OpenWebUISchema,
+    scope: Scope,
+) -> Snapshot:
+    users = set(scope.users)
+    teams, organizations = set(scope.teams), set(scope.organizations)
+    in_teams, in_orgs = litellm_db.groups_of_users(litellm, users)
+    teams |= in_teams
+    organizations |= in_orgs
+    # groups the users are in now in Open WebUI, which LiteLLM may no longer list
+    user_links = bridge_db.read_links_scoped(litellm, users=users)
+    current = openwebui_state.groups_of_members(
+        openwebui, schema, {link.openwebui_id for link in user_links}
+    )
+    for link in bridge_db.read_links_scoped(litellm, openwebui_ids=current):
+        if link.entity_type == "team":
+            teams.add(link.litellm_id)
+        elif link.entity_type == "organization":
+            organizations.add(link.litellm_id)
+    users |= litellm_db.members_of_groups(litellm, teams, organizations)
+    users |= litellm_db.users_sharing_emails(litellm, users)
+    links = bridge_db.read_links_scoped(
+        litellm, users=users, teams=teams, organizations=organizations
+    )
+    emails = litellm_db.emails_of_users(litellm, users)
+    account_ids = {link.openwebui_id for link in links if link.entity_type == "user"}
+    actual = openwebui_state.read_scope(
+        openwebui,
+        schema,
+        account_ids,
+        emails,
+        {link.openwebui_id for link in links if link.entity_type != "user"},
+    )
+    # accounts found by email or as admins may be linked to users not read yet
+    for link in bridge_db.read_links_scoped(litellm, openwebui_ids=actual.users.keys()):
+        if link.entity_type == "user" and link.litellm_id not in users:
+            users.add(link.litellm_id)
+            links.append(link)
+    state = litellm_db.read_entities(litellm, users, teams, organizations)
+    return state, actual, links
