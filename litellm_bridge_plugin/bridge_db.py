@@ -94,6 +94,12 @@ def read_links_scoped(
         return [Link(**row) for row in cur.fetchall()]
 
 
+def group_link_ids(conn: psycopg.Connection[Any]) -> set[str]:
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(_q("group_link_ids"))
+        return {row["openwebui_id"] for row in cur.fetchall()}
+
+
 def upsert_links(conn: psycopg.Connection[Any], rows: Iterable[Mapping[str, Any]]) -> None:
     rows = list(rows)
     if rows:

@@ -203,13 +203,14 @@ def emails_of_users(conn: psycopg.Connection[Any], users: set[str]) -> set[str]:
 def read_entities(
     conn: psycopg.Connection[Any], users: set[str], teams: set[str], organizations: set[str]
 ) -> LiteLLMState:
-    """The given users, teams and organisations, and every membership of those groups."""
+    """The given users, every team and organisation (their names decide clashes), and the
+    memberships of the given teams and organisations."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         return _build(
             _ids(conn, "users_by_id", users=users),
-            _ids(conn, "teams_by_id", teams=teams),
-            _ids(conn, "organizations_by_id", organizations=organizations),
+            _fetch(conn, "teams"),
+            _fetch(conn, "organizations"),
             _ids(conn, "team_memberships_of", teams=teams),
             _ids(conn, "organization_memberships_of", organizations=organizations),
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -96,11 +96,16 @@ def openwebui_role(
 
 
 def _desired_users(
-    state: LiteLLMState, role_map: Mapping[str, OpenWebUIRole], skips: list[Skip]
+    state: LiteLLMState,
+    role_map: Mapping[str, OpenWebUIRole],
+    linked: Collection[str],
+    skips: list[Skip],
 ) -> dict[str, DesiredUser]:
     users: dict[str, DesiredUser] = {}
     owner_of_email: dict[str, str] = {}
-    for user in sorted(state.users, key=lambda u: u.user_id):
+    # Of several users with one email, the one already linked keeps the account; a newcomer
+    # never takes it over. Otherwise the smallest user id wins.
+    for user in sorted(state.users, key=lambda u: (u.user_id not in linked, u.user_id)):
         email, reason = normalize_email(user.user_email)
         if email is None:
             skips.append(Skip("user", user.user_id, reason or "unusable email"))
@@ -145,10 +150,17 @@ def _memberships(state: LiteLLMState) -> tuple[dict[str, set[str]], dict[str, se
     return teams, orgs
 
 
-def desired_state(state: LiteLLMState, role_map: Mapping[str, OpenWebUIRole]) -> DesiredState:
-    """Compute the Open WebUI users and groups LiteLLM's ``state`` calls for."""
+def desired_state(
+    state: LiteLLMState,
+    role_map: Mapping[str, OpenWebUIRole],
+    linked_users: Collection[str] = (),
+) -> DesiredState:
+    """Compute the Open WebUI users and groups LiteLLM's ``state`` calls for.
+
+    ``linked_users`` are LiteLLM users that already have an Open WebUI account.
+    """
     skips = [Skip(p.entity_type, p.entity_id, p.reason) for p in state.problems]
-    users = _desired_users(state, role_map, skips)
+    users = _desired_users(state, role_map, linked_users, skips)
     team_members, org_members = _memberships(state)
     groups: dict[GroupKey, DesiredGroup] = {}
     for org in state.organizations:

@@ -276,10 +276,15 @@ def _plan_groups(
     group_links: Mapping[GroupKey, Link],
     openwebui_id_of: Mapping[str, str],
     new_id: Callable[[], str],
+    owned_group_ids: Collection[str] | None,
     changes: list[Change],
     skips: list[Skip],
 ) -> frozenset[str]:
-    owned_ids = {link.openwebui_id for link in group_links.values()}
+    owned_ids = (
+        set(owned_group_ids)
+        if owned_group_ids is not None
+        else {link.openwebui_id for link in group_links.values()}
+    )
     foreign = [g.name or "" for g in actual.groups.values() if g.id not in owned_ids]
     names = group_names(desired.groups.values(), foreign)
     owners = _owner_candidates(actual, desired, openwebui_id_of)
@@ -391,13 +396,15 @@ def plan(
     on_user_delete: str = "deactivate",
     new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     password_for: Collection[str] = (),
+    owned_group_ids: Collection[str] | None = None,
 ) -> Plan:
     """Every change that makes ``actual`` match ``desired``, users before groups.
 
     ``litellm_user_ids`` are all users LiteLLM has, mappable or not: a linked user who is
     still in LiteLLM but cannot be mapped is only deactivated, never deleted.
     ``password_for`` names users with a password supplied by LiteLLM (a management call):
-    set on accounts the bridge created, never on linked ones.
+    set on accounts the bridge created, never on linked ones. ``owned_group_ids`` are the Open
+    WebUI ids of every bridge group when ``links`` holds only some (a scoped read).
     """
     links = list(links)
     user_links = {link.litellm_id: link for link in links if link.entity_type == "user"}
@@ -418,6 +425,6 @@ def plan(
         skips,
     )
     bridge_groups = _plan_groups(
-        desired, actual, group_links, openwebui_id_of, new_id, changes, skips
+        desired, actual, group_links, openwebui_id_of, new_id, owned_group_ids, changes, skips
     )
     return Plan(changes=tuple(changes), skips=tuple(skips), bridge_group_ids=bridge_groups)

@@ -5,12 +5,15 @@ read would (tests/test_scoped_reads.py checks exactly that). So besides the scop
 teams and organisations it reads: the groups the users are in (in LiteLLM, and in Open WebUI
 now, to notice a membership LiteLLM dropped), every member of those groups, users sharing an
 email with any of them, the Open WebUI accounts linked to or matching any of them, every
-admin, and the LiteLLM users linked to the accounts found by email. Every link handed to the
-planner belongs to an entity that was read, so no unread entity looks deleted.
+admin, the LiteLLM users linked to the accounts found by email, and every team and
+organisation row and bridge group id (group names are decided across all of them). Every
+link handed to the planner belongs to an entity that was read, so no unread entity looks
+deleted; changes planned for entities outside the scope are dropped by ``sync.restrict``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -23,13 +26,21 @@ from .openwebui.state import OpenWebUIState
 from .planner import Link
 from .scope import Scope
 
-Snapshot = tuple[LiteLLMState, OpenWebUIState, list[Link]]
+
+@dataclass(frozen=True)
+class Snapshot:
+    state: LiteLLMState
+    actual: OpenWebUIState
+    links: list[Link]
+    """Links of every entity read; the planner treats a link whose entity is gone as stale."""
+    owned_group_ids: frozenset[str] | None = None
+    """Open WebUI ids of every bridge group, when ``links`` holds only some of them."""
 
 
 def read_all(
     litellm: psycopg.Connection[Any], openwebui: psycopg.Connection[Any], schema: OpenWebUISchema
 ) -> Snapshot:
-    return (
+    return Snapshot(
         litellm_db.read_state(litellm),
         openwebui_state.read_state(openwebui, schema),
         bridge_db.read_links(litellm),
@@ -77,4 +88,4 @@ def read_scope(
             users.add(link.litellm_id)
             links.append(link)
     state = litellm_db.read_entities(litellm, users, teams, organizations)
-    return state, actual, links
+    return Snapshot(state, actual, links, frozenset(bridge_db.group_link_ids(litellm)))

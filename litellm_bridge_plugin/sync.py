@@ -390,10 +390,16 @@ def _run(
 ) -> SyncResult:
     schema = detect_schema(openwebui)
     if scope is None:
-        state, actual, links = reads.read_all(litellm, openwebui, schema)
+        snapshot = reads.read_all(litellm, openwebui, schema)
     else:
-        state, actual, links = reads.read_scope(litellm, openwebui, schema, scope)
-    desired = desired_state(state, settings.role_map)
+        snapshot = reads.read_scope(litellm, openwebui, schema, scope)
+    state, actual, links = snapshot.state, snapshot.actual, snapshot.links
+    linked = {
+        link.litellm_id
+        for link in links
+        if link.entity_type == "user" and link.openwebui_id in actual.users
+    }
+    desired = desired_state(state, settings.role_map, linked)
     full_plan = plan(
         desired,
         actual,
@@ -401,6 +407,7 @@ def _run(
         litellm_user_ids={u.user_id for u in state.users},
         on_user_delete=settings.on_user_delete,
         password_for=passwords.keys(),
+        owned_group_ids=snapshot.owned_group_ids,
     )
     the_plan = restrict(full_plan, scope) if scope else full_plan
     result = SyncResult(

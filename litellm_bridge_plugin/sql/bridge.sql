@@ -96,3 +96,7 @@ WHERE (entity_type = 'user' AND litellm_id = ANY(%(users)s))
    OR (entity_type = 'team' AND litellm_id = ANY(%(teams)s))
    OR (entity_type = 'organization' AND litellm_id = ANY(%(organizations)s))
    OR openwebui_id = ANY(%(openwebui_ids)s);
+
+-- name: group_link_ids
+-- Open WebUI ids of every group the bridge owns (names of the others count as foreign).
+SELECT openwebui_id FROM litellm_bridge.link WHERE entity_type <> 'user';

@@ -73,16 +73,6 @@ WHERE user_id = ANY(%(users)s) AND user_email IS NOT NULL;
 SELECT user_id, user_email, user_alias, user_role, teams, team_id, organization_id
 FROM "LiteLLM_UserTable" WHERE user_id = ANY(%(users)s) ORDER BY user_id;
 
--- name: teams_by_id
-SELECT team_id, team_alias, organization_id, members_with_roles, blocked
-FROM "LiteLLM_TeamTable" WHERE team_id = ANY(%(teams)s) ORDER BY team_id;
-
--- name: organizations_by_id
-SELECT o.organization_id, o.organization_alias, b.max_budget
-FROM "LiteLLM_OrganizationTable" o
-LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = o.budget_id
-WHERE o.organization_id = ANY(%(organizations)s) ORDER BY o.organization_id;
-
 -- name: team_memberships_of
 SELECT user_id, team_id FROM "LiteLLM_TeamMembership" WHERE team_id = ANY(%(teams)s);
 

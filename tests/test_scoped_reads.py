@@ -1,0 +1,123 @@
+"""A reconcile of a few entities reads only what they touch, and must plan exactly what a
+full reconcile plans for those entities. Checked entity by entity on an untidy state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devtools import litellm_seed as seed
+from litellm_bridge_plugin.planner import Change, Plan
+from litellm_bridge_plugin.scope import Scope
+from litellm_bridge_plugin.settings import Settings
+from litellm_bridge_plugin.sync import reconcile, restrict
+
+from .support import Databases, owui_add_user
+
+
+def _untidy_state(databases: Databases, settings: Settings) -> None:
+    conn = databases.litellm()
+    seed.seed_company(conn)
+    seed.add_organization(conn, "org-2", "Second Org")
+    seed.add_team(conn, "team-x", "Product Team", "org-2")  # clashes with a foreign group too
+    for user_id, email in [
+        ("erin", "erin@x.com"),
+        ("frank", "frank@x.com"),
+        ("gone", "gone@x.com"),
+        ("mover", "mover@x.com"),
+    ]:
+        seed.add_user(conn, user_id, email, organization_id="org-2")
+        seed.add_team_member(conn, user_id, "team-x")
+    owui = databases.openwebui()
+    owui_add_user(owui, "owui-root", "root@x.com", "Root", role="admin")
+    owui_add_user(owui, "owui-erin", "ERIN@x.com", "Erin Own")
+    assert reconcile(settings).ok
+    # now make it untidy
+    seed.add_user(conn, "dup", "Frank@X.com")  # duplicate email
+    seed.add_user(conn, "nomail", None)
+    seed.add_team_member(conn, "nomail", "team-x")
+    seed.delete_user(conn, "gone")
+    conn.execute(
+        "UPDATE \"LiteLLM_UserTable\" SET organization_id = 'org-tech-company' "
+        "WHERE user_id = 'mover'"
+    )
+    conn.execute("DELETE FROM \"LiteLLM_OrganizationMembership\" WHERE user_id = 'mover'")
+    conn.execute("UPDATE \"LiteLLM_UserTable\" SET teams = '{}' WHERE user_id = 'mover'")
+    conn.execute("DELETE FROM \"LiteLLM_TeamMembership\" WHERE user_id = 'mover'")
+    conn.execute(
+        'UPDATE "LiteLLM_TeamTable" SET members_with_roles = (SELECT jsonb_agg(m) '
+        "FROM jsonb_array_elements(members_with_roles) m WHERE m->>'user_id' <> "
+        "'mover') WHERE team_id = 'team-x'"
+    )
+    seed.add_user(conn, "new", "new@x.com", role="proxy_admin")
+    seed.add_team_member(conn, "new", "team-ai-research")
+    conn.execute(
+        "UPDATE \"LiteLLM_TeamTable\" SET team_alias = 'AI Research' "
+        "WHERE team_id = 'team-ai-research'"
+    )
+    seed.delete_team(conn, "team-product")
+    owui_add_user(owui, "owui-lone", "lone@x.com", "Lone")
+
+
+def _normal(plan: Plan, known_ids: set[str]) -> set[tuple[Any, ...]]:
+    def ids(values: frozenset[str]) -> tuple[str, ...]:
+        return tuple(sorted(v if v in known_ids else "NEW" for v in values))
+
+    def fields(values: Any) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            sorted(
+                (k, str(v) if str(v) in known_ids or k != "owner" else "NEW")
+                for k, v in (values or {}).items()
+            )
+        )
+
+    def one(c: Change) -> tuple[Any, ...]:
+        openwebui_id = c.openwebui_id if c.openwebui_id in known_ids else "NEW"
+        return (
+            c.operation,
+            c.entity_type,
+            c.entity_id,
+            openwebui_id,
+            fields(c.before),
+            fields(c.after),
+            ids(c.add),
+            ids(c.remove),
+        )
+
+    return {one(c) for c in plan.changes} | {
+        ("skip", s.entity_type, s.entity_id, s.reason) for s in plan.skips
+    }
+
+
+def test_scoped_plans_match_the_full_plan(databases: Databases, settings: Settings) -> None:
+    _untidy_state(databases, settings)
+    with databases.openwebui() as owui:
+        known = {
+            r["id"] for r in owui.execute('SELECT id FROM "user" UNION SELECT id FROM "group"')
+        }
+    full = reconcile(settings, dry_run=True)
+    full_plan = Plan(changes=full.planned, skips=full.skips)
+    assert len(full_plan.changes) > 8  # the state really is untidy
+    scopes = [
+        Scope(users=frozenset({u}))
+        for u in (
+            "alice",
+            "bob",
+            "carol",
+            "erin",
+            "frank",
+            "dup",
+            "gone",
+            "mover",
+            "new",
+            "nomail",
+            "ghost",
+        )
+    ]
+    scopes += [Scope(teams=frozenset({t})) for t in ("team-ai-research", "team-product", "team-x")]
+    scopes += [Scope(organizations=frozenset({o})) for o in ("org-tech-company", "org-2")]
+    scopes += [Scope(users=frozenset({"mover", "new"}), teams=frozenset({"team-x"}))]
+    for scope in scopes:
+        scoped = reconcile(settings, scope, dry_run=True)
+        expected = _normal(restrict(full_plan, scope), known)
+        got = _normal(Plan(changes=scoped.planned, skips=scoped.skips), known)
+        assert got == expected, scope.describe()
