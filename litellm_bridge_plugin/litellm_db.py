@@ -204,12 +204,12 @@ def read_entities(
     conn: psycopg.Connection[Any], users: set[str], teams: set[str], organizations: set[str]
 ) -> LiteLLMState:
     """The given users, every team and organisation (their names decide clashes), and the
-    memberships of the given teams and organisations."""
+    members of the given teams and organisations only."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         return _build(
             _ids(conn, "users_by_id", users=users),
-            _fetch(conn, "teams"),
+            _ids(conn, "teams_scoped", teams=teams),
             _fetch(conn, "organizations"),
             _ids(conn, "team_memberships_of", teams=teams),
             _ids(conn, "organization_memberships_of", organizations=organizations),

@@ -73,6 +73,14 @@ WHERE user_id = ANY(%(users)s) AND user_email IS NOT NULL;
 SELECT user_id, user_email, user_alias, user_role, teams, team_id, organization_id
 FROM "LiteLLM_UserTable" WHERE user_id = ANY(%(users)s) ORDER BY user_id;
 
+-- name: teams_scoped
+-- Every team (aliases decide group names), members only for the given teams.
+SELECT team_id, team_alias, organization_id,
+       CASE WHEN team_id = ANY(%(teams)s) THEN members_with_roles END AS members_with_roles,
+       blocked
+FROM "LiteLLM_TeamTable"
+ORDER BY team_id;
+
 -- name: team_memberships_of
 SELECT user_id, team_id FROM "LiteLLM_TeamMembership" WHERE team_id = ANY(%(teams)s);
 
