@@ -64,7 +64,7 @@ def reconcile_lock(conn: psycopg.Connection[Any], timeout: float) -> Iterator[No
     try:
         yield
     finally:
-        if not conn.closed:
+        if not conn.closed and not conn.broken:  # a lost session released its lock
             conn.execute(_q("unlock"))
 
 

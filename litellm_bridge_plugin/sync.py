@@ -22,7 +22,7 @@ import psycopg
 
 from . import bridge_db, reads
 from .bridge_db import AuditRow
-from .db import connect
+from .db import KeptConnections, connect
 from .errors import DatabaseUnavailable
 from .mapping import Skip, desired_state
 from .openwebui import schema as openwebui_schema
@@ -341,42 +341,73 @@ def reconcile(
     dry_run: bool = False,
     trigger: str = "cli",
     passwords: Mapping[str, str] | None = None,
+    connections: KeptConnections | None = None,
 ) -> SyncResult:
     """Make Open WebUI match LiteLLM for ``scope`` (everything when ``None``).
 
     ``passwords`` maps LiteLLM user ids to plaintext passwords to set on users this run
-    creates; they are hashed in memory and never stored or logged.
+    creates; they are hashed in memory and never stored or logged. ``connections`` lets a
+    long-running worker keep its two connections between runs; otherwise they are opened and
+    closed here.
     """
-    run_id = str(uuid.uuid4())
+    if connections is not None:
+        litellm, openwebui = connections.get()
+        try:
+            return _reconcile_on(settings, litellm, openwebui, scope, dry_run, trigger, passwords)
+        except psycopg.OperationalError as exc:
+            lost = [
+                name
+                for name, conn in (("LiteLLM", litellm), ("Open WebUI", openwebui))
+                if conn.broken or conn.closed
+            ]
+            connections.discard_broken()
+            if lost:
+                raise DatabaseUnavailable(f"lost the {lost[0]} database: {_short(exc)}") from None
+            raise
+        except Exception:
+            connections.discard_broken()
+            raise
     litellm = connect(settings.litellm_database_url, "LiteLLM", autocommit=True)
     try:
         openwebui = connect(settings.openwebui_database_url, "Open WebUI", autocommit=True)
         try:
-            bridge_db.ensure_schema(litellm)
-            if dry_run:
-                return _run(settings, litellm, openwebui, scope, run_id, True, passwords or {})
-            with bridge_db.reconcile_lock(litellm, settings.lock_timeout):
-                bridge_db.start_run(litellm, run_id, trigger, scope.describe() if scope else "all")
-                try:
-                    result = _run(
-                        settings, litellm, openwebui, scope, run_id, False, passwords or {}
-                    )
-                except Exception as exc:
-                    bridge_db.finish_run(litellm, run_id, error=_short(exc))
-                    raise
-                bridge_db.finish_run(
-                    litellm,
-                    run_id,
-                    openwebui_schema=result.schema,
-                    succeeded=result.succeeded,
-                    failed=result.failed,
-                    skipped=len(result.skips),
-                )
-                return result
+            return _reconcile_on(settings, litellm, openwebui, scope, dry_run, trigger, passwords)
         finally:
             openwebui.close()
     finally:
         litellm.close()
+
+
+def _reconcile_on(
+    settings: Settings,
+    litellm: psycopg.Connection[Any],
+    openwebui: psycopg.Connection[Any],
+    scope: Scope | None,
+    dry_run: bool,
+    trigger: str,
+    passwords: Mapping[str, str] | None,
+) -> SyncResult:
+    run_id = str(uuid.uuid4())
+    bridge_db.ensure_schema(litellm)
+    if dry_run:
+        return _run(settings, litellm, openwebui, scope, run_id, True, passwords or {})
+    with bridge_db.reconcile_lock(litellm, settings.lock_timeout):
+        bridge_db.start_run(litellm, run_id, trigger, scope.describe() if scope else "all")
+        try:
+            result = _run(settings, litellm, openwebui, scope, run_id, False, passwords or {})
+        except Exception as exc:
+            if not litellm.broken:
+                bridge_db.finish_run(litellm, run_id, error=_short(exc))
+            raise
+        bridge_db.finish_run(
+            litellm,
+            run_id,
+            openwebui_schema=result.schema,
+            succeeded=result.succeeded,
+            failed=result.failed,
+            skipped=len(result.skips),
+        )
+        return result
 
 
 def _run(

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 import psycopg
 
 from . import outbox
-from .db import connect
+from .db import KeptConnections, connect
 from .errors import BridgeError
 from .scope import Scope
 from .settings import Settings
@@ -45,6 +45,9 @@ class BridgeWorker:
         self._announced = False
         self._next_sweep = 0.0
         self._sweep_delay = FIRST_RETRY_SECONDS
+        self._connections = KeptConnections(
+            settings.litellm_database_url, settings.openwebui_database_url
+        )
         self.last_result: SyncResult | None = None
         self.last_error: str | None = None
 
@@ -101,7 +104,13 @@ class BridgeWorker:
             if not self._announced:
                 self._announce()
                 self._announced = True
-            result = reconcile(self.settings, scope, trigger=what, passwords=passwords)
+            result = reconcile(
+                self.settings,
+                scope,
+                trigger=what,
+                passwords=passwords,
+                connections=self._connections,
+            )
         except BridgeError as exc:
             self.last_error = str(exc)
             log.error("litellm-bridge: %s", exc)
@@ -153,7 +162,7 @@ class BridgeWorker:
             if not outbox.outbox_present(conn):
                 return
             while not self._stop.is_set():
-                drained = outbox.drain_once(self.settings, conn)
+                drained = outbox.drain_once(self.settings, conn, self._reconcile_outbox)
                 if drained.claimed == 0 or drained.failed == drained.claimed:
                     return
         except (BridgeError, psycopg.Error) as exc:
@@ -161,6 +170,9 @@ class BridgeWorker:
             log.error("litellm-bridge: outbox: %s", exc)
         finally:
             conn.close()
+
+    def _reconcile_outbox(self, settings: Settings, scope: Scope) -> SyncResult:
+        return reconcile(settings, scope, trigger="outbox", connections=self._connections)
 
     def _sweep_if_due(self) -> None:
         if not self.sweeps or time.monotonic() < self._next_sweep:
@@ -185,6 +197,7 @@ class BridgeWorker:
             if self.sweeps:
                 timeout = max(0.0, min(timeout, self._next_sweep - time.monotonic()))
             self._wake.wait(timeout)
+        self._connections.close()
 
     # --- the listener thread ---------------------------------------------------------------
     def _listen(self) -> None:
