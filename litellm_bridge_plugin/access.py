@@ -1,0 +1,121 @@
+"""Who may call which model, decided by LiteLLM's own rules (pure: no I/O).
+
+The model-list checks are LiteLLM's (``litellm.proxy.auth.auth_checks.can_object_call_model``:
+``all-proxy-models``, ``*``, wildcards, access groups through the router, ``all-team-models``);
+this module only composes them the way LiteLLM's request path does for a key: the key's own
+models, then a blocked or restricting team, then the user's models for a personal key, then
+the organisation's models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+NO_DEFAULT_MODELS = "no-default-models"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyGrant:
+    """The parts of a LiteLLM key that decide which models it may call (never its hash)."""
+
+    key_alias: str | None
+    models: tuple[str, ...] = ()
+    user_id: str | None = None
+    team_id: str | None = None
+    organization_id: str | None = None
+    expires: datetime | None = None
+    blocked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """A user, team or organisation as far as model access goes."""
+
+    id: str
+    models: tuple[str, ...] = ()
+    blocked: bool = False
+    aliases: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+
+def key_is_live(key: KeyGrant, now: datetime) -> bool:
+    """Not blocked and not past ``expires`` (naive timestamps are UTC, as LiteLLM stores)."""
+    if key.blocked:
+        return False
+    if key.expires is None:
+        return True
+    expires = key.expires if key.expires.tzinfo else key.expires.replace(tzinfo=UTC)
+    return expires > now
+
+
+def _allows(
+    model: str,
+    models: Sequence[str],
+    router: Any,
+    object_type: str,
+    team_id: str | None = None,
+    aliases: dict[str, str] | None = None,
+) -> bool:
+    from litellm.proxy.auth.auth_checks import can_object_call_model
+
+    try:
+        can_object_call_model(
+            model=model,
+            llm_router=router,
+            models=list(models),
+            team_model_aliases=aliases or None,
+            team_id=team_id,
+            object_type=object_type,  # type: ignore[arg-type]
+        )
+    except Exception:
+        return False
+    return True
+
+
+def key_may_call(
+    model: str,
+    key: KeyGrant,
+    *,
+    user: Holder | None,
+    team: Holder | None,
+    organization: Holder | None,
+    router: Any = None,
+    now: datetime,
+) -> Decision:
+    """May ``key`` call ``model`` now, and why (the reason names what grants or refuses)."""
+    name = key.key_alias or "a key without alias"
+    if key.blocked:
+        return Decision(False, f"key {name} is blocked")
+    if not key_is_live(key, now):
+        return Decision(False, f"key {name} expired at {key.expires}")
+    team_aliases = team.aliases if team else None
+    if not _allows(model, key.models, router, "key", key.team_id, team_aliases):
+        return Decision(False, f"key {name} is limited to {list(key.models)}")
+    if team is not None:
+        if team.blocked:
+            return Decision(False, f"team {team.id} is blocked")
+        if not _allows(model, team.models, router, "team", team.id, team_aliases):
+            return Decision(False, f"team {team.id} is limited to {list(team.models)}")
+    elif user is not None:
+        if NO_DEFAULT_MODELS in user.models:
+            return Decision(False, f"user {user.id} has no default models (team keys only)")
+        if not _allows(model, user.models, router, "user"):
+            return Decision(False, f"user {user.id} is limited to {list(user.models)}")
+    if (
+        organization is not None
+        and organization.models
+        and not _allows(model, organization.models, router, "org", None, team_aliases)
+    ):
+        return Decision(
+            False, f"organization {organization.id} is limited to {list(organization.models)}"
+        )
+    via = f"team {team.id}" if team is not None else "a personal key"
+    return Decision(True, f"key {name} ({via}) may call {model}")
