@@ -9,10 +9,10 @@ the organisation's models.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 NO_DEFAULT_MODELS = "no-default-models"
 
@@ -38,6 +38,8 @@ class Holder:
     models: tuple[str, ...] = ()
     blocked: bool = False
     aliases: dict[str, str] = field(default_factory=dict)
+    organization_id: str | None = None
+    """The organisation a team or user belongs to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,3 +121,90 @@ def key_may_call(
         )
     via = f"team {team.id}" if team is not None else "a personal key"
     return Decision(True, f"key {name} ({via}) may call {model}")
+
+
+def user_models(
+    user: Holder,
+    *,
+    catalog: Sequence[str],
+    keys: Sequence[KeyGrant],
+    teams: Mapping[str, Holder],
+    organizations: Mapping[str, Holder],
+    user_teams: Collection[str] = (),
+    router: Any = None,
+    now: datetime,
+    source: Literal["keys", "user"] = "keys",
+) -> dict[str, Decision]:
+    """For every model in ``catalog``: may ``user`` use it, and why.
+
+    ``keys`` (BRIDGE_ACCESS_SOURCE=keys, the default): a model is granted when at least one of
+    the user's live keys may call it under LiteLLM's rules; a user without live keys gets
+    nothing. ``user``: the user's own models, within a team's models when the user is in
+    teams, and within the organisation's.
+    """
+    own = [k for k in keys if k.user_id == user.id]
+    decisions: dict[str, Decision] = {}
+    for model in catalog:
+        if source == "keys":
+            decisions[model] = _by_keys(model, user, own, teams, organizations, router, now)
+        else:
+            decisions[model] = _by_user(model, user, user_teams, teams, organizations, router)
+    return decisions
+
+
+def _by_keys(
+    model: str,
+    user: Holder,
+    keys: Sequence[KeyGrant],
+    teams: Mapping[str, Holder],
+    organizations: Mapping[str, Holder],
+    router: Any,
+    now: datetime,
+) -> Decision:
+    if not keys:
+        return Decision(False, f"user {user.id} has no keys")
+    refusals = []
+    for key in keys:
+        team = teams.get(key.team_id) if key.team_id else None
+        org_id = (
+            key.organization_id or (team.organization_id if team else None) or user.organization_id
+        )
+        decision = key_may_call(
+            model,
+            key,
+            user=user,
+            team=team,
+            organization=organizations.get(org_id) if org_id else None,
+            router=router,
+            now=now,
+        )
+        if decision.allowed:
+            return decision
+        refusals.append(decision.reason)
+    return Decision(False, "; ".join(refusals))
+
+
+def _by_user(
+    model: str,
+    user: Holder,
+    user_teams: Collection[str],
+    teams: Mapping[str, Holder],
+    organizations: Mapping[str, Holder],
+    router: Any,
+) -> Decision:
+    member_of = [teams[t] for t in sorted(user_teams) if t in teams and not teams[t].blocked]
+    granting = [t for t in member_of if _allows(model, t.models, router, "team", t.id)]
+    if NO_DEFAULT_MODELS in user.models:
+        if not granting:
+            return Decision(False, f"user {user.id} has team models only and no team grants it")
+    elif not _allows(model, user.models, router, "user"):
+        return Decision(False, f"user {user.id} is limited to {list(user.models)}")
+    elif member_of and not granting:
+        return Decision(False, f"none of user {user.id}'s teams grants it")
+    org = organizations.get(user.organization_id) if user.organization_id else None
+    if org is not None and org.models and not _allows(model, org.models, router, "org"):
+        return Decision(False, f"organization {org.id} is limited to {list(org.models)}")
+    return Decision(
+        True,
+        f"user {user.id}'s own models" + (f" within team {granting[0].id}" if granting else ""),
+    )

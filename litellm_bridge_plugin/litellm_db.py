@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel, ConfigDict
 
+from .access import KeyGrant
 from .errors import SchemaError
 from .queries import queries
 
@@ -28,6 +29,7 @@ class LiteLLMUser(_Row):
     teams: tuple[str, ...] = ()
     team_id: str | None = None
     organization_id: str | None = None
+    models: tuple[str, ...] = ()
 
 
 class LiteLLMTeam(_Row):
@@ -36,12 +38,14 @@ class LiteLLMTeam(_Row):
     organization_id: str | None = None
     member_ids: tuple[str, ...] = ()
     blocked: bool = False
+    models: tuple[str, ...] = ()
 
 
 class LiteLLMOrganization(_Row):
     organization_id: str
     organization_alias: str | None = None
     max_budget: float | None = None
+    models: tuple[str, ...] = ()
 
 
 class InputProblem(_Row):
@@ -126,6 +130,7 @@ def _build(
             teams=tuple(t for t in (row["teams"] or ()) if t),
             team_id=row["team_id"],
             organization_id=row["organization_id"],
+            models=tuple(m for m in (row["models"] or ()) if m),
         )
         for row in user_rows
     )
@@ -136,13 +141,22 @@ def _build(
             organization_id=row["organization_id"],
             member_ids=_members_with_roles(row["team_id"], row["members_with_roles"], problems),
             blocked=bool(row["blocked"]),
+            models=tuple(m for m in (row["models"] or ()) if m),
         )
         for row in team_rows
     )
     return LiteLLMState(
         users=users,
         teams=teams,
-        organizations=tuple(LiteLLMOrganization(**row) for row in org_rows),
+        organizations=tuple(
+            LiteLLMOrganization(
+                organization_id=row["organization_id"],
+                organization_alias=row["organization_alias"],
+                max_budget=row["max_budget"],
+                models=tuple(m for m in (row["models"] or ()) if m),
+            )
+            for row in org_rows
+        ),
         team_memberships=tuple((r["user_id"], r["team_id"]) for r in team_members),
         organization_memberships=tuple((r["user_id"], r["organization_id"]) for r in org_members),
         problems=tuple(problems),
@@ -214,3 +228,19 @@ def read_entities(
             _ids(conn, "team_memberships_of", teams=teams),
             _ids(conn, "organization_memberships_of", organizations=organizations),
         )
+
+
+def read_keys(conn: psycopg.Connection[Any]) -> list[KeyGrant]:
+    """Every key's model-access fields (alias, models, owners, expiry, blocked), no hashes."""
+    return [
+        KeyGrant(
+            key_alias=row["key_alias"],
+            models=tuple(m for m in (row["models"] or ()) if m),
+            user_id=row["user_id"],
+            team_id=row["team_id"],
+            organization_id=row["organization_id"],
+            expires=row["expires"],
+            blocked=bool(row["blocked"]),
+        )
+        for row in _fetch(conn, "keys")
+    ]

@@ -2,19 +2,19 @@
 
 -- name: users
 -- Every LiteLLM user with the fields the bridge maps. Passwords are never read.
-SELECT user_id, user_email, user_alias, user_role, teams, team_id, organization_id
+SELECT user_id, user_email, user_alias, user_role, teams, team_id, organization_id, models
 FROM "LiteLLM_UserTable"
 ORDER BY user_id;
 
 -- name: teams
 -- Every team; members_with_roles is a JSON list of {"user_id", "role", ...}.
-SELECT team_id, team_alias, organization_id, members_with_roles, blocked
+SELECT team_id, team_alias, organization_id, members_with_roles, blocked, models
 FROM "LiteLLM_TeamTable"
 ORDER BY team_id;
 
 -- name: organizations
 -- Every organisation with the max_budget of its budget row.
-SELECT o.organization_id, o.organization_alias, b.max_budget
+SELECT o.organization_id, o.organization_alias, b.max_budget, o.models
 FROM "LiteLLM_OrganizationTable" o
 LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = o.budget_id
 ORDER BY o.organization_id;
@@ -70,14 +70,14 @@ SELECT lower(btrim(user_email)) AS email FROM "LiteLLM_UserTable"
 WHERE user_id = ANY(%(users)s) AND user_email IS NOT NULL;
 
 -- name: users_by_id
-SELECT user_id, user_email, user_alias, user_role, teams, team_id, organization_id
+SELECT user_id, user_email, user_alias, user_role, teams, team_id, organization_id, models
 FROM "LiteLLM_UserTable" WHERE user_id = ANY(%(users)s) ORDER BY user_id;
 
 -- name: teams_scoped
 -- Every team (aliases decide group names), members only for the given teams.
 SELECT team_id, team_alias, organization_id,
        CASE WHEN team_id = ANY(%(teams)s) THEN members_with_roles END AS members_with_roles,
-       blocked
+       blocked, models
 FROM "LiteLLM_TeamTable"
 ORDER BY team_id;
 
@@ -87,3 +87,9 @@ SELECT user_id, team_id FROM "LiteLLM_TeamMembership" WHERE team_id = ANY(%(team
 -- name: organization_memberships_of
 SELECT user_id, organization_id FROM "LiteLLM_OrganizationMembership"
 WHERE organization_id = ANY(%(organizations)s);
+
+-- name: keys
+-- What decides a key's model access. Never the token (a hash of the key) itself.
+SELECT key_alias, models, user_id, team_id, organization_id, expires, blocked
+FROM "LiteLLM_VerificationToken"
+ORDER BY user_id, key_alias;

@@ -1,0 +1,106 @@
+"""The guide's scenario read from LiteLLM's real tables: who may use which model, and when."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from devtools import litellm_seed as seed
+from litellm_bridge_plugin import litellm_db
+from litellm_bridge_plugin.access import Holder, user_models
+
+from .support import Databases
+
+CATALOG = ["gpt-4", "gpt-3.5-turbo", "claude-3-sonnet"]
+NOW = datetime.now(UTC)
+
+
+def _key(
+    conn: object,
+    token: str,
+    alias: str,
+    user: str,
+    models: list[str],
+    team: str | None = None,
+    expires: datetime | None = None,
+    blocked: bool = False,
+) -> None:
+    conn.execute(  # type: ignore[attr-defined]
+        'INSERT INTO "LiteLLM_VerificationToken" (token, key_alias, user_id, team_id, models, '
+        "expires, blocked) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (
+            token,
+            alias,
+            user,
+            team,
+            models,
+            expires.replace(tzinfo=None) if expires else None,
+            blocked,
+        ),
+    )
+
+
+def _grants(databases: Databases, now: datetime, source: str = "keys") -> dict[str, list[str]]:
+    conn = databases.litellm()
+    state = litellm_db.read_state(conn)
+    keys = litellm_db.read_keys(conn)
+    teams = {
+        t.team_id: Holder(t.team_id, t.models, t.blocked, organization_id=t.organization_id)
+        for t in state.teams
+    }
+    orgs = {o.organization_id: Holder(o.organization_id, o.models) for o in state.organizations}
+    found = {}
+    for user in state.users:
+        holder = Holder(user.user_id, user.models, organization_id=user.organization_id)
+        decisions = user_models(
+            holder,
+            catalog=CATALOG,
+            keys=keys,
+            teams=teams,
+            organizations=orgs,
+            user_teams=user.teams,
+            now=now,
+            source=source,
+        )  # type: ignore[arg-type]
+        found[user.user_id] = sorted(m for m, d in decisions.items() if d.allowed)
+    return found
+
+
+def test_the_guides_people_get_their_grants(databases: Databases) -> None:
+    conn = databases.litellm()
+    seed.seed_company(conn)
+    seed.add_user(conn, "dave", "dave@techcompany.com", organization_id=seed.COMPANY_ORG)
+    seed.add_user(conn, "erin", "erin@techcompany.com", organization_id=seed.COMPANY_ORG)
+    conn.execute(
+        "UPDATE \"LiteLLM_UserTable\" SET models = '{gpt-3.5-turbo}' WHERE user_id = 'bob'"
+    )
+    _key(conn, "h1", "alice-research", "alice", [], team="team-ai-research")
+    _key(conn, "h2", "bob-basic", "bob", ["gpt-3.5-turbo"])
+    _key(
+        conn,
+        "h3",
+        "bob-premium-7d",
+        "bob",
+        ["gpt-4"],
+        team="team-product-premium",
+        expires=NOW + timedelta(days=7),
+    )
+    seed.add_team(conn, "team-product-premium", "Premium", seed.COMPANY_ORG, models=["gpt-4"])
+    _key(conn, "h4", "carol-admin", "carol", ["all-proxy-models"])
+    _key(conn, "h5", "erin-blocked", "erin", ["gpt-4"], blocked=True)
+
+    assert _grants(databases, NOW) == {
+        "alice": ["claude-3-sonnet", "gpt-4"],
+        "bob": ["gpt-3.5-turbo", "gpt-4"],
+        "carol": ["claude-3-sonnet", "gpt-3.5-turbo", "gpt-4"],
+        "dave": [],
+        "erin": [],
+    }
+    # eight days later Bob's premium key has expired, with no change in LiteLLM's tables
+    assert _grants(databases, NOW + timedelta(days=8))["bob"] == ["gpt-3.5-turbo"]
+    # BRIDGE_ACCESS_SOURCE=user: own models within the teams' and the organisation's
+    by_user = _grants(databases, NOW, source="user")
+    assert by_user["alice"] == ["claude-3-sonnet", "gpt-4"]
+    assert by_user["bob"] == ["gpt-3.5-turbo"]
+    assert by_user["dave"] == ["claude-3-sonnet", "gpt-3.5-turbo", "gpt-4"]
+    text = repr(litellm_db.read_keys(conn))
+    assert "h1" not in text and "h3" not in text  # hashes never read
