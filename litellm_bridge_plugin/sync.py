@@ -40,6 +40,7 @@ BATCH_SIZE = 500
 PLACEHOLDER_ROUNDS = 4
 PASSWORD_ROUNDS = 12
 MAX_ERROR_LENGTH = 2000
+UNRECORDED_TRIGGERS = frozenset({"outbox", "signal"})
 
 
 @dataclass(frozen=True)
@@ -391,22 +392,27 @@ def _reconcile_on(
     bridge_db.ensure_schema(litellm)
     if dry_run:
         return _run(settings, litellm, openwebui, scope, run_id, True, passwords or {})
+    # Runs for change signals and outbox batches (many a minute on a busy proxy) are not
+    # recorded in sync_run; their changes are in the audit with their run id like any other.
+    recorded = trigger not in UNRECORDED_TRIGGERS
     with bridge_db.reconcile_lock(litellm, settings.lock_timeout):
-        bridge_db.start_run(litellm, run_id, trigger, scope.describe() if scope else "all")
+        if recorded:
+            bridge_db.start_run(litellm, run_id, trigger, scope.describe() if scope else "all")
         try:
             result = _run(settings, litellm, openwebui, scope, run_id, False, passwords or {})
         except Exception as exc:
-            if not litellm.broken:
+            if recorded and not litellm.broken:
                 bridge_db.finish_run(litellm, run_id, error=_short(exc))
             raise
-        bridge_db.finish_run(
-            litellm,
-            run_id,
-            openwebui_schema=result.schema,
-            succeeded=result.succeeded,
-            failed=result.failed,
-            skipped=len(result.skips),
-        )
+        if recorded:
+            bridge_db.finish_run(
+                litellm,
+                run_id,
+                openwebui_schema=result.schema,
+                succeeded=result.succeeded,
+                failed=result.failed,
+                skipped=len(result.skips),
+            )
         return result
 
 
