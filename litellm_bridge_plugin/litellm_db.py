@@ -244,3 +244,8 @@ def read_keys(conn: psycopg.Connection[Any]) -> list[KeyGrant]:
         )
         for row in _fetch(conn, "keys")
     ]
+
+
+def read_proxy_models(conn: psycopg.Connection[Any]) -> list[str]:
+    """Names of the models added through the API (never their parameters: they hold keys)."""
+    return [row["model_name"] for row in _fetch(conn, "proxy_models")]

@@ -8,6 +8,7 @@ Open WebUI database.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,6 +36,7 @@ _ENV_NAMES = {
     "lock_timeout": "BRIDGE_LOCK_TIMEOUT",
     "poll_interval": "BRIDGE_POLL_INTERVAL",
     "max_attempts": "BRIDGE_MAX_ATTEMPTS",
+    "litellm_config": "BRIDGE_LITELLM_CONFIG",
 }
 
 
@@ -117,6 +119,7 @@ class Settings(BaseSettings):
     on_user_delete: Literal["deactivate", "delete"] = "deactivate"
     lock_timeout: float = Field(default=60.0, gt=0)
     poll_interval: float = Field(default=5.0, gt=0)
+    litellm_config: Path | None = None
     max_attempts: int = Field(default=10, ge=1)
 
     @field_validator("litellm_database_url")
@@ -128,6 +131,13 @@ class Settings(BaseSettings):
     @classmethod
     def _openwebui_url(cls, value: str) -> str:
         return _check_postgres_url(value, "the Open WebUI database URL")
+
+    @field_validator("litellm_config")
+    @classmethod
+    def _config_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a readable file (the LiteLLM config.yaml)")
+        return value
 
     @field_validator("role_map", mode="before")
     @classmethod

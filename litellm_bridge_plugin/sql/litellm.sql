@@ -93,3 +93,9 @@ WHERE organization_id = ANY(%(organizations)s);
 SELECT key_alias, models, user_id, team_id, organization_id, expires, blocked
 FROM "LiteLLM_VerificationToken"
 ORDER BY user_id, key_alias;
+
+-- name: proxy_models
+-- Models added through the API (/model/new). Only names: litellm_params may hold secrets.
+SELECT DISTINCT model_name FROM "LiteLLM_ProxyModelTable"
+WHERE model_name IS NOT NULL AND NOT COALESCE(blocked, false)
+ORDER BY model_name;

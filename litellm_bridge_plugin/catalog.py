@@ -1,0 +1,46 @@
+"""The models LiteLLM serves, for the CLI and the standalone worker.
+
+Inside the proxy the router knows them; outside it they are the ``model_list`` names of the
+config file named by ``BRIDGE_LITELLM_CONFIG`` plus the models added through the API
+(``LiteLLM_ProxyModelTable``). Only names are read: deployment parameters may hold secrets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import yaml
+
+from .errors import SettingsError
+from .litellm_db import read_proxy_models
+
+
+def config_models(path: Path) -> list[str]:
+    """``model_name`` of every ``model_list`` entry of a LiteLLM config file."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(
+            f"BRIDGE_LITELLM_CONFIG: cannot read {path}: {exc.strerror or exc}"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"BRIDGE_LITELLM_CONFIG: {path} is not valid YAML: {exc}") from None
+    if loaded is None:
+        return []
+    if not isinstance(loaded, dict):
+        raise SettingsError(f"BRIDGE_LITELLM_CONFIG: {path} is not a LiteLLM config (a mapping)")
+    entries = loaded.get("model_list") or []
+    if not isinstance(entries, list):
+        raise SettingsError(f"BRIDGE_LITELLM_CONFIG: model_list in {path} is not a list")
+    names = [e.get("model_name") for e in entries if isinstance(e, dict)]
+    return sorted({n for n in names if isinstance(n, str) and n.strip()})
+
+
+def served_models(conn: psycopg.Connection[Any], config: Path | None) -> list[str]:
+    """Config models and API-added models, each once, sorted."""
+    names = set(read_proxy_models(conn))
+    if config is not None:
+        names.update(config_models(config))
+    return sorted(names)

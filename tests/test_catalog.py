@@ -1,0 +1,79 @@
+"""The models LiteLLM serves, as the CLI and worker see them (config file + API-added)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from litellm_bridge_plugin.catalog import config_models, served_models
+from litellm_bridge_plugin.errors import SettingsError
+from litellm_bridge_plugin.settings import load_settings
+
+from .support import Databases
+
+CONFIG = Path(__file__).resolve().parents[1] / "config" / "litellm_config.yaml"
+
+
+def test_the_example_config() -> None:
+    assert config_models(CONFIG) == ["claude-3-sonnet", "gpt-3.5-turbo", "gpt-4"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", []),
+        ("model_list: []", []),
+        (
+            "model_list:\n  - model_name: a\n  - {}\n  - 42\n  - model_name: ''\n  - model_name: a",
+            ["a"],
+        ),
+        ("litellm_settings: {}", []),
+    ],
+)
+def test_odd_but_valid_configs(tmp_path: Path, text: str, expected: list[str]) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    assert config_models(path) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("model_list: [unclosed", "is not valid YAML"),
+        ("- just\n- a list", "is not a LiteLLM config"),
+        ("model_list: gpt-4", "model_list in"),
+    ],
+)
+def test_broken_configs_are_named(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    with pytest.raises(SettingsError) as caught:
+        config_models(path)
+    assert "BRIDGE_LITELLM_CONFIG" in str(caught.value) and message in str(caught.value)
+
+
+def test_missing_config_fails_at_start(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            litellm_database_url="postgresql://x@h/l",
+            openwebui_database_url="postgresql://x@h/o",
+            litellm_config=tmp_path / "nope.yaml",
+        )
+    assert "BRIDGE_LITELLM_CONFIG" in str(caught.value)
+
+
+def test_api_added_models_join_the_config(databases: Databases) -> None:
+    conn = databases.litellm()
+    for model_id, name, blocked in [
+        ("m1", "llama-3", False),
+        ("m2", "gpt-4", False),
+        ("m3", "retired", True),
+    ]:
+        conn.execute(
+            'INSERT INTO "LiteLLM_ProxyModelTable" (model_id, model_name, litellm_params, '
+            "created_by, updated_by, blocked) VALUES (%s, %s, %s, 'a', 'a', %s)",
+            (model_id, name, '{"api_key": "sk-secret"}', blocked),
+        )
+    assert served_models(conn, CONFIG) == ["claude-3-sonnet", "gpt-3.5-turbo", "gpt-4", "llama-3"]
+    assert served_models(conn, None) == ["gpt-4", "llama-3"]
