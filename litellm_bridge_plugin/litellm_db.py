@@ -200,9 +200,7 @@ def members_of_groups(
 
 def users_sharing_emails(conn: psycopg.Connection[Any], users: set[str]) -> set[str]:
     """Other users with the same email as any of ``users`` (duplicates are decided together)."""
-    if not users:
-        return set()
-    emails = {r["email"] for r in _ids(conn, "emails_of_users", users=users)}
+    emails = emails_of_users(conn, users)
     if not emails:
         return set()
     return {r["user_id"] for r in _ids(conn, "users_sharing_emails", emails=emails)}

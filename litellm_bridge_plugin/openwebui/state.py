@@ -114,23 +114,44 @@ def _json_members(conn: psycopg.Connection[Any]) -> dict[str, set[str]]:
     return members
 
 
+def _key_owners(
+    conn: psycopg.Connection[Any], schema: OpenWebUISchema, ids: list[str] | None
+) -> set[str]:
+    """Users holding an Open WebUI API key: all of them, or among ``ids``."""
+    scoped = "_scoped" if ids is not None else ""
+    params = {"ids": ids} if ids is not None else None
+    if schema.api_keys == "table":
+        return {r["user_id"] for r in _rows(conn, "api_key_owners_table" + scoped, params)}
+    if schema.api_keys == "column":
+        return {r["id"] for r in _rows(conn, "api_key_owners_column" + scoped, params)}
+    return set()
+
+
+def _members(
+    conn: psycopg.Connection[Any], schema: OpenWebUISchema, group_ids: list[str] | None
+) -> dict[str, set[str]]:
+    """Members of every group, or of ``group_ids`` (the JSON layout always reads all)."""
+    if schema.membership != "group_member":
+        return _json_members(conn)
+    members: dict[str, set[str]] = defaultdict(set)
+    rows = (
+        _rows(conn, "group_members_table")
+        if group_ids is None
+        else _rows(conn, "group_members_table_scoped", {"group_ids": group_ids})
+    )
+    for row in rows:
+        members[row["group_id"]].add(row["user_id"])
+    return members
+
+
 def read_state(conn: psycopg.Connection[Any], schema: OpenWebUISchema) -> OpenWebUIState:
     """Read users, logins, API-key owners, groups and members in one snapshot."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         user_rows = _rows(conn, "users")
-        key_owners: set[str] = set()
-        if schema.api_keys == "table":
-            key_owners = {r["user_id"] for r in _rows(conn, "api_key_owners_table")}
-        elif schema.api_keys == "column":
-            key_owners = {r["id"] for r in _rows(conn, "api_key_owners_column")}
+        key_owners = _key_owners(conn, schema, None)
         group_rows = _rows(conn, "groups")
-        members: dict[str, set[str]] = defaultdict(set)
-        if schema.membership == "group_member":
-            for row in _rows(conn, "group_members_table"):
-                members[row["group_id"]].add(row["user_id"])
-        else:
-            members = _json_members(conn)
+        members = _members(conn, schema, None)
     return OpenWebUIState(users=_users(user_rows, key_owners), groups=_groups(group_rows, members))
 
 
@@ -158,20 +179,7 @@ def read_scope(
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         user_rows = _rows(conn, "users_scoped", {"ids": sorted(user_ids), "emails": sorted(emails)})
-        found = sorted(r["id"] for r in user_rows)
-        key_owners: set[str] = set()
-        if schema.api_keys == "table":
-            rows = _rows(conn, "api_key_owners_table_scoped", {"ids": found})
-            key_owners = {r["user_id"] for r in rows}
-        elif schema.api_keys == "column":
-            key_owners = {
-                r["id"] for r in _rows(conn, "api_key_owners_column_scoped", {"ids": found})
-            }
+        key_owners = _key_owners(conn, schema, sorted(r["id"] for r in user_rows))
         group_rows = _rows(conn, "groups")
-        members: dict[str, set[str]] = defaultdict(set)
-        if schema.membership == "group_member":
-            for row in _rows(conn, "group_members_table_scoped", {"group_ids": sorted(group_ids)}):
-                members[row["group_id"]].add(row["user_id"])
-        else:
-            members = _json_members(conn)
+        members = _members(conn, schema, sorted(group_ids))
     return OpenWebUIState(users=_users(user_rows, key_owners), groups=_groups(group_rows, members))
