@@ -18,6 +18,24 @@ NO_DEFAULT_MODELS = "no-default-models"
 
 
 @dataclass(frozen=True, slots=True)
+class Budget:
+    """Spend against ``max_budget`` (LiteLLM refuses once spend reaches it)."""
+
+    spend: float = 0.0
+    max_budget: float | None = None
+
+    @property
+    def exceeded(self) -> bool:
+        return self.max_budget is not None and self.spend >= self.max_budget
+
+    def describe(self, whose: str) -> str:
+        return f"{whose} is over budget: spend {self.spend:.4g} >= max_budget {self.max_budget:.4g}"
+
+
+NO_BUDGET = Budget()
+
+
+@dataclass(frozen=True, slots=True)
 class KeyGrant:
     """The parts of a LiteLLM key that decide which models it may call (never its hash)."""
 
@@ -28,6 +46,7 @@ class KeyGrant:
     organization_id: str | None = None
     expires: datetime | None = None
     blocked: bool = False
+    budget: Budget = NO_BUDGET
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +59,15 @@ class Holder:
     aliases: dict[str, str] = field(default_factory=dict)
     organization_id: str | None = None
     """The organisation a team or user belongs to."""
+    budget: Budget = NO_BUDGET
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     allowed: bool
     reason: str
+    over_budget: bool = False
+    """Refused only because a budget is spent (the grant itself holds)."""
 
 
 def key_is_live(key: KeyGrant, now: datetime) -> bool:
@@ -152,6 +174,23 @@ def user_models(
     return decisions
 
 
+def _key_budget_refusal(
+    key: KeyGrant, team: Holder | None, organization: Holder | None
+) -> str | None:
+    name = key.key_alias or "a key without alias"
+    for whose, budget in (
+        (f"key {name}", key.budget),
+        (f"team {team.id}" if team else "", team.budget if team else NO_BUDGET),
+        (
+            f"organization {organization.id}" if organization else "",
+            organization.budget if organization else NO_BUDGET,
+        ),
+    ):
+        if budget.exceeded:
+            return budget.describe(whose)
+    return None
+
+
 def _by_keys(
     model: str,
     user: Holder,
@@ -160,28 +199,70 @@ def _by_keys(
     organizations: Mapping[str, Holder],
     router: Any,
     now: datetime,
+    budgets: bool = False,
 ) -> Decision:
     if not keys:
         return Decision(False, f"user {user.id} has no keys")
-    refusals = []
+    refusals: list[str] = []
+    spent: list[str] = []
     for key in keys:
         team = teams.get(key.team_id) if key.team_id else None
         org_id = (
             key.organization_id or (team.organization_id if team else None) or user.organization_id
         )
+        organization = organizations.get(org_id) if org_id else None
         decision = key_may_call(
             model,
             key,
             user=user,
             team=team,
-            organization=organizations.get(org_id) if org_id else None,
+            organization=organization,
             router=router,
             now=now,
         )
-        if decision.allowed:
+        if not decision.allowed:
+            refusals.append(decision.reason)
+            continue
+        refusal = _key_budget_refusal(key, team, organization) if budgets else None
+        if refusal is None:
             return decision
-        refusals.append(decision.reason)
+        spent.append(refusal)
+    if spent:
+        return Decision(False, "; ".join(spent), over_budget=True)
     return Decision(False, "; ".join(refusals))
+
+
+def call_decision(
+    model: str,
+    user: Holder,
+    *,
+    keys: Sequence[KeyGrant],
+    teams: Mapping[str, Holder],
+    organizations: Mapping[str, Holder],
+    user_teams: Collection[str] = (),
+    router: Any = None,
+    now: datetime,
+    source: Literal["keys", "user"] = "keys",
+) -> Decision:
+    """May ``user`` make a call to ``model`` now: their grant, then every budget on the way
+    (user, then the granting key's own, its team's and its organisation's; with
+    ``source="user"`` the user's teams and organisation)."""
+    if user.budget.exceeded:
+        return Decision(False, user.budget.describe(f"user {user.id}"), over_budget=True)
+    own = [k for k in keys if k.user_id == user.id]
+    if source == "keys":
+        return _by_keys(model, user, own, teams, organizations, router, now, budgets=True)
+    decision = _by_user(model, user, user_teams, teams, organizations, router)
+    if not decision.allowed:
+        return decision
+    holders = [teams[t] for t in sorted(user_teams) if t in teams]
+    if user.organization_id is not None and user.organization_id in organizations:
+        holders.append(organizations[user.organization_id])
+    for holder in holders:
+        if holder.budget.exceeded:
+            kind = "team" if holder.id in teams else "organization"
+            return Decision(False, holder.budget.describe(f"{kind} {holder.id}"), over_budget=True)
+    return decision
 
 
 def _by_user(

@@ -100,6 +100,22 @@ def group_link_ids(conn: psycopg.Connection[Any]) -> set[str]:
         return {row["openwebui_id"] for row in cur.fetchall()}
 
 
+def read_model_rows(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    """{Open WebUI model id: LiteLLM model name} of the rows the bridge created."""
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(_q("model_rows"))
+        return {row["openwebui_id"]: row["model_name"] for row in cur.fetchall()}
+
+
+def upsert_model_rows(conn: psycopg.Connection[Any], rows: Mapping[str, str]) -> None:
+    if rows:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                _q("upsert_model_row"),
+                [{"openwebui_id": i, "model_name": n} for i, n in rows.items()],
+            )
+
+
 def upsert_links(conn: psycopg.Connection[Any], rows: Iterable[Mapping[str, Any]]) -> None:
     rows = list(rows)
     if rows:

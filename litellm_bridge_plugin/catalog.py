@@ -1,12 +1,17 @@
-"""The models LiteLLM serves, for the CLI and the standalone worker.
+"""The models LiteLLM serves.
 
-Inside the proxy the router knows them; outside it they are the ``model_list`` names of the
-config file named by ``BRIDGE_LITELLM_CONFIG`` plus the models added through the API
-(``LiteLLM_ProxyModelTable``). Only names are read: deployment parameters may hold secrets.
+Inside the proxy the router knows them; outside it (the CLI, the standalone worker) they are
+the ``model_list`` names of the config file named by ``BRIDGE_LITELLM_CONFIG`` plus the
+models added through the API (``LiteLLM_ProxyModelTable``). Only names are read: deployment
+parameters may hold secrets. With neither a router nor a config file the catalogue is
+unknown, and the bridge leaves Open WebUI's model rows as they are rather than treating
+"unknown" as "nothing served".
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +49,24 @@ def served_models(conn: psycopg.Connection[Any], config: Path | None) -> list[st
     if config is not None:
         names.update(config_models(config))
     return sorted(names)
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a reconcile learns which models are served (and the router for access groups)."""
+
+    router: Callable[[], Any] | None = None
+    """Returns the running proxy's router (it is replaced when models change)."""
+    config: Path | None = None
+
+    def current_router(self) -> Any:
+        return self.router() if self.router is not None else None
+
+    def served(self, conn: psycopg.Connection[Any]) -> list[str] | None:
+        """Served model names, or None when the catalogue cannot be known here."""
+        router = self.current_router()
+        if router is not None:
+            return sorted({str(n) for n in router.get_model_names() if n})
+        if self.config is not None:
+            return served_models(conn, self.config)
+        return None

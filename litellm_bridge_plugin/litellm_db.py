@@ -12,7 +12,6 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel, ConfigDict
 
-from .access import KeyGrant
 from .errors import SchemaError
 from .queries import queries
 
@@ -98,7 +97,7 @@ def _members_with_roles(team_id: str, raw: Any, problems: list[InputProblem]) ->
     return tuple(found)
 
 
-def _fetch(
+def fetch(
     conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     try:
@@ -168,16 +167,16 @@ def read_state(conn: psycopg.Connection[Any]) -> LiteLLMState:
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         return _build(
-            _fetch(conn, "users"),
-            _fetch(conn, "teams"),
-            _fetch(conn, "organizations"),
-            _fetch(conn, "team_memberships"),
-            _fetch(conn, "organization_memberships"),
+            fetch(conn, "users"),
+            fetch(conn, "teams"),
+            fetch(conn, "organizations"),
+            fetch(conn, "team_memberships"),
+            fetch(conn, "organization_memberships"),
         )
 
 
 def _ids(conn: psycopg.Connection[Any], name: str, **params: Any) -> list[dict[str, Any]]:
-    return _fetch(conn, name, {k: sorted(v) for k, v in params.items()})
+    return fetch(conn, name, {k: sorted(v) for k, v in params.items()})
 
 
 def groups_of_users(conn: psycopg.Connection[Any], users: set[str]) -> tuple[set[str], set[str]]:
@@ -222,28 +221,12 @@ def read_entities(
         return _build(
             _ids(conn, "users_by_id", users=users),
             _ids(conn, "teams_scoped", teams=teams),
-            _fetch(conn, "organizations"),
+            fetch(conn, "organizations"),
             _ids(conn, "team_memberships_of", teams=teams),
             _ids(conn, "organization_memberships_of", organizations=organizations),
         )
 
 
-def read_keys(conn: psycopg.Connection[Any]) -> list[KeyGrant]:
-    """Every key's model-access fields (alias, models, owners, expiry, blocked), no hashes."""
-    return [
-        KeyGrant(
-            key_alias=row["key_alias"],
-            models=tuple(m for m in (row["models"] or ()) if m),
-            user_id=row["user_id"],
-            team_id=row["team_id"],
-            organization_id=row["organization_id"],
-            expires=row["expires"],
-            blocked=bool(row["blocked"]),
-        )
-        for row in _fetch(conn, "keys")
-    ]
-
-
 def read_proxy_models(conn: psycopg.Connection[Any]) -> list[str]:
     """Names of the models added through the API (never their parameters: they hold keys)."""
-    return [row["model_name"] for row in _fetch(conn, "proxy_models")]
+    return [row["model_name"] for row in fetch(conn, "proxy_models")]

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .mapping import DesiredState, GroupKey, Skip, group_names
 from .openwebui.state import OpenWebUIState, OpenWebUIUser
 
-EntityType = Literal["user", "team", "organization"]
+EntityType = Literal["user", "team", "organization", "model"]
 Operation = Literal[
     "create_user",
     "link_user",
@@ -26,6 +26,9 @@ Operation = Literal[
     "update_group",
     "set_members",
     "delete_group",
+    "create_model",
+    "set_model_access",
+    "delete_model",
 ]
 
 
@@ -62,6 +65,14 @@ class Plan:
     skips: tuple[Skip, ...]
     bridge_group_ids: frozenset[str] = field(default_factory=frozenset)
     """Open WebUI ids of every group the bridge owns (kept or created by this plan)."""
+    user_openwebui_ids: Mapping[str, str] = field(default_factory=dict)
+    """{LiteLLM user id: Open WebUI user id} of every user read that has an account (or gets
+    one from this plan), mappable or not."""
+    admin_openwebui_ids: tuple[str, ...] = ()
+    """Open WebUI admins after this plan, oldest first (owners of new model rows)."""
+
+    def extended(self, changes: Iterable[Change], skips: Iterable[Skip]) -> Plan:
+        return replace(self, changes=(*self.changes, *changes), skips=(*self.skips, *skips))
 
     def count(self, operation: Operation) -> int:
         return sum(1 for c in self.changes if c.operation == operation)
@@ -250,22 +261,31 @@ def _plan_users(
     return openwebui_id_of
 
 
+def _admin_ids(
+    actual: OpenWebUIState, desired: DesiredState, openwebui_id_of: Mapping[str, str]
+) -> list[str]:
+    """Open WebUI's admins (active, oldest first), then admins the bridge creates."""
+    found = [u.id for u in actual.admins_oldest_first()]
+    found += [
+        openwebui_id_of[u.litellm_id]
+        for u in sorted(desired.users.values(), key=lambda u: u.litellm_id)
+        if u.role == "admin" and u.litellm_id in openwebui_id_of
+    ]
+    return list(dict.fromkeys(found))
+
+
 def _owner_candidates(
     actual: OpenWebUIState, desired: DesiredState, openwebui_id_of: Mapping[str, str]
 ) -> list[str]:
     """Who may own bridge groups, best first: Open WebUI's admins (active, oldest first),
     admins the bridge creates, then any user at all (``group.user_id`` must name a user; in
     Open WebUI admins manage every group whoever owns it)."""
-    found = [u.id for u in actual.admins_oldest_first()]
-    by_litellm_id = sorted(desired.users.values(), key=lambda u: u.litellm_id)
-    found += [
-        openwebui_id_of[u.litellm_id]
-        for u in by_litellm_id
-        if u.role == "admin" and u.litellm_id in openwebui_id_of
-    ]
+    found = _admin_ids(actual, desired, openwebui_id_of)
     found += [u.id for u in sorted(actual.users.values(), key=lambda u: (u.created_at or 0, u.id))]
     found += [
-        openwebui_id_of[u.litellm_id] for u in by_litellm_id if u.litellm_id in openwebui_id_of
+        openwebui_id_of[u.litellm_id]
+        for u in sorted(desired.users.values(), key=lambda u: u.litellm_id)
+        if u.litellm_id in openwebui_id_of
     ]
     return found
 
@@ -409,7 +429,9 @@ def plan(
     links = list(links)
     user_links = {link.litellm_id: link for link in links if link.entity_type == "user"}
     group_links: dict[GroupKey, Link] = {
-        (link.entity_type, link.litellm_id): link for link in links if link.entity_type != "user"
+        (link.entity_type, link.litellm_id): link
+        for link in links
+        if link.entity_type == "team" or link.entity_type == "organization"
     }
     changes: list[Change] = []
     skips = list(desired.skips)
@@ -427,4 +449,15 @@ def plan(
     bridge_groups = _plan_groups(
         desired, actual, group_links, openwebui_id_of, new_id, owned_group_ids, changes, skips
     )
-    return Plan(changes=tuple(changes), skips=tuple(skips), bridge_group_ids=bridge_groups)
+    accounts = {
+        litellm_id: link.openwebui_id
+        for litellm_id, link in user_links.items()
+        if link.openwebui_id in actual.users
+    } | openwebui_id_of
+    return Plan(
+        changes=tuple(changes),
+        skips=tuple(skips),
+        bridge_group_ids=bridge_groups,
+        user_openwebui_ids=accounts,
+        admin_openwebui_ids=tuple(_admin_ids(actual, desired, openwebui_id_of)),
+    )

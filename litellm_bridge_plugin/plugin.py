@@ -2,21 +2,46 @@
 
 Importing this module inside the proxy reads the bridge settings (invalid ones stop the
 proxy's start with a message naming the variable), starts the background worker and wraps
-the proxy's management routes (interception.py). The proxy answers exactly as it would
+the proxy's management routes (interception.py). Management calls are answered exactly as
 without the bridge; the bridge's work happens after the response, in its own threads.
+
+Calls made with Open WebUI's service key are checked before they reach a model
+(:meth:`BridgePlugin.async_pre_call_hook`, enforcement.py): the person must be named, be a
+LiteLLM user, be granted the model and be within budget; an allowed call is attributed to
+that user. Calls with any other key are not touched.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
 import sys
+from typing import Any
 
+from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 
 from . import interception
+from .catalog import ModelSource
+from .enforcement import Enforcer, attribute
 from .logs import ensure_log_handler
 from .settings import Settings, load_settings
 from .worker import BridgeWorker
+
+log = logging.getLogger("litellm_bridge")
+
+
+def _proxy_attr(name: str) -> Any:
+    proxy = sys.modules.get("litellm.proxy.proxy_server")
+    return getattr(proxy, name, None) if proxy is not None else None
+
+
+def _headers(data: dict[str, Any]) -> dict[str, str]:
+    request = data.get("proxy_server_request")
+    raw = request.get("headers") if isinstance(request, dict) else None
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k).lower(): v for k, v in raw.items() if isinstance(v, str)}
 
 
 class BridgePlugin(CustomLogger):
@@ -26,7 +51,20 @@ class BridgePlugin(CustomLogger):
         super().__init__()
         ensure_log_handler()
         self.settings = settings or load_settings()
-        self.worker = BridgeWorker(self.settings)
+        self.enforcer = Enforcer(
+            self.settings,
+            router=lambda: _proxy_attr("llm_router"),
+            master_key=lambda: _proxy_attr("master_key"),
+        )
+        in_proxy = _proxy_attr("app") is not None
+        self.worker = BridgeWorker(
+            self.settings,
+            models=ModelSource(
+                router=(lambda: _proxy_attr("llm_router")) if in_proxy else None,
+                config=self.settings.litellm_config,
+            ),
+            on_access=self.enforcer.load,
+        )
         if start:
             self.worker.start()
             atexit.register(self.worker.stop)
@@ -35,6 +73,23 @@ class BridgePlugin(CustomLogger):
             proxy = sys.modules.get("litellm.proxy.proxy_server")
             if proxy is not None and getattr(proxy, "app", None) is not None:
                 interception.install(proxy.app, self.worker.submit)
+
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> dict[str, Any]:
+        """Refuse Open WebUI calls LiteLLM would not allow its user; attribute the rest."""
+        if not self.enforcer.is_service_key(
+            getattr(user_api_key_dict, "key_alias", None),
+            getattr(user_api_key_dict, "api_key", None),
+        ):
+            return data
+        model = data.get("model")
+        verdict = self.enforcer.check(_headers(data), model if isinstance(model, str) else None)
+        if not verdict.allowed:
+            log.info("litellm-bridge: refused an Open WebUI call: %s", verdict.message)
+            raise HTTPException(status_code=verdict.status, detail={"error": verdict.message})
+        attribute(data, verdict)
+        return data
 
 
 bridge = BridgePlugin()

@@ -19,12 +19,26 @@ from typing import Any
 import psycopg
 
 from . import bridge_db, litellm_db
+from .access_state import AccessState, read_access
+from .catalog import ModelSource
 from .litellm_db import LiteLLMState
+from .model_planner import listable
+from .openwebui import models as openwebui_models
 from .openwebui import state as openwebui_state
+from .openwebui.models import ModelRow, model_id
 from .openwebui.schema import OpenWebUISchema
 from .openwebui.state import OpenWebUIState
 from .planner import Link
 from .scope import Scope
+
+
+@dataclass(frozen=True)
+class ModelSnapshot:
+    catalog: tuple[str, ...]
+    bridge_rows: dict[str, str]
+    rows: dict[str, ModelRow]
+    readers: dict[str, frozenset[str]]
+    """Readers of each existing bridge row, among the Open WebUI accounts read."""
 
 
 @dataclass(frozen=True)
@@ -35,15 +49,46 @@ class Snapshot:
     """Links of every entity read; the planner treats a link whose entity is gone as stale."""
     owned_group_ids: frozenset[str] | None = None
     """Open WebUI ids of every bridge group, when ``links`` holds only some of them."""
+    access: AccessState | None = None
+    """Model access and budgets of the users read."""
+    models: ModelSnapshot | None = None
+    """None when the served models cannot be known (no router, no config file)."""
+
+
+def read_models(
+    litellm: psycopg.Connection[Any],
+    openwebui: psycopg.Connection[Any],
+    schema: OpenWebUISchema,
+    source: ModelSource | None,
+    prefix: str,
+    openwebui_users: set[str] | None,
+) -> ModelSnapshot | None:
+    """The catalogue, the bridge's model rows and their readers (among ``openwebui_users``,
+    or all)."""
+    catalog = source.served(litellm) if source is not None else None
+    if catalog is None:
+        return None
+    bridge_rows = bridge_db.read_model_rows(litellm)
+    ids = {model_id(name, prefix) for name in catalog if listable(name)} | set(bridge_rows)
+    rows = openwebui_models.read_rows(openwebui, ids)
+    present = [i for i in bridge_rows if i in rows]
+    readers = openwebui_models.read_readers(openwebui, schema, present, openwebui_users)
+    return ModelSnapshot(tuple(catalog), bridge_rows, rows, readers)
 
 
 def read_all(
-    litellm: psycopg.Connection[Any], openwebui: psycopg.Connection[Any], schema: OpenWebUISchema
+    litellm: psycopg.Connection[Any],
+    openwebui: psycopg.Connection[Any],
+    schema: OpenWebUISchema,
+    source: ModelSource | None = None,
+    prefix: str = "",
 ) -> Snapshot:
     return Snapshot(
         litellm_db.read_state(litellm),
         openwebui_state.read_state(openwebui, schema),
         bridge_db.read_links(litellm),
+        access=read_access(litellm),
+        models=read_models(litellm, openwebui, schema, source, prefix, None),
     )
 
 
@@ -52,6 +97,8 @@ def read_scope(
     openwebui: psycopg.Connection[Any],
     schema: OpenWebUISchema,
     scope: Scope,
+    source: ModelSource | None = None,
+    prefix: str = "",
 ) -> Snapshot:
     users = set(scope.users)
     teams, organizations = set(scope.teams), set(scope.organizations)
@@ -88,4 +135,11 @@ def read_scope(
             users.add(link.litellm_id)
             links.append(link)
     state = litellm_db.read_entities(litellm, users, teams, organizations)
-    return Snapshot(state, actual, links, frozenset(bridge_db.group_link_ids(litellm)))
+    return Snapshot(
+        state,
+        actual,
+        links,
+        frozenset(bridge_db.group_link_ids(litellm)),
+        access=read_access(litellm, users),
+        models=read_models(litellm, openwebui, schema, source, prefix, set(actual.users)),
+    )

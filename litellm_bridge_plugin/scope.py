@@ -26,6 +26,5 @@ class Scope:
         return " ".join(parts) or "nothing"
 
     def ids(self, entity_type: str) -> frozenset[str]:
-        return {"user": self.users, "team": self.teams, "organization": self.organizations}[
-            entity_type
-        ]
+        kinds = {"user": self.users, "team": self.teams, "organization": self.organizations}
+        return kinds.get(entity_type, frozenset())

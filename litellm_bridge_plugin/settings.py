@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import SettingsError
@@ -37,6 +37,12 @@ _ENV_NAMES = {
     "poll_interval": "BRIDGE_POLL_INTERVAL",
     "max_attempts": "BRIDGE_MAX_ATTEMPTS",
     "litellm_config": "BRIDGE_LITELLM_CONFIG",
+    "access_source": "BRIDGE_ACCESS_SOURCE",
+    "openwebui_model_prefix": "BRIDGE_OPENWEBUI_MODEL_PREFIX",
+    "openwebui_key_alias": "BRIDGE_OPENWEBUI_KEY_ALIAS",
+    "openwebui_service_key": "BRIDGE_OPENWEBUI_SERVICE_KEY",
+    "openwebui_jwt_secret": "BRIDGE_OPENWEBUI_JWT_SECRET",
+    "allow_anonymous_service_calls": "BRIDGE_ALLOW_ANONYMOUS_SERVICE_CALLS",
 }
 
 
@@ -121,6 +127,13 @@ class Settings(BaseSettings):
     poll_interval: float = Field(default=5.0, gt=0)
     litellm_config: Path | None = None
     max_attempts: int = Field(default=10, ge=1)
+    access_source: Literal["keys", "user"] = "keys"
+    openwebui_model_prefix: str = ""
+    """The ``prefix_id`` of Open WebUI's connection to the proxy ("" when it has none)."""
+    openwebui_key_alias: str = "openwebui_global_key"
+    openwebui_service_key: SecretStr | None = None
+    openwebui_jwt_secret: SecretStr | None = None
+    allow_anonymous_service_calls: bool = False
 
     @field_validator("litellm_database_url")
     @classmethod
@@ -139,6 +152,24 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is not a readable file (the LiteLLM config.yaml)")
         return value
 
+    @field_validator("openwebui_model_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        value = value.strip()
+        if value.endswith("."):
+            raise ValueError(
+                "give the connection's prefix without the dot (Open WebUI adds it): "
+                f"{value.rstrip('.')!r}"
+            )
+        return value
+
+    @field_validator("openwebui_service_key", "openwebui_jwt_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        return value
+
     @field_validator("role_map", mode="before")
     @classmethod
     def _role_map(cls, value: object) -> dict[str, OpenWebUIRole]:
@@ -151,7 +182,13 @@ class Settings(BaseSettings):
             f"openwebui_db={mask_url(self.openwebui_database_url)} "
             f"sweep_interval={self.sweep_interval:g}s poll_interval={self.poll_interval:g}s "
             f"max_attempts={self.max_attempts} on_user_delete={self.on_user_delete} "
-            f"role_map={json.dumps(self.role_map, sort_keys=True)}"
+            f"role_map={json.dumps(self.role_map, sort_keys=True)} "
+            f"access_source={self.access_source} "
+            f"model_prefix={self.openwebui_model_prefix or '-'} "
+            f"service_key={'alias ' + self.openwebui_key_alias}"
+            f"{' or value ***' if self.openwebui_service_key else ''} "
+            f"identity={'signed jwt' if self.openwebui_jwt_secret else 'headers'}"
+            f"{' (anonymous allowed)' if self.allow_anonymous_service_calls else ''}"
         )
 
 

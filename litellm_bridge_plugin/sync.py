@@ -15,17 +15,22 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import bcrypt
 import psycopg
 
 from . import bridge_db, reads
+from .access_state import AccessState
 from .bridge_db import AuditRow
+from .catalog import ModelSource
 from .db import KeptConnections, connect
 from .errors import DatabaseUnavailable
-from .mapping import Skip, desired_state
+from .mapping import DesiredState, Skip, desired_state
+from .model_planner import ModelInputs, plan_models
 from .openwebui import schema as openwebui_schema
+from .openwebui.models import ModelWriter
 from .openwebui.schema import OpenWebUISchema
 from .openwebui.writer import OpenWebUIWriter, writer_for
 from .planner import Change, Plan, plan
@@ -41,6 +46,7 @@ PLACEHOLDER_ROUNDS = 4
 PASSWORD_ROUNDS = 12
 MAX_ERROR_LENGTH = 2000
 UNRECORDED_TRIGGERS = frozenset({"outbox", "signal"})
+MEMBER_CHANGES = frozenset({"create_group", "set_members", "create_model", "set_model_access"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,10 @@ class SyncResult:
     skips: tuple[Skip, ...] = ()
     new_skips: tuple[Skip, ...] = ()
     error: str | None = None
+    access: AccessState | None = None
+    """Model access and budgets as this run read them (the proxy's checks use it)."""
+    scope: Scope | None = None
+    plan: Plan | None = None
 
     @property
     def succeeded(self) -> int:
@@ -93,17 +103,22 @@ def _short(exc: BaseException) -> str:
 def _in_scope(change: Change, scope: Scope, user_openwebui_ids: frozenset[str]) -> bool:
     if change.entity_id in scope.ids(change.entity_type):
         return True
-    if change.operation in ("create_group", "set_members"):
+    if change.operation in MEMBER_CHANGES:
         return bool((change.add | change.remove) & user_openwebui_ids)
     return False
 
 
 def restrict(result_plan: Plan, scope: Scope) -> Plan:
-    """The part of ``result_plan`` that concerns ``scope`` (and groups its users change)."""
+    """The part of ``result_plan`` that concerns ``scope`` (and the groups and model grants
+    of its users)."""
     user_ids = frozenset(
         c.openwebui_id
         for c in result_plan.changes
         if c.entity_type == "user" and c.entity_id in scope.users
+    ) | frozenset(
+        openwebui_id
+        for litellm_id, openwebui_id in result_plan.user_openwebui_ids.items()
+        if litellm_id in scope.users
     )
     kept = [c for c in result_plan.changes if _in_scope(c, scope, user_ids)]
     # Users created only by the full plan do not exist yet: no group may name them.
@@ -112,12 +127,12 @@ def restrict(result_plan: Plan, scope: Scope) -> Plan:
         for c in result_plan.changes
         if c.operation == "create_user" and c.entity_id not in scope.users
     )
-    return Plan(
+    return replace(
+        result_plan,
         changes=tuple(
             replace(c, add=c.add - not_created) if c.add & not_created else c for c in kept
         ),
         skips=tuple(s for s in result_plan.skips if s.entity_id in scope.ids(s.entity_type)),
-        bridge_group_ids=result_plan.bridge_group_ids,
     )
 
 
@@ -141,6 +156,7 @@ class _Applier:
         self.run_id = run_id
         self.passwords = passwords
         self.all_group_ids = set(all_group_ids)
+        self.models = ModelWriter(writer.schema)
         self.failed_users: set[str] = set()
 
     def apply(self) -> list[Outcome]:
@@ -155,6 +171,10 @@ class _Applier:
 
     def _apply_batch(self, batch: Sequence[Change]) -> list[Outcome]:
         bridge_db.upsert_links(self.litellm, self._links_before(batch))
+        bridge_db.upsert_model_rows(
+            self.litellm,
+            {c.openwebui_id: c.entity_id for c in batch if c.operation == "create_model"},
+        )
         hashes = self._password_hashes(batch)
         outcomes: list[Outcome] = []
         try:
@@ -236,6 +256,15 @@ class _Applier:
             )
         elif op == "delete_group":
             w.delete_group(cur, change.openwebui_id)
+        elif op == "create_model":
+            self.models.create(cur, change.openwebui_id, after["name"], after["owner"])
+            self.models.set_readers(cur, change.openwebui_id, change.add - self.failed_users, ())
+        elif op == "set_model_access":
+            self.models.set_readers(
+                cur, change.openwebui_id, change.add - self.failed_users, change.remove
+            )
+        elif op == "delete_model":
+            self.models.delete(cur, change.openwebui_id)
         # link_user and unlink change only the bridge's link table
 
     def _password_hashes(self, batch: Sequence[Change]) -> dict[str, str]:
@@ -283,7 +312,10 @@ class _Applier:
                 continue
             key = {"entity_type": o.change.entity_type, "litellm_id": o.change.entity_id}
             op = o.change.operation
-            if op in ("delete_user", "delete_group", "unlink"):
+            if o.change.entity_type == "model":
+                if op in ("delete_model", "unlink"):
+                    updates.append(("delete_model_row", {"openwebui_id": o.change.openwebui_id}))
+            elif op in ("delete_user", "delete_group", "unlink"):
                 updates.append(("delete_link", key))
             elif op == "deactivate_user":
                 updates.append(("mark_deactivated", key))
@@ -330,6 +362,31 @@ def _record_skips(
     return new
 
 
+def _granted(
+    settings: Settings,
+    snapshot: reads.Snapshot,
+    desired: DesiredState,
+    the_plan: Plan,
+    models: ModelSource | None,
+) -> dict[str, frozenset[str]]:
+    """{Open WebUI user id: models LiteLLM grants} for every account of a user read; users
+    being deactivated or removed are granted nothing."""
+    assert snapshot.models is not None
+    access, catalog = snapshot.access, snapshot.models.catalog
+    router = models.current_router() if models is not None else None
+    now = datetime.now(UTC)
+    granted: dict[str, frozenset[str]] = {}
+    for litellm_id, openwebui_id in the_plan.user_openwebui_ids.items():
+        names: frozenset[str] = frozenset()
+        if access is not None and litellm_id in desired.users and litellm_id in access.users:
+            decisions = access.granted(
+                litellm_id, catalog, now=now, source=settings.access_source, router=router
+            )
+            names = frozenset(m for m, d in decisions.items() if d.allowed)
+        granted[openwebui_id] = names
+    return granted
+
+
 def detect_schema(openwebui: psycopg.Connection[Any]) -> OpenWebUISchema:
     with openwebui.transaction():
         return openwebui_schema.detect(openwebui)
@@ -343,18 +400,24 @@ def reconcile(
     trigger: str = "cli",
     passwords: Mapping[str, str] | None = None,
     connections: KeptConnections | None = None,
+    models: ModelSource | None = None,
 ) -> SyncResult:
     """Make Open WebUI match LiteLLM for ``scope`` (everything when ``None``).
 
     ``passwords`` maps LiteLLM user ids to plaintext passwords to set on users this run
     creates; they are hashed in memory and never stored or logged. ``connections`` lets a
     long-running worker keep its two connections between runs; otherwise they are opened and
-    closed here.
+    closed here. ``models`` says where the served models come from (default: the config file
+    named by ``BRIDGE_LITELLM_CONFIG``, when set).
     """
+    if models is None and settings.litellm_config is not None:
+        models = ModelSource(config=settings.litellm_config)
     if connections is not None:
         litellm, openwebui = connections.get()
         try:
-            return _reconcile_on(settings, litellm, openwebui, scope, dry_run, trigger, passwords)
+            return _reconcile_on(
+                settings, litellm, openwebui, scope, dry_run, trigger, passwords, models
+            )
         except psycopg.OperationalError as exc:
             lost = [
                 name
@@ -372,7 +435,9 @@ def reconcile(
     try:
         openwebui = connect(settings.openwebui_database_url, "Open WebUI", autocommit=True)
         try:
-            return _reconcile_on(settings, litellm, openwebui, scope, dry_run, trigger, passwords)
+            return _reconcile_on(
+                settings, litellm, openwebui, scope, dry_run, trigger, passwords, models
+            )
         finally:
             openwebui.close()
     finally:
@@ -387,11 +452,12 @@ def _reconcile_on(
     dry_run: bool,
     trigger: str,
     passwords: Mapping[str, str] | None,
+    models: ModelSource | None,
 ) -> SyncResult:
     run_id = str(uuid.uuid4())
     bridge_db.ensure_schema(litellm)
     if dry_run:
-        return _run(settings, litellm, openwebui, scope, run_id, True, passwords or {})
+        return _run(settings, litellm, openwebui, scope, run_id, True, passwords or {}, models)
     # Runs for change signals and outbox batches (many a minute on a busy proxy) are not
     # recorded in sync_run; their changes are in the audit with their run id like any other.
     recorded = trigger not in UNRECORDED_TRIGGERS
@@ -399,7 +465,9 @@ def _reconcile_on(
         if recorded:
             bridge_db.start_run(litellm, run_id, trigger, scope.describe() if scope else "all")
         try:
-            result = _run(settings, litellm, openwebui, scope, run_id, False, passwords or {})
+            result = _run(
+                settings, litellm, openwebui, scope, run_id, False, passwords or {}, models
+            )
         except Exception as exc:
             if recorded and not litellm.broken:
                 bridge_db.finish_run(litellm, run_id, error=_short(exc))
@@ -424,12 +492,14 @@ def _run(
     run_id: str,
     dry_run: bool,
     passwords: Mapping[str, str],
+    models: ModelSource | None,
 ) -> SyncResult:
     schema = detect_schema(openwebui)
+    prefix = settings.openwebui_model_prefix
     if scope is None:
-        snapshot = reads.read_all(litellm, openwebui, schema)
+        snapshot = reads.read_all(litellm, openwebui, schema, models, prefix)
     else:
-        snapshot = reads.read_scope(litellm, openwebui, schema, scope)
+        snapshot = reads.read_scope(litellm, openwebui, schema, scope, models, prefix)
     state, actual, links = snapshot.state, snapshot.actual, snapshot.links
     linked = {
         link.litellm_id
@@ -446,6 +516,20 @@ def _run(
         password_for=passwords.keys(),
         owned_group_ids=snapshot.owned_group_ids,
     )
+    if snapshot.models is not None:
+        full_plan = full_plan.extended(
+            *plan_models(
+                ModelInputs(
+                    catalog=snapshot.models.catalog,
+                    prefix=prefix,
+                    bridge_rows=snapshot.models.bridge_rows,
+                    rows=snapshot.models.rows,
+                    readers=snapshot.models.readers,
+                    desired=_granted(settings, snapshot, desired, full_plan, models),
+                    owner=next(iter(full_plan.admin_openwebui_ids), None),
+                )
+            )
+        )
     the_plan = restrict(full_plan, scope) if scope else full_plan
     result = SyncResult(
         run_id=run_id,
@@ -453,6 +537,9 @@ def _run(
         schema=schema.describe(),
         planned=the_plan.changes,
         skips=the_plan.skips,
+        access=snapshot.access,
+        scope=scope,
+        plan=the_plan,
     )
     if dry_run:
         return result

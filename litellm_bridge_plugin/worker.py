@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import psycopg
 
 from . import outbox
+from .access_state import AccessState
+from .catalog import ModelSource
 from .db import KeptConnections, connect
 from .errors import BridgeError
 from .scope import Scope
@@ -30,12 +32,29 @@ EVERYTHING: Ref = ("*", "*")
 """A signal naming no entity in particular: reconcile everything."""
 
 
+def scope_users(result: SyncResult) -> frozenset[str]:
+    """The users a scoped run read grants for (all it read: the scope and its neighbours)."""
+    assert result.access is not None
+    return frozenset(result.access.users) | (
+        result.scope.users if result.scope is not None else frozenset()
+    )
+
+
 class BridgeWorker:
     """Owns the worker and listener threads; :meth:`start` and :meth:`stop` are idempotent."""
 
-    def __init__(self, settings: Settings, *, sweeps: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sweeps: bool = True,
+        models: ModelSource | None = None,
+        on_access: Callable[[AccessState, frozenset[str] | None], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.sweeps = sweeps
+        self.models = models
+        self.on_access = on_access
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -110,7 +129,9 @@ class BridgeWorker:
                 trigger=what,
                 passwords=passwords,
                 connections=self._connections,
+                models=self.models,
             )
+            self._publish(result)
         except BridgeError as exc:
             self.last_error = str(exc)
             log.error("litellm-bridge: %s", exc)
@@ -172,7 +193,18 @@ class BridgeWorker:
             conn.close()
 
     def _reconcile_outbox(self, settings: Settings, scope: Scope) -> SyncResult:
-        return reconcile(settings, scope, trigger="outbox", connections=self._connections)
+        result = reconcile(
+            settings, scope, trigger="outbox", connections=self._connections, models=self.models
+        )
+        self._publish(result)
+        return result
+
+    def _publish(self, result: SyncResult) -> None:
+        """Hand the grants this run read to the proxy's checks."""
+        if self.on_access is not None and result.access is not None:
+            scope = result.scope
+            users = None if scope is None else scope_users(result)
+            self.on_access(result.access, users)
 
     def _sweep_if_due(self) -> None:
         if not self.sweeps or time.monotonic() < self._next_sweep:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin import litellm_db
-from litellm_bridge_plugin.access import Holder, user_models
+from litellm_bridge_plugin.access_state import read_access
 
 from .support import Databases
 
@@ -40,28 +39,11 @@ def _key(
 
 
 def _grants(databases: Databases, now: datetime, source: str = "keys") -> dict[str, list[str]]:
-    conn = databases.litellm()
-    state = litellm_db.read_state(conn)
-    keys = litellm_db.read_keys(conn)
-    teams = {
-        t.team_id: Holder(t.team_id, t.models, t.blocked, organization_id=t.organization_id)
-        for t in state.teams
-    }
-    orgs = {o.organization_id: Holder(o.organization_id, o.models) for o in state.organizations}
+    state = read_access(databases.litellm())
     found = {}
-    for user in state.users:
-        holder = Holder(user.user_id, user.models, organization_id=user.organization_id)
-        decisions = user_models(
-            holder,
-            catalog=CATALOG,
-            keys=keys,
-            teams=teams,
-            organizations=orgs,
-            user_teams=user.teams,
-            now=now,
-            source=source,
-        )  # type: ignore[arg-type]
-        found[user.user_id] = sorted(m for m, d in decisions.items() if d.allowed)
+    for user_id in state.users:
+        decisions = state.granted(user_id, CATALOG, now=now, source=source)  # type: ignore[arg-type]
+        found[user_id] = sorted(m for m, d in decisions.items() if d.allowed)
     return found
 
 
@@ -102,5 +84,5 @@ def test_the_guides_people_get_their_grants(databases: Databases) -> None:
     assert by_user["alice"] == ["claude-3-sonnet", "gpt-4"]
     assert by_user["bob"] == ["gpt-3.5-turbo"]
     assert by_user["dave"] == ["claude-3-sonnet", "gpt-3.5-turbo", "gpt-4"]
-    text = repr(litellm_db.read_keys(conn))
+    text = repr(read_access(conn))
     assert "h1" not in text and "h3" not in text  # hashes never read

@@ -100,3 +100,14 @@ WHERE (entity_type = 'user' AND litellm_id = ANY(%(users)s))
 -- name: group_link_ids
 -- Open WebUI ids of every group the bridge owns (names of the others count as foreign).
 SELECT openwebui_id FROM litellm_bridge.link WHERE entity_type <> 'user';
+
+-- name: model_rows
+SELECT openwebui_id, model_name FROM litellm_bridge.model_row;
+
+-- name: upsert_model_row
+INSERT INTO litellm_bridge.model_row (openwebui_id, model_name)
+VALUES (%(openwebui_id)s, %(model_name)s)
+ON CONFLICT (openwebui_id) DO UPDATE SET model_name = EXCLUDED.model_name;
+
+-- name: delete_model_row
+DELETE FROM litellm_bridge.model_row WHERE openwebui_id = %(openwebui_id)s;

@@ -88,14 +88,49 @@ SELECT user_id, team_id FROM "LiteLLM_TeamMembership" WHERE team_id = ANY(%(team
 SELECT user_id, organization_id FROM "LiteLLM_OrganizationMembership"
 WHERE organization_id = ANY(%(organizations)s);
 
--- name: keys
--- What decides a key's model access. Never the token (a hash of the key) itself.
-SELECT key_alias, models, user_id, team_id, organization_id, expires, blocked
-FROM "LiteLLM_VerificationToken"
-ORDER BY user_id, key_alias;
-
 -- name: proxy_models
 -- Models added through the API (/model/new). Only names: litellm_params may hold secrets.
 SELECT DISTINCT model_name FROM "LiteLLM_ProxyModelTable"
 WHERE model_name IS NOT NULL AND NOT COALESCE(blocked, false)
 ORDER BY model_name;
+
+-- Model access and budgets: what decides who may call which model (access_state.py).
+-- Never a key's token (its hash) or any secret.
+
+-- name: access_users
+SELECT u.user_id, lower(u.user_email) AS email, u.models, u.organization_id, u.spend,
+       u.max_budget,
+       ARRAY(SELECT DISTINCT t FROM unnest(
+           COALESCE(u.teams, '{}') || ARRAY(SELECT m.team_id FROM "LiteLLM_TeamMembership" m
+                                           WHERE m.user_id = u.user_id)) t
+             WHERE t IS NOT NULL) AS teams
+FROM "LiteLLM_UserTable" u
+WHERE %(users)s::text[] IS NULL OR u.user_id = ANY(%(users)s)
+ORDER BY u.user_id;
+
+-- name: access_teams
+SELECT team_id, team_alias, organization_id, models, blocked, spend, max_budget,
+       model_aliases
+FROM "LiteLLM_TeamTable" t
+LEFT JOIN LATERAL (SELECT a.aliases AS model_aliases FROM "LiteLLM_ModelTable" a
+                   WHERE a.id = t.model_id) ma ON true
+ORDER BY team_id;
+
+-- name: access_organizations
+SELECT o.organization_id, o.organization_alias, o.models, o.spend, b.max_budget
+FROM "LiteLLM_OrganizationTable" o
+LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = o.budget_id
+ORDER BY o.organization_id;
+
+-- name: access_keys
+SELECT key_alias, models, user_id, team_id, organization_id, expires, blocked,
+       spend, max_budget
+FROM "LiteLLM_VerificationToken"
+WHERE user_id IS NOT NULL AND (%(users)s::text[] IS NULL OR user_id = ANY(%(users)s))
+ORDER BY user_id, key_alias;
+
+-- name: user_links
+SELECT litellm_id, openwebui_id FROM litellm_bridge.link WHERE entity_type = 'user';
+
+-- name: has_links
+SELECT to_regclass('litellm_bridge.link') IS NOT NULL AS present;

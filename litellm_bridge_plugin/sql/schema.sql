@@ -63,3 +63,10 @@ CREATE TABLE IF NOT EXISTS litellm_bridge.sync_run (
     error text
 );
 CREATE INDEX IF NOT EXISTS sync_run_started ON litellm_bridge.sync_run (started_at DESC);
+
+-- Open WebUI model rows the bridge created (it updates and removes only these).
+CREATE TABLE IF NOT EXISTS litellm_bridge.model_row (
+    openwebui_id text PRIMARY KEY,
+    model_name text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);

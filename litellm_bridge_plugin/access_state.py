@@ -1,0 +1,172 @@
+"""What decides who may call which model, read from LiteLLM's tables (never a key's hash).
+
+One :class:`AccessState` feeds both halves of the model work: the Open WebUI grants the
+reconcile writes (:meth:`AccessState.granted`) and the check the proxy makes on every Open
+WebUI call (:meth:`AccessState.may_call`, with budgets). Reads are all users or a few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import psycopg
+
+from .access import Budget, Decision, Holder, KeyGrant, call_decision, key_is_live, user_models
+from .litellm_db import fetch
+
+AccessSource = Literal["keys", "user"]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessUser:
+    holder: Holder
+    email: str | None
+    teams: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccessState:
+    users: Mapping[str, AccessUser]
+    teams: Mapping[str, Holder]
+    organizations: Mapping[str, Holder]
+    keys: Mapping[str, tuple[KeyGrant, ...]]
+    """Each user's keys, by LiteLLM user id."""
+    openwebui_links: Mapping[str, str] = field(default_factory=dict)
+    """Open WebUI user id -> LiteLLM user id, for the accounts the bridge manages."""
+
+    def granted(
+        self,
+        user_id: str,
+        catalog: Sequence[str],
+        *,
+        now: datetime,
+        source: AccessSource,
+        router: Any = None,
+    ) -> dict[str, Decision]:
+        """Every catalog model with whether ``user_id`` may use it (budgets aside) and why."""
+        user = self.users[user_id]
+        return user_models(
+            user.holder,
+            catalog=catalog,
+            keys=self.keys.get(user_id, ()),
+            teams=self.teams,
+            organizations=self.organizations,
+            user_teams=user.teams,
+            router=router,
+            now=now,
+            source=source,
+        )
+
+    def may_call(
+        self,
+        user_id: str,
+        model: str,
+        *,
+        now: datetime,
+        source: AccessSource,
+        router: Any = None,
+    ) -> Decision:
+        """The grant, then every budget on the way (see :func:`access.call_decision`)."""
+        user = self.users[user_id]
+        return call_decision(
+            model,
+            user.holder,
+            keys=self.keys.get(user_id, ()),
+            teams=self.teams,
+            organizations=self.organizations,
+            user_teams=user.teams,
+            router=router,
+            now=now,
+            source=source,
+        )
+
+    def next_expiry(self, user_id: str, now: datetime) -> datetime | None:
+        """When the earliest of the user's live keys expires (decisions change then)."""
+        times = [
+            k.expires if k.expires.tzinfo else k.expires.replace(tzinfo=UTC)
+            for k in self.keys.get(user_id, ())
+            if k.expires is not None and key_is_live(k, now)
+        ]
+        return min(times, default=None)
+
+
+def _budget(row: Mapping[str, Any]) -> Budget:
+    spend = row.get("spend")
+    return Budget(float(spend or 0.0), row.get("max_budget"))
+
+
+def _models(raw: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(m for m in (raw or ()) if m)
+
+
+def _aliases(raw: object) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): str(v) for k, v in raw.items() if isinstance(v, str)}
+
+
+def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = None) -> AccessState:
+    """Users (all, or ``users``), their keys, and every team and organisation."""
+    params = {"users": sorted(users) if users is not None else None}
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        user_rows = fetch(conn, "access_users", params)
+        team_rows = fetch(conn, "access_teams")
+        org_rows = fetch(conn, "access_organizations")
+        key_rows = fetch(conn, "access_keys", params)
+        link_rows = fetch(conn, "user_links") if _has_links(conn) else []
+    keys: dict[str, list[KeyGrant]] = {}
+    for row in key_rows:
+        keys.setdefault(row["user_id"], []).append(
+            KeyGrant(
+                key_alias=row["key_alias"],
+                models=_models(row["models"]),
+                user_id=row["user_id"],
+                team_id=row["team_id"],
+                organization_id=row["organization_id"],
+                expires=row["expires"],
+                blocked=bool(row["blocked"]),
+                budget=_budget(row),
+            )
+        )
+    return AccessState(
+        users={
+            row["user_id"]: AccessUser(
+                Holder(
+                    row["user_id"],
+                    _models(row["models"]),
+                    organization_id=row["organization_id"],
+                    budget=_budget(row),
+                ),
+                row["email"],
+                tuple(row["teams"] or ()),
+            )
+            for row in user_rows
+        },
+        teams={
+            row["team_id"]: Holder(
+                row["team_id"],
+                _models(row["models"]),
+                bool(row["blocked"]),
+                _aliases(row["model_aliases"]),
+                row["organization_id"],
+                _budget(row),
+            )
+            for row in team_rows
+        },
+        organizations={
+            row["organization_id"]: Holder(
+                row["organization_id"], _models(row["models"]), budget=_budget(row)
+            )
+            for row in org_rows
+        },
+        keys={user_id: tuple(found) for user_id, found in keys.items()},
+        openwebui_links={row["openwebui_id"]: row["litellm_id"] for row in link_rows},
+    )
+
+
+def _has_links(conn: psycopg.Connection[Any]) -> bool:
+    return bool(fetch(conn, "has_links")[0]["present"])

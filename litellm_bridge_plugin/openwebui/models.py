@@ -1,0 +1,141 @@
+"""Open WebUI model rows and per-user read grants, for each schema generation.
+
+A bridge row has the id Open WebUI gives the proxy's model (``<prefix>.<name>`` when the
+connection has a prefix) and ``base_model_id`` NULL: it does not add a model, it says who
+sees the one Open WebUI lists from its connection. Who may read it is stored in
+``access_grant`` rows (0.8+) or in ``model.access_control`` JSON (before 0.8, where NULL
+would mean public, so bridge rows are never written without it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from ..queries import queries
+from .schema import OpenWebUISchema
+from .state import parse_user_ids
+from .writer import now
+
+Cursor = psycopg.Cursor[Any]
+
+META: dict[str, Any] = {
+    "profile_image_url": "/static/favicon.png",
+    "description": "Served by LiteLLM; who sees it is decided in LiteLLM (litellm-bridge).",
+    "capabilities": None,
+    "tags": [],
+    "litellm_bridge": {"managed": True},
+}
+
+
+def _q(name: str) -> Any:
+    return queries("openwebui_models.sql")[name]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRow:
+    id: str
+    owner: str | None
+    name: str | None
+    active: bool
+
+
+def model_id(name: str, prefix: str) -> str:
+    """The id Open WebUI gives a model of the proxy's connection."""
+    return f"{prefix}.{name}" if prefix else name
+
+
+def read_rows(conn: psycopg.Connection[Any], ids: Collection[str]) -> dict[str, ModelRow]:
+    if not ids:
+        return {}
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(_q("model_rows"), {"ids": sorted(ids)})
+        return {
+            r["id"]: ModelRow(r["id"], r["user_id"], r["name"], bool(r["is_active"]))
+            for r in cur.fetchall()
+        }
+
+
+def read_readers(
+    conn: psycopg.Connection[Any],
+    schema: OpenWebUISchema,
+    models: Collection[str],
+    users: Collection[str] | None = None,
+) -> dict[str, frozenset[str]]:
+    """{model id: Open WebUI user ids with a read grant} (of ``users`` only, when given)."""
+    if not models:
+        return {}
+    found: dict[str, set[str]] = {m: set() for m in models}
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        if schema.access_grant:
+            cur.execute(
+                _q("grants_table"),
+                {"models": sorted(models), "users": sorted(users) if users is not None else None},
+            )
+            for row in cur.fetchall():
+                found[row["model_id"]].add(row["user_id"])
+        else:
+            cur.execute(_q("grants_json"), {"models": sorted(models)})
+            wanted = set(users) if users is not None else None
+            for row in cur.fetchall():
+                readers = _json_readers(row["access_control"])
+                found[row["model_id"]] = readers if wanted is None else readers & wanted
+    return {m: frozenset(u) for m, u in found.items()}
+
+
+def _json_readers(raw: str | None) -> set[str]:
+    try:
+        acl = json.loads(raw) if raw else None
+    except ValueError:
+        return set()
+    read = acl.get("read") if isinstance(acl, dict) else None
+    if not isinstance(read, dict):
+        return set()
+    return set(parse_user_ids(json.dumps(read.get("user_ids"))))
+
+
+class ModelWriter:
+    """Writes bridge model rows and their per-user read grants."""
+
+    def __init__(self, schema: OpenWebUISchema) -> None:
+        self.schema = schema
+
+    def create(self, cur: Cursor, openwebui_id: str, name: str, owner: str) -> None:
+        query = "insert_model" if self.schema.access_grant else "insert_model_private_json"
+        cur.execute(
+            _q(query),
+            {
+                "id": openwebui_id,
+                "owner": owner,
+                "name": name,
+                "meta": json.dumps(META),
+                "now": now(),
+            },
+        )
+
+    def delete(self, cur: Cursor, openwebui_id: str) -> None:
+        if self.schema.access_grant:
+            cur.execute(_q("delete_model_grants"), {"id": openwebui_id})
+        cur.execute(_q("delete_model"), {"id": openwebui_id})
+
+    def set_readers(
+        self, cur: Cursor, openwebui_id: str, add: Collection[str], remove: Collection[str]
+    ) -> None:
+        if not add and not remove:
+            return
+        if not self.schema.access_grant:
+            cur.execute(
+                _q("set_readers_json"),
+                {"model": openwebui_id, "add": sorted(add), "remove": sorted(remove)},
+            )
+            return
+        if remove:
+            cur.execute(_q("revoke_table"), {"model": openwebui_id, "users": sorted(remove)})
+        if add:
+            cur.execute(
+                _q("grant_table"), {"model": openwebui_id, "users": sorted(add), "now": now()}
+            )
