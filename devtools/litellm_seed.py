@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -169,3 +170,76 @@ def seed_company(conn: Conn) -> None:
         add_organization_member(conn, user_id, COMPANY_ORG, role)
         if team:
             add_team_member(conn, user_id, team)
+
+
+def add_key(
+    conn: Conn,
+    token: str,
+    alias: str,
+    user_id: str | None,
+    models: Iterable[str] = (),
+    *,
+    team_id: str | None = None,
+    expires: datetime | None = None,
+    blocked: bool = False,
+    spend: float = 0.0,
+    max_budget: float | None = None,
+) -> None:
+    """``/key/generate``: ``token`` stands for the hash LiteLLM stores (never the key)."""
+    conn.execute(
+        'INSERT INTO "LiteLLM_VerificationToken" (token, key_alias, user_id, team_id, models, '
+        "expires, blocked, spend, max_budget) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            token,
+            alias,
+            user_id,
+            team_id,
+            list(models),
+            expires.astimezone(UTC).replace(tzinfo=None) if expires else None,
+            blocked,
+            spend,
+            max_budget,
+        ),
+    )
+
+
+SCENARIO_KEYS = {
+    # alias: (user, models, team, days valid, blocked)
+    "alice-research": ("alice", [], "team-ai-research", None, False),
+    "bob-basic": ("bob", ["gpt-3.5-turbo"], None, None, False),
+    "bob-premium-7d": ("bob", ["gpt-4"], "team-product-premium", 7, False),
+    "carol-admin": ("carol", ["all-proxy-models"], None, None, False),
+    "erin-blocked": ("erin", ["gpt-4"], None, None, True),
+    "frank-basic": ("frank", ["gpt-3.5-turbo"], None, None, False),
+}
+"""The guide's scenario: who holds which key. Dave has none; Frank is over his budget."""
+
+
+def seed_scenario(conn: Conn, now: datetime | None = None) -> None:
+    """:func:`seed_company` plus the keys of :data:`SCENARIO_KEYS`, Dave (no key), Erin (a
+    blocked key), Frank (spent his budget) and Bob limited to gpt-3.5-turbo by his user."""
+    now = now or datetime.now(UTC)
+    seed_company(conn)
+    add_team(conn, "team-product-premium", "Premium", COMPANY_ORG, models=["gpt-4"])
+    for user_id in ("dave", "erin", "frank"):
+        add_user(
+            conn, user_id, f"{user_id}@techcompany.com", user_id.title(), "internal_user", COMPANY_ORG
+        )
+        add_organization_member(conn, user_id, COMPANY_ORG)
+    conn.execute(
+        "UPDATE \"LiteLLM_UserTable\" SET models = '{gpt-3.5-turbo}' WHERE user_id = 'bob'"
+    )
+    conn.execute(
+        "UPDATE \"LiteLLM_UserTable\" SET spend = 12.5, max_budget = 10 WHERE user_id = 'frank'"
+    )
+    for n, (alias, (user, models, team, days, blocked)) in enumerate(SCENARIO_KEYS.items()):
+        add_key(
+            conn,
+            f"hashed-{n}",
+            alias,
+            user,
+            models,
+            team_id=team,
+            expires=now + timedelta(days=days) if days else None,
+            blocked=blocked,
+        )

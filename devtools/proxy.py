@@ -33,10 +33,12 @@ def proxy_env(
     )
 
 
-def start_proxy(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[Any]:
+def start_proxy(
+    env: dict[str, str], port: int, log_path: Path, config: Path = CONFIG
+) -> subprocess.Popen[Any]:
     """``litellm --config config/litellm_config.yaml`` on 127.0.0.1:``port``, logging to a file."""
     litellm = Path(sys.executable).with_name("litellm")
-    command = [str(litellm), "--config", str(CONFIG), "--host", "127.0.0.1", "--port", str(port)]
+    command = [str(litellm), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
     return subprocess.Popen(
         command,
         env=env,

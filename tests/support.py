@@ -72,6 +72,34 @@ class Databases:
             ).fetchone()
         return {"writes": int(stats["writes"])}
 
+    def owui_models(self) -> dict[str, dict[str, Any]]:
+        """{model id: row + 'readers' (emails of users with a read grant) + parsed meta}."""
+        with self.openwebui() as conn:
+            rows = conn.execute("SELECT * FROM model").fetchall()
+            emails = {r["id"]: r["email"] for r in conn.execute('SELECT id, email FROM "user"')}
+            readers: dict[str, set[str]] = {}
+            if self.version == "0.6.30":
+                for r in rows:
+                    acl = r["access_control"]
+                    acl = json.loads(acl) if isinstance(acl, str) else acl
+                    ids = ((acl or {}).get("read") or {}).get("user_ids") or []
+                    readers[r["id"]] = set(ids)
+            else:
+                for g in conn.execute(
+                    "SELECT resource_id, principal_id FROM access_grant WHERE resource_type = "
+                    "'model' AND principal_type = 'user' AND permission = 'read'"
+                ):
+                    readers.setdefault(g["resource_id"], set()).add(g["principal_id"])
+        return {
+            r["id"]: r
+            | {
+                "meta": json.loads(r["meta"]),
+                "params": json.loads(r["params"]),
+                "readers": {emails.get(i, i) for i in readers.get(r["id"], set())},
+            }
+            for r in rows
+        }
+
     def audit(self) -> list[dict[str, Any]]:
         with self.litellm() as conn:
             return conn.execute("SELECT * FROM litellm_bridge.sync_audit ORDER BY id").fetchall()

@@ -13,31 +13,6 @@ CATALOG = ["gpt-4", "gpt-3.5-turbo", "claude-3-sonnet"]
 NOW = datetime.now(UTC)
 
 
-def _key(
-    conn: object,
-    token: str,
-    alias: str,
-    user: str,
-    models: list[str],
-    team: str | None = None,
-    expires: datetime | None = None,
-    blocked: bool = False,
-) -> None:
-    conn.execute(  # type: ignore[attr-defined]
-        'INSERT INTO "LiteLLM_VerificationToken" (token, key_alias, user_id, team_id, models, '
-        "expires, blocked) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (
-            token,
-            alias,
-            user,
-            team,
-            models,
-            expires.replace(tzinfo=None) if expires else None,
-            blocked,
-        ),
-    )
-
-
 def _grants(databases: Databases, now: datetime, source: str = "keys") -> dict[str, list[str]]:
     state = read_access(databases.litellm())
     found = {}
@@ -49,33 +24,14 @@ def _grants(databases: Databases, now: datetime, source: str = "keys") -> dict[s
 
 def test_the_guides_people_get_their_grants(databases: Databases) -> None:
     conn = databases.litellm()
-    seed.seed_company(conn)
-    seed.add_user(conn, "dave", "dave@techcompany.com", organization_id=seed.COMPANY_ORG)
-    seed.add_user(conn, "erin", "erin@techcompany.com", organization_id=seed.COMPANY_ORG)
-    conn.execute(
-        "UPDATE \"LiteLLM_UserTable\" SET models = '{gpt-3.5-turbo}' WHERE user_id = 'bob'"
-    )
-    _key(conn, "h1", "alice-research", "alice", [], team="team-ai-research")
-    _key(conn, "h2", "bob-basic", "bob", ["gpt-3.5-turbo"])
-    _key(
-        conn,
-        "h3",
-        "bob-premium-7d",
-        "bob",
-        ["gpt-4"],
-        team="team-product-premium",
-        expires=NOW + timedelta(days=7),
-    )
-    seed.add_team(conn, "team-product-premium", "Premium", seed.COMPANY_ORG, models=["gpt-4"])
-    _key(conn, "h4", "carol-admin", "carol", ["all-proxy-models"])
-    _key(conn, "h5", "erin-blocked", "erin", ["gpt-4"], blocked=True)
-
+    seed.seed_scenario(conn, NOW)
     assert _grants(databases, NOW) == {
         "alice": ["claude-3-sonnet", "gpt-4"],
         "bob": ["gpt-3.5-turbo", "gpt-4"],
         "carol": ["claude-3-sonnet", "gpt-3.5-turbo", "gpt-4"],
         "dave": [],
         "erin": [],
+        "frank": ["gpt-3.5-turbo"],
     }
     # eight days later Bob's premium key has expired, with no change in LiteLLM's tables
     assert _grants(databases, NOW + timedelta(days=8))["bob"] == ["gpt-3.5-turbo"]
