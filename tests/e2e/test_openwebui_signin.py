@@ -7,13 +7,6 @@ install made by scripts/install-openwebui.sh (`make test` runs it first).
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,32 +20,9 @@ from litellm_bridge_plugin.cli import main as cli_main
 from litellm_bridge_plugin.settings import load_settings
 from litellm_bridge_plugin.sync import reconcile
 
-CACHE = Path(os.environ.get("BRIDGE_OPENWEBUI_CACHE", Path.home() / ".cache/litellm-bridge"))
+from .openwebui_harness import running_openwebui
+
 PASSWORDS = {"alice": "Alice-Wonder-1", "bob": "Bob-Builder-2", "carol": "Carol-Admin-3"}
-
-
-class OpenWebUI:
-    def __init__(self, port: int) -> None:
-        self.base = f"http://127.0.0.1:{port}"
-
-    def call(
-        self, method: str, path: str, body: object = None, token: str | None = None
-    ) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            self.base + path, data=data, headers=headers, method=method
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"null")
-
-    def sign_in(self, email: str, password: str) -> tuple[int, Any]:
-        return self.call("POST", "/api/v1/auths/signin", {"email": email, "password": password})
 
 
 @pytest.fixture(params=["0.12.4", "0.6.30"], ids=lambda v: f"openwebui-{v}")
@@ -60,61 +30,17 @@ def stack(
     request: pytest.FixtureRequest, pg_server: str, templates: dict[str, str], tmp_path: Path
 ) -> Iterator[Any]:
     version = request.param
-    open_webui = CACHE / f"owui-{version}" / "bin" / "open-webui"
-    if not open_webui.exists():
-        pytest.skip(
-            f"Open WebUI {version} is not installed at {open_webui.parent.parent}; "
-            f"run scripts/install-openwebui.sh {version} (make test does)"
-        )
     tag = uuid.uuid4().hex[:10]
     litellm_name, openwebui_name = f"t_{tag}_litellm", f"t_{tag}_owui_real"
     litellm_url = dbs.create_database(pg_server, litellm_name, templates["litellm"])
     openwebui_url = dbs.create_database(pg_server, openwebui_name)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = os.environ | {
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": openwebui_url,
-        "OFFLINE_MODE": "true",
-        "HF_HUB_OFFLINE": "1",
-        "WEBUI_SECRET_KEY": "e2e-secret",
-        "ENABLE_OLLAMA_API": "false",
-        "ENABLE_OPENAI_API": "false",
-    }
-    log = (tmp_path / "openwebui.log").open("w")
-    process = subprocess.Popen(
-        [str(open_webui), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
-    server = OpenWebUI(port)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if server.call("GET", "/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    "Open WebUI did not start:\n" + (tmp_path / "openwebui.log").read_text()[-3000:]
-                )
-            time.sleep(1)
-        settings = load_settings(
-            litellm_database_url=litellm_url, openwebui_database_url=openwebui_url
-        )
-        yield server, settings, litellm_url, version
+        with running_openwebui(version, openwebui_url, tmp_path) as server:
+            settings = load_settings(
+                litellm_database_url=litellm_url, openwebui_database_url=openwebui_url
+            )
+            yield server, settings, litellm_url, version
     finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
         dbs.drop_database(pg_server, litellm_name)
         dbs.drop_database(pg_server, openwebui_name)
 
