@@ -12,9 +12,15 @@ __all__ = ["bridge"]
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
-    if name == "bridge":
-        from .plugin import bridge
+_instance: Any = None
 
-        return bridge
+
+def __getattr__(name: str) -> Any:
+    global _instance
+    if name == "bridge":
+        if _instance is None:
+            from .plugin import BridgePlugin
+
+            _instance = BridgePlugin()
+        return _instance
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

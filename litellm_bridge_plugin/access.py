@@ -80,6 +80,15 @@ def key_is_live(key: KeyGrant, now: datetime) -> bool:
     return expires > now
 
 
+_MEMO: dict[tuple[Any, ...], bool] = {}
+_MEMO_LIMIT = 200_000
+
+
+def forget_answers() -> None:
+    """Drop remembered answers of LiteLLM's check (the router's models may have changed)."""
+    _MEMO.clear()
+
+
 def _allows(
     model: str,
     models: Sequence[str],
@@ -87,6 +96,32 @@ def _allows(
     object_type: str,
     team_id: str | None = None,
     aliases: dict[str, str] | None = None,
+) -> bool:
+    """LiteLLM's answer, remembered: many keys, users and teams share one model list."""
+    memo_key = (
+        model,
+        tuple(models),
+        router,  # the object itself (hashed by identity; an id could be reused)
+        object_type,
+        team_id,
+        tuple(sorted(aliases.items())) if aliases else None,
+    )
+    answer = _MEMO.get(memo_key)
+    if answer is None:
+        answer = _ask_litellm(model, models, router, object_type, team_id, aliases)
+        if len(_MEMO) >= _MEMO_LIMIT:
+            _MEMO.clear()
+        _MEMO[memo_key] = answer
+    return answer
+
+
+def _ask_litellm(
+    model: str,
+    models: Sequence[str],
+    router: Any,
+    object_type: str,
+    team_id: str | None,
+    aliases: dict[str, str] | None,
 ) -> bool:
     from litellm.proxy.auth.auth_checks import can_object_call_model
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from .access import Decision
+from .access import Decision, forget_answers
 from .access_state import AccessState
 from .identity import Identity, IdentityError, identity_of
 from .settings import Settings
@@ -87,6 +87,7 @@ class Enforcer:
         jwt_secret = settings.openwebui_jwt_secret
         self._jwt_secret = jwt_secret.get_secret_value() if jwt_secret else None
         self.stale_after = 2 * settings.sweep_interval + 60
+        import litellm.proxy.auth.auth_checks  # noqa: F401  (not on the first call's time)
 
     # --- grants ------------------------------------------------------------------------------
     def load(self, state: AccessState, users: frozenset[str] | None = None) -> None:
@@ -102,6 +103,7 @@ class Enforcer:
                 at = self._clock()
             self._loaded = _Loaded(state, _index_emails(state), at)
             self._cache = {}
+            forget_answers()
 
     @property
     def loaded(self) -> bool:

@@ -90,6 +90,3 @@ class BridgePlugin(CustomLogger):
             raise HTTPException(status_code=verdict.status, detail={"error": verdict.message})
         attribute(data, verdict)
         return data
-
-
-bridge = BridgePlugin()

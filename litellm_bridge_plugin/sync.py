@@ -22,6 +22,7 @@ import bcrypt
 import psycopg
 
 from . import bridge_db, reads
+from .access import forget_answers
 from .access_state import AccessState
 from .bridge_db import AuditRow
 from .catalog import ModelSource
@@ -374,6 +375,7 @@ def _granted(
     assert snapshot.models is not None
     access, catalog = snapshot.access, snapshot.models.catalog
     router = models.current_router() if models is not None else None
+    forget_answers()  # the router's models may have changed since the last run
     now = datetime.now(UTC)
     granted: dict[str, frozenset[str]] = {}
     for litellm_id, openwebui_id in the_plan.user_openwebui_ids.items():

@@ -11,6 +11,9 @@ import os
 import uuid
 from collections.abc import Iterator
 
+# LiteLLM fetches its model cost map from the internet at import unless told not to.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
 import pytest
 
 from devtools import dbs

@@ -1,0 +1,264 @@
+"""The proxy's check, without the proxy: identity headers, the service key, grants, budgets.
+
+The grants are read from LiteLLM's real tables (the guide's scenario); the hook is called
+with LiteLLM's own ``UserAPIKeyAuth`` objects. The same check inside the running proxy is in
+tests/test_enforcement_proxy.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+import pytest
+from fastapi import HTTPException
+from litellm.proxy._types import UserAPIKeyAuth, hash_token
+
+from devtools import litellm_seed as seed
+from litellm_bridge_plugin.access_state import read_access
+from litellm_bridge_plugin.enforcement import MASTER_KEY_ALIAS, Enforcer, attribute
+from litellm_bridge_plugin.identity import IdentityError, identity_of
+from litellm_bridge_plugin.plugin import BridgePlugin
+from litellm_bridge_plugin.settings import Settings, load_settings
+
+from .support import Databases
+
+only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
+SERVICE_KEY = "sk-openwebui-service"
+
+
+def _settings(databases: Databases, **extra: object) -> Settings:
+    return load_settings(
+        litellm_database_url=databases.litellm_url,
+        openwebui_database_url=databases.openwebui_url,
+        openwebui_service_key=SERVICE_KEY,
+        **extra,
+    )
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _loaded(databases: Databases, clock: Clock | None = None, **extra: object) -> Enforcer:
+    seed.seed_scenario(databases.litellm())
+    enforcer = Enforcer(_settings(databases, **extra), clock=clock or Clock())
+    enforcer.load(read_access(databases.litellm()))
+    return enforcer
+
+
+@pytest.mark.parametrize(
+    ("headers", "secret", "expected"),
+    [
+        ({}, None, None),
+        ({"x-openwebui-user-email": "  "}, None, None),
+        ({"x-openwebui-user-email": "Alice@X.test"}, None, ("alice@x.test", None)),
+        ({"x-openwebui-user-id": "u-1"}, None, (None, "u-1")),
+        (
+            {"x-openwebui-user-email": "a@x.test", "x-openwebui-user-id": "u"},
+            None,
+            ("a@x.test", "u"),
+        ),
+        ({}, "s", None),
+    ],
+)
+def test_identity_from_headers(
+    headers: dict[str, str], secret: str | None, expected: tuple[str | None, str | None] | None
+) -> None:
+    found = identity_of(headers, secret)
+    assert (None if found is None else (found.email, found.openwebui_id)) == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "words"),
+    [
+        ({"x-openwebui-user-email": "no-at-sign"}, 400, "not an email"),
+        ({"x-openwebui-user-email": "a@" + "x" * 400}, 400, "too long"),
+        ({"x-openwebui-user-email": "a@x.test\r\nX-Evil: 1"}, 400, "control characters"),
+        ({"x-openwebui-user-id": "id\x00"}, 400, "control characters"),
+        ({"x-openwebui-user-email": "a@x.test"}, 401, "signed x-openwebui-user-jwt is required"),
+        ({"x-openwebui-user-jwt": "a.b.c"}, 401, "not valid"),
+        ({"x-openwebui-user-jwt": "x" * 9000}, 400, "too long"),
+    ],
+)
+def test_hostile_identity_headers(headers: dict[str, str], status: int, words: str) -> None:
+    secret = "s" if "jwt" in words or "x-openwebui-user-jwt" in headers else None
+    with pytest.raises(IdentityError) as caught:
+        identity_of(headers, secret)
+    assert caught.value.status == status and words in caught.value.message
+
+
+def test_signed_identity_claims() -> None:
+    exp = datetime.now(UTC) + timedelta(minutes=1)
+    # Open WebUI 0.12's own token: sub, email, name, role, iss, iat, exp
+    token = jwt.encode(
+        {"sub": "u-1", "email": "Bob@X.test", "name": "Bob", "role": "user", "exp": exp}, "s"
+    )
+    found = identity_of({"x-openwebui-user-jwt": token}, "s")
+    assert found is not None and (found.email, found.openwebui_id, found.signed) == (
+        "bob@x.test",
+        "u-1",
+        True,
+    )
+    for claims, words in (
+        ({"email": "b@x.test"}, "not valid"),  # no exp
+        ({"exp": exp}, "names no email and no id"),
+        ({"exp": exp, "email": 7}, "not an email"),
+    ):
+        with pytest.raises(IdentityError) as caught:
+            identity_of({"x-openwebui-user-jwt": jwt.encode(claims, "s")}, "s")
+        assert words in caught.value.message
+    none_alg = jwt.encode({"email": "b@x.test", "exp": exp}, None, algorithm="none")
+    with pytest.raises(IdentityError):
+        identity_of({"x-openwebui-user-jwt": none_alg}, "s")
+
+
+@only_newest
+def test_service_key_by_alias_hash_or_master_key(databases: Databases) -> None:
+    enforcer = Enforcer(_settings(databases), master_key=lambda: SERVICE_KEY)
+    assert enforcer.is_service_key("openwebui_global_key", "whatever")
+    assert enforcer.is_service_key(None, hash_token(SERVICE_KEY))
+    assert enforcer.is_service_key(None, MASTER_KEY_ALIAS)  # the service key is the master key
+    assert not enforcer.is_service_key("alice-research", hash_token("sk-other"))
+    assert not enforcer.is_service_key(None, None)
+    other_master = Enforcer(_settings(databases), master_key=lambda: "sk-master")
+    assert not other_master.is_service_key(None, MASTER_KEY_ALIAS)
+
+
+@only_newest
+def test_verdicts_on_the_guides_scenario(databases: Databases) -> None:
+    enforcer = _loaded(databases)
+
+    def check(email: str | None, model: str | None = "gpt-4") -> tuple[int, str]:
+        headers = {"x-openwebui-user-email": email} if email else {}
+        verdict = enforcer.check(headers, model)
+        return verdict.status, verdict.message
+
+    assert check("alice@techcompany.com") == (200, "")
+    assert check("bob@techcompany.com", "gpt-3.5-turbo") == (200, "")
+    assert check("alice@techcompany.com", None) == (200, "")  # no model: identity only
+    status, message = check("bob@techcompany.com", "claude-3-sonnet")
+    assert status == 403 and "LiteLLM user bob" in message and "claude-3-sonnet" in message
+    assert check("frank@techcompany.com", "gpt-3.5-turbo")[0] == 400
+    assert check("nobody@techcompany.com")[0] == 403
+    assert check(None)[0] == 401
+    # two LiteLLM users with one email cannot be told apart
+    seed.add_user(databases.litellm(), "alice2", "ALICE@techcompany.com")
+    enforcer.load(read_access(databases.litellm()))
+    status, message = check("alice@techcompany.com")
+    assert status == 403 and "2 LiteLLM users have email" in message
+
+
+@only_newest
+def test_open_webui_ids_resolve_through_the_bridges_links(databases: Databases) -> None:
+    from litellm_bridge_plugin.sync import reconcile
+
+    seed.seed_scenario(databases.litellm())
+    settings = _settings(databases)
+    reconcile(settings)
+    alice_id = databases.owui_users()["alice@techcompany.com"]["id"]
+    bob_id = databases.owui_users()["bob@techcompany.com"]["id"]
+    enforcer = Enforcer(settings)
+    enforcer.load(read_access(databases.litellm()))
+    assert enforcer.check({"x-openwebui-user-id": alice_id}, "gpt-4").user_id == "alice"
+    mixed = {"x-openwebui-user-id": bob_id, "x-openwebui-user-email": "alice@techcompany.com"}
+    verdict = enforcer.check(mixed, "gpt-4")
+    assert verdict.status == 403 and "different LiteLLM users" in verdict.message
+
+
+@only_newest
+def test_anonymous_calls_not_loaded_and_stale_grants(databases: Databases) -> None:
+    clock = Clock()
+    enforcer = Enforcer(_settings(databases), clock=clock)
+    assert enforcer.check({"x-openwebui-user-email": "a@x.test"}, "gpt-4").status == 503
+    enforcer = _loaded(databases, clock, allow_anonymous_service_calls=True)
+    assert enforcer.check({}, "gpt-4").allowed
+    assert enforcer.check({"x-openwebui-user-email": "who@x.test"}, "gpt-4").allowed
+    refused = enforcer.check({"x-openwebui-user-email": "bob@techcompany.com"}, "claude-3-sonnet")
+    assert refused.status == 403  # a known person is still held to their grant
+    clock.now += enforcer.stale_after + 1
+    stale = enforcer.check({"x-openwebui-user-email": "bob@techcompany.com"}, "gpt-4")
+    assert stale.status == 503 and "old" in stale.message
+
+
+@only_newest
+def test_scoped_loads_merge_and_deleted_users_go(databases: Databases) -> None:
+    enforcer = _loaded(databases)
+    conn = databases.litellm()
+    assert enforcer.check({"x-openwebui-user-email": "dave@techcompany.com"}, "gpt-4").status == 403
+    seed.add_key(conn, "hashed-dave", "dave-4", "dave", ["gpt-4"])
+    seed.delete_user(conn, "erin")
+    # what the worker hands over after a reconcile scoped to Dave and Erin
+    enforcer.load(read_access(conn, {"dave", "erin"}), frozenset({"dave", "erin"}))
+    assert enforcer.check({"x-openwebui-user-email": "dave@techcompany.com"}, "gpt-4").allowed
+    assert enforcer.check({"x-openwebui-user-email": "erin@techcompany.com"}, "gpt-4").status == 403
+    assert enforcer.check({"x-openwebui-user-email": "alice@techcompany.com"}, "gpt-4").allowed
+
+
+@only_newest
+def test_a_cached_decision_ends_when_a_key_expires(databases: Databases) -> None:
+    enforcer = _loaded(databases)
+    conn = databases.litellm()
+    conn.execute(
+        "UPDATE \"LiteLLM_VerificationToken\" SET expires = (now() AT TIME ZONE 'UTC') "
+        "+ interval '1 second' WHERE key_alias = 'bob-premium-7d'"
+    )
+    enforcer.load(read_access(conn))
+    bob = {"x-openwebui-user-email": "bob@techcompany.com"}
+    assert enforcer.check(bob, "gpt-4").allowed
+    import time
+
+    time.sleep(1.2)
+    verdict = enforcer.check(bob, "gpt-4")
+    assert not verdict.allowed and "expired" in verdict.message
+
+
+def _hook(plugin: BridgePlugin, auth: UserAPIKeyAuth, data: dict[str, Any]) -> dict[str, Any]:
+    return asyncio.run(plugin.async_pre_call_hook(auth, None, data, "acompletion"))
+
+
+@only_newest
+def test_the_hook_attributes_and_leaves_other_keys_alone(databases: Databases) -> None:
+    seed.seed_scenario(databases.litellm())
+    plugin = BridgePlugin(_settings(databases), start=False)
+    plugin.enforcer.load(read_access(databases.litellm()))
+    headers = {"X-OpenWebUI-User-Email": "alice@techcompany.com"}
+    service = UserAPIKeyAuth(api_key=hash_token(SERVICE_KEY), user_id="svc")
+    data = {
+        "model": "gpt-4",
+        "proxy_server_request": {"headers": headers},
+        "metadata": {"user_api_key_user_id": "svc", "user_api_key_user_email": None},
+    }
+    out = _hook(plugin, service, data)
+    assert out["metadata"]["user_api_key_user_id"] == "alice"
+    assert out["metadata"]["user_api_key_user_email"] == "alice@techcompany.com"
+    with pytest.raises(HTTPException) as refused:
+        _hook(plugin, service, data | {"model": "gpt-3.5-turbo"})
+    assert refused.value.status_code == 403
+    # any other key: untouched, even when it sends the headers and asks for anything
+    other = UserAPIKeyAuth(api_key=hash_token("sk-bobs-own"), key_alias="bob-basic")
+    untouched = {"model": "claude-3-sonnet", "proxy_server_request": {"headers": headers}}
+    assert _hook(plugin, other, dict(untouched)) == untouched
+
+
+def test_attribution_without_metadata() -> None:
+    from litellm_bridge_plugin.enforcement import Verdict
+
+    data: dict[str, Any] = {"metadata": None}
+    attribute(data, Verdict(True, user_id="bob", email="bob@x.test"))
+    assert data["metadata"] == {
+        "user_api_key_user_id": "bob",
+        "user_api_key_user_email": "bob@x.test",
+    }
+    data = {"litellm_metadata": {"user_api_key_user_id": "svc"}}
+    attribute(data, Verdict(True, user_id="bob", email=None))
+    assert data["litellm_metadata"]["user_api_key_user_id"] == "bob" and "metadata" not in data
+    data = {}
+    attribute(data, Verdict(True))
+    assert data == {}
