@@ -28,6 +28,7 @@ bench: setup
 	$(PY) -m bench.triggers
 	$(PY) -m bench.latency
 	$(PY) -m bench.interception
+	$(PY) -m bench.enforcement
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

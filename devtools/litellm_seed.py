@@ -215,24 +215,17 @@ SCENARIO_KEYS = {
 """The guide's scenario: who holds which key. Dave has none; Frank is over his budget."""
 
 
-def seed_scenario(conn: Conn, now: datetime | None = None) -> None:
-    """:func:`seed_company` plus the keys of :data:`SCENARIO_KEYS`, Dave (no key), Erin (a
-    blocked key), Frank (spent his budget) and Bob limited to gpt-3.5-turbo by his user."""
+def add_scenario_keys(
+    conn: Conn, users: Iterable[str] | None = None, now: datetime | None = None
+) -> None:
+    """The keys of :data:`SCENARIO_KEYS` (of ``users`` only, when given), and the premium
+    team Bob's 7-day key belongs to."""
     now = now or datetime.now(UTC)
-    seed_company(conn)
+    wanted = set(users) if users is not None else None
     add_team(conn, "team-product-premium", "Premium", COMPANY_ORG, models=["gpt-4"])
-    for user_id in ("dave", "erin", "frank"):
-        add_user(
-            conn, user_id, f"{user_id}@techcompany.com", user_id.title(), "internal_user", COMPANY_ORG
-        )
-        add_organization_member(conn, user_id, COMPANY_ORG)
-    conn.execute(
-        "UPDATE \"LiteLLM_UserTable\" SET models = '{gpt-3.5-turbo}' WHERE user_id = 'bob'"
-    )
-    conn.execute(
-        "UPDATE \"LiteLLM_UserTable\" SET spend = 12.5, max_budget = 10 WHERE user_id = 'frank'"
-    )
     for n, (alias, (user, models, team, days, blocked)) in enumerate(SCENARIO_KEYS.items()):
+        if wanted is not None and user not in wanted:
+            continue
         add_key(
             conn,
             f"hashed-{n}",
@@ -243,3 +236,26 @@ def seed_scenario(conn: Conn, now: datetime | None = None) -> None:
             expires=now + timedelta(days=days) if days else None,
             blocked=blocked,
         )
+
+
+def seed_scenario(conn: Conn, now: datetime | None = None) -> None:
+    """:func:`seed_company` plus the keys of :data:`SCENARIO_KEYS`, Dave (no key), Erin (a
+    blocked key), Frank (spent his budget) and Bob limited to gpt-3.5-turbo by his user."""
+    seed_company(conn)
+    for user_id in ("dave", "erin", "frank"):
+        add_user(
+            conn,
+            user_id,
+            f"{user_id}@techcompany.com",
+            user_id.title(),
+            "internal_user",
+            COMPANY_ORG,
+        )
+        add_organization_member(conn, user_id, COMPANY_ORG)
+    conn.execute(
+        "UPDATE \"LiteLLM_UserTable\" SET models = '{gpt-3.5-turbo}' WHERE user_id = 'bob'"
+    )
+    conn.execute(
+        "UPDATE \"LiteLLM_UserTable\" SET spend = 12.5, max_budget = 10 WHERE user_id = 'frank'"
+    )
+    add_scenario_keys(conn, now=now)

@@ -74,6 +74,8 @@ class SyncResult:
     """Model access and budgets as this run read them (the proxy's checks use it)."""
     scope: Scope | None = None
     plan: Plan | None = None
+    models_known: bool = False
+    """The served models were known, so model rows and grants were planned."""
 
     @property
     def succeeded(self) -> int:
@@ -542,6 +544,7 @@ def _run(
         access=snapshot.access,
         scope=scope,
         plan=the_plan,
+        models_known=snapshot.models is not None,
     )
     if dry_run:
         return result

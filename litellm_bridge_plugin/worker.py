@@ -210,10 +210,14 @@ class BridgeWorker:
         if not self.sweeps or time.monotonic() < self._next_sweep:
             return
         trigger = "sweep" if self._announced else "startup"
-        if self._guarded(trigger) is None:
+        result = self._guarded(trigger)
+        if result is None:
             wait = min(self._sweep_delay, self.settings.sweep_interval)
             log.warning("litellm-bridge: will retry in %.0fs", wait)
             self._sweep_delay = min(self._sweep_delay * 2, self.settings.sweep_interval)
+        elif not result.models_known and self.models is not None and self.models.router:
+            # the proxy builds its router after loading callbacks: models at the next round
+            wait = min(1.0, self.settings.sweep_interval)
         else:
             wait = self.settings.sweep_interval
             self._sweep_delay = FIRST_RETRY_SECONDS
