@@ -262,3 +262,46 @@ def test_attribution_without_metadata() -> None:
     data = {}
     attribute(data, Verdict(True))
     assert data == {}
+
+
+@only_newest
+def test_every_budget_on_the_way_is_named(databases: Databases) -> None:
+    enforcer = _loaded(databases)
+    conn = databases.litellm()
+
+    def verdict(email: str, model: str) -> tuple[int, str]:
+        enforcer.load(read_access(conn))
+        found = enforcer.check({"x-openwebui-user-email": email}, model)
+        return found.status, found.message
+
+    conn.execute(
+        'UPDATE "LiteLLM_VerificationToken" SET spend = 5, max_budget = 5 '
+        "WHERE key_alias = 'bob-basic'"
+    )
+    status, message = verdict("bob@techcompany.com", "gpt-3.5-turbo")
+    assert status == 400 and "key bob-basic is over budget: spend 5 >= max_budget 5" in message
+    assert verdict("bob@techcompany.com", "gpt-4")[0] == 200  # his other key is within budget
+    conn.execute(
+        'UPDATE "LiteLLM_TeamTable" SET spend = 80, max_budget = 50 '
+        "WHERE team_id = 'team-ai-research'"
+    )
+    status, message = verdict("alice@techcompany.com", "gpt-4")
+    assert status == 400 and "team team-ai-research is over budget" in message
+    conn.execute(
+        'UPDATE "LiteLLM_OrganizationTable" SET spend = 1000 '
+        "WHERE organization_id = 'org-tech-company'"
+    )
+    status, message = verdict("carol@techcompany.com", "gpt-4")
+    assert status == 400 and "organization org-tech-company is over budget" in message
+
+
+@only_newest
+def test_access_source_user(databases: Databases) -> None:
+    enforcer = _loaded(databases, access_source="user")
+    dave = {"x-openwebui-user-email": "dave@techcompany.com"}
+    assert enforcer.check(dave, "gpt-4").allowed  # no key needed: the user's own models
+    bob = {"x-openwebui-user-email": "bob@techcompany.com"}
+    assert enforcer.check(bob, "gpt-3.5-turbo").allowed
+    assert enforcer.check(bob, "gpt-4").status == 403  # Bob's user models say gpt-3.5 only
+    frank = {"x-openwebui-user-email": "frank@techcompany.com"}
+    assert enforcer.check(frank, "gpt-4").status == 400
