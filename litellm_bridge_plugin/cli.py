@@ -7,6 +7,7 @@ Exit codes: 0 all went well, 1 some changes failed, 2 configuration or connectio
 from __future__ import annotations
 
 import argparse
+import getpass
 import re
 import signal
 import sys
@@ -14,16 +15,23 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import bridge_db, outbox, report, triggers
+from . import bridge_db, litellm_db, outbox, passwords, report, triggers
 from .db import connect
 from .errors import BridgeError
 from .logs import ensure_log_handler
 from .queries import queries
+from .scope import Scope
 from .settings import Settings, load_settings
 from .sync import detect_schema, reconcile
 from .worker import BridgeWorker
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command cannot do what was asked; nothing was changed (exit 1)."""
+
+
 MAX_AUDIT_LIMIT = 10_000
 _DURATION = re.compile(r"^(\d{1,6})([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -83,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-sweep", action="store_true", help="only consume the outbox, no periodic sweeps"
     )
     commands.add_parser("retry-failed", help="give parked (dead) outbox rows new attempts")
+    set_password = commands.add_parser(
+        "set-password",
+        help="set the Open WebUI password of a user the bridge created (read from stdin)",
+    )
+    set_password.add_argument("email", help="the LiteLLM user's email (any case)")
     return parser
 
 
@@ -183,6 +196,59 @@ def _retry_failed(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_password() -> str:
+    """From the terminal without echo, or the first line of standard input."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("new Open WebUI password: ")
+        if getpass.getpass("again: ") != first:
+            raise UsageError("the two passwords differ; nothing was changed")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _set_password(settings: Settings, args: argparse.Namespace) -> int:
+    email = args.email.strip()
+    if "@" not in email or len(email) > 320 or any(ord(c) < 32 for c in email):
+        raise UsageError(f"{email[:80]!r} is not an email address")
+    password = _read_password()
+    problem = passwords.problem(password)
+    if problem:
+        raise UsageError(f"password refused: {problem}; nothing was changed")
+    with connect(settings.litellm_database_url, "LiteLLM", autocommit=True) as litellm:
+        users = litellm_db.users_with_email(litellm, email)
+    if len(users) != 1:
+        raise UsageError(
+            f"no LiteLLM user has email {email!r}; the bridge sets passwords only for the users "
+            "it manages"
+            if not users
+            else f"{len(users)} LiteLLM users have email {email!r}; give each one email first"
+        )
+    user_id = users[0]
+    result = reconcile(
+        settings,
+        Scope(users=frozenset({user_id})),
+        trigger="cli",
+        passwords={user_id: password},
+    )
+    done = [
+        o
+        for o in result.outcomes
+        if o.change.entity_id == user_id
+        and o.change.operation in ("set_password", "create_user")
+        and o.result == "SUCCESS"
+    ]
+    if done:
+        print(f"password set for {email} (LiteLLM user {user_id}); audited without the secret")
+        return EXIT_OK
+    reasons = [s.reason for s in result.skips if s.entity_id == user_id]
+    print(
+        f"litellm-bridge: password not set for {email}: "
+        + ("; ".join(reasons) or "see `litellm-bridge audit --failed`"),
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -195,8 +261,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "uninstall-triggers": _uninstall_triggers,
             "worker": _worker,
             "retry-failed": _retry_failed,
+            "set-password": _set_password,
         }[args.command]
         return handler(settings, args)
+    except UsageError as exc:
+        print(f"litellm-bridge: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except BridgeError as exc:
         print(f"litellm-bridge: {exc}", file=sys.stderr)
         return EXIT_CONFIG

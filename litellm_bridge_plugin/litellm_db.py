@@ -227,6 +227,11 @@ def read_entities(
         )
 
 
+def users_with_email(conn: psycopg.Connection[Any], email: str) -> list[str]:
+    """LiteLLM user ids with this email (compared case-insensitively)."""
+    return [row["user_id"] for row in fetch(conn, "users_with_email", {"email": email})]
+
+
 def read_proxy_models(conn: psycopg.Connection[Any]) -> list[str]:
     """Names of the models added through the API (never their parameters: they hold keys)."""
     return [row["model_name"] for row in fetch(conn, "proxy_models")]

@@ -34,6 +34,7 @@ from .openwebui import schema as openwebui_schema
 from .openwebui.models import ModelWriter
 from .openwebui.schema import OpenWebUISchema
 from .openwebui.writer import OpenWebUIWriter, writer_for
+from .passwords import problem as password_problem
 from .planner import Change, Plan, plan
 from .scope import Scope
 from .settings import Settings
@@ -365,6 +366,20 @@ def _record_skips(
     return new
 
 
+def _usable(supplied: Mapping[str, str]) -> dict[str, str]:
+    """Passwords bcrypt can hash; the others are dropped with a warning (never the secret)."""
+    usable = {}
+    for user_id, secret in supplied.items():
+        problem = password_problem(secret, min_length=1)
+        if problem:
+            log.warning(
+                "litellm-bridge: password of LiteLLM user %s not applied: %s", user_id, problem
+            )
+        else:
+            usable[user_id] = secret
+    return usable
+
+
 def _granted(
     settings: Settings,
     snapshot: reads.Snapshot,
@@ -460,6 +475,7 @@ def _reconcile_on(
 ) -> SyncResult:
     run_id = str(uuid.uuid4())
     bridge_db.ensure_schema(litellm)
+    passwords = _usable(passwords or {})
     if dry_run:
         return _run(settings, litellm, openwebui, scope, run_id, True, passwords or {}, models)
     # Runs for change signals and outbox batches (many a minute on a busy proxy) are not

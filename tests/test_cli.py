@@ -143,3 +143,53 @@ def test_capture_commands(env: Databases, capsys: pytest.CaptureFixture[str]) ->
     assert "removed 12 trigger(s)" in capsys.readouterr().out
     assert main(["status"]) == 0
     assert "capture:    no triggers" in capsys.readouterr().out
+
+
+def _password_of(databases: Databases, email: str) -> str:
+    return str(databases.owui_users()[email]["password"])
+
+
+def test_set_password(
+    env: Databases, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    import bcrypt
+
+    from .support import owui_add_user
+
+    assert main(["sync"]) == 0
+    with env.openwebui() as owui:  # an account that existed before the bridge: Bob's
+        owui.execute("DELETE FROM auth WHERE email = 'bob@techcompany.com'")
+        owui.execute("DELETE FROM \"user\" WHERE email = 'bob@techcompany.com'")
+        owui_add_user(owui, "bob-own", "bob@techcompany.com", "Bob", version=env.version)
+        owui_add_user(owui, "local", "local@owui.test", "Local", version=env.version)
+    assert main(["sync"]) == 0
+    capsys.readouterr()
+
+    def run(email: str, stdin: str) -> tuple[int, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = main(["set-password", email])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    secret = "Correct-Horse-9"
+    code, out = run("ALICE@techcompany.com", secret + "\n")
+    assert code == 0 and "password set for" in out and secret not in out
+    assert bcrypt.checkpw(secret.encode(), _password_of(env, "alice@techcompany.com").encode())
+    bob_before = _password_of(env, "bob@techcompany.com")
+    code, out = run("bob@techcompany.com", secret + "\n")
+    assert code == 1 and "existed before" in out
+    assert _password_of(env, "bob@techcompany.com") == bob_before
+    for email, stdin, words in (
+        ("local@owui.test", secret, "no LiteLLM user has email"),
+        ("' OR 1=1 --@x", secret, "no LiteLLM user has email"),
+        ("not-an-email", secret, "is not an email address"),
+        ("alice@techcompany.com", "short\n", "shorter than 8"),
+        ("alice@techcompany.com", "é" * 40 + "\n", "longer than 72 bytes"),
+        ("alice@techcompany.com", "tab\there-and-more\n", "control characters"),
+    ):
+        code, out = run(email, stdin)
+        assert code == 1 and words in out, (email, out)
+    audit = json.dumps([dict(a) for a in env.audit()], default=str)
+    assert secret not in audit and "set_password" in audit

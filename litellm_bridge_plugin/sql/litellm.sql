@@ -134,3 +134,8 @@ SELECT litellm_id, openwebui_id FROM litellm_bridge.link WHERE entity_type = 'us
 
 -- name: has_links
 SELECT to_regclass('litellm_bridge.link') IS NOT NULL AS present;
+
+-- name: users_with_email
+-- LiteLLM users whose email is the given one, in any case.
+SELECT user_id FROM "LiteLLM_UserTable" WHERE lower(user_email) = lower(%(email)s)
+ORDER BY user_id;
