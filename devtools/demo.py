@@ -85,7 +85,7 @@ def service_call(email: str, model: str) -> str:
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (http, local)
+        with urllib.request.urlopen(request, timeout=30) as response:
             body = json.loads(response.read())
             return f"{response.status} {body['choices'][0]['message']['content']!r}"
     except urllib.error.HTTPError as exc:

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .stack import bridge_env
+
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "litellm_config.yaml"
 
 
@@ -30,6 +32,19 @@ def proxy_env(
             "BRIDGE_OPENWEBUI_DATABASE_URL": openwebui_url,
         }
         | extra
+    )
+
+
+def stack_env(
+    litellm_url: str, openwebui_url: str, master_key: str, **extra: str
+) -> dict[str, str]:
+    """:func:`proxy_env` with the master key as Open WebUI's service key (this proxy has no
+    database for virtual keys), as the demo and the end-to-end tests run it."""
+    return proxy_env(
+        litellm_url,
+        openwebui_url,
+        master_key,
+        **bridge_env(litellm_url, openwebui_url, master_key) | extra,
     )
 
 

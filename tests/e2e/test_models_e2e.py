@@ -18,6 +18,7 @@ import pytest
 
 from devtools import dbs
 from devtools import litellm_seed as seed
+from devtools.stack import openwebui_connection_env
 from litellm_bridge_plugin.settings import load_settings
 from litellm_bridge_plugin.sync import reconcile
 
@@ -65,10 +66,7 @@ def chain(
             version,
             openwebui_url,
             tmp_path,
-            ENABLE_OPENAI_API="true",
-            OPENAI_API_BASE_URL=f"http://127.0.0.1:{proxy.port}/v1",
-            OPENAI_API_KEY=MASTER_KEY,
-            ENABLE_FORWARD_USER_INFO_HEADERS="true",
+            **openwebui_connection_env(f"http://127.0.0.1:{proxy.port}", MASTER_KEY),
         ) as server:
             settings = load_settings(
                 litellm_database_url=litellm_url, openwebui_database_url=openwebui_url
@@ -79,21 +77,6 @@ def chain(
             proxy.stop()
         dbs.drop_database(pg_server, litellm_name)
         dbs.drop_database(pg_server, openwebui_name)
-
-
-def _models(server: OpenWebUI, token: str) -> set[str]:
-    status, body = server.call("GET", "/api/models", token=token)
-    assert status == 200, body
-    return {m["id"] for m in body["data"] if not m.get("arena")}  # Open WebUI's own arena
-
-
-def _chat(server: OpenWebUI, token: str, model: str) -> tuple[int, Any]:
-    return server.call(
-        "POST",
-        "/api/chat/completions",
-        {"model": model, "messages": [{"role": "user", "content": "hi"}], "stream": False},
-        token=token,
-    )
 
 
 def test_each_person_sees_and_uses_exactly_their_grant(
@@ -111,15 +94,15 @@ def test_each_person_sees_and_uses_exactly_their_grant(
         assert status == 200, session
         tokens[user] = session["token"]
     for user, granted in GRANTS.items():
-        assert _models(server, tokens[user]) == granted, user
-    status, body = _chat(server, tokens["alice"], "gpt-4")
+        assert server.model_ids(tokens[user]) == granted, user
+    status, body = server.chat(tokens["alice"], "gpt-4")
     assert status == 200, body
     assert "mock gpt-4" in body["choices"][0]["message"]["content"]
-    status, body = _chat(server, tokens["bob"], "gpt-3.5-turbo")
+    status, body = server.chat(tokens["bob"], "gpt-3.5-turbo")
     assert status == 200, body
     # outside the grant Open WebUI refuses (it does not list the model for them) ...
-    assert _chat(server, tokens["alice"], "gpt-3.5-turbo")[0] >= 400
-    assert _chat(server, tokens["dave"], "gpt-4")[0] >= 400
+    assert server.chat(tokens["alice"], "gpt-3.5-turbo")[0] >= 400
+    assert server.chat(tokens["dave"], "gpt-4")[0] >= 400
     # ... and LiteLLM refuses too, whoever holds the service key
     status, body = proxy.post(
         "/v1/chat/completions",
