@@ -11,6 +11,7 @@ setup:
 	@scripts/ensure-postgres.sh
 
 demo: setup
+	@scripts/install-openwebui.sh 0.12.4 >/dev/null
 	$(PY) -m devtools.demo
 
 test: setup

@@ -1,25 +1,32 @@
-"""`make demo`: the bridge's main job, end to end, on this machine.
+"""`make demo`: the whole stack on this machine, until Ctrl-C.
 
-1. creates two databases: LiteLLM's (its real migrations) and Open WebUI's (the 0.12.4 schema
-   made by Open WebUI's own migrations);
-2. fills LiteLLM with the integration guide's company and keys, as its management API would;
-3. starts the real LiteLLM proxy with the plugin on port 8313 and waits for its first sync;
-   shows who sees which model in Open WebUI and the proxy allowing and refusing calls made
-   with Open WebUI's service key for a named person;
-4. installs the change-capture triggers, changes LiteLLM by SQL behind the proxy's back and
-   shows Open WebUI follow within a second; prints status and the audit trail.
+1. creates two databases: LiteLLM's (its real migrations) and an empty one for Open WebUI;
+2. fills LiteLLM with the integration guide's company, people and keys, as its management
+   API would, and installs the change-capture triggers;
+3. starts the real Open WebUI (0.12.4) on port 8333, which migrates its database, and the real
+   LiteLLM proxy with the plugin on port 8313 (Open WebUI's connection: the proxy, one service
+   key, user-info headers forwarded);
+4. sets demo passwords with `litellm-bridge set-password`, signs each person in to Open WebUI
+   and prints who sees which model there, chats as Alice, and shows the proxy refusing a call
+   outside a grant;
+5. gives Dave a key by SQL behind the proxy's back and shows his Open WebUI model list follow;
+6. prints the URLs and logins, and keeps everything running until Ctrl-C (``--no-wait``: stop
+   at once, for scripts and the tests).
 
-The databases are left in place afterwards so you can look around (their URLs are printed).
+A second run reuses what the first installed. Ports and database names can be changed with
+DEMO_PROXY_PORT, DEMO_OPENWEBUI_PORT and DEMO_DB_PREFIX.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -27,56 +34,66 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 
-from devtools import dbs
+from devtools import dbs, openwebui_server
 from devtools import litellm_seed as seed
-from devtools.proxy import proxy_env, start_proxy
+from devtools.openwebui_server import OpenWebUI
+from devtools.proxy import stack_env, start_proxy
+from devtools.stack import OPENWEBUI_PORT, OPENWEBUI_VERSION, PROXY_PORT, openwebui_connection_env
 
-PORT = int(os.environ.get("DEMO_PROXY_PORT", "8313"))
+PROXY = int(os.environ.get("DEMO_PROXY_PORT", str(PROXY_PORT)))
+OPENWEBUI = int(os.environ.get("DEMO_OPENWEBUI_PORT", str(OPENWEBUI_PORT)))
+PREFIX = os.environ.get("DEMO_DB_PREFIX", "bridge_demo")
 MASTER_KEY = "sk-demo-master-key"
+PASSWORDS = {
+    "alice@techcompany.com": "Alice-Demo-2026",
+    "bob@techcompany.com": "Bob-Demo-2026",
+    "carol@techcompany.com": "Carol-Demo-2026",
+    "dave@techcompany.com": "Dave-Demo-2026",
+}
+CATALOG = ("gpt-4", "gpt-3.5-turbo", "claude-3-sonnet")
 
 
 def say(text: str) -> None:
     print(f"\n\033[1m== {text}\033[0m", flush=True)
 
 
-def show_openwebui(url: str) -> None:
-    with psycopg.connect(url, row_factory=dict_row) as conn:
-        users = conn.execute(
-            'SELECT u.id, u.email, u.name, u.role, a.active FROM "user" u '
-            "JOIN auth a ON a.id = u.id ORDER BY u.email"
-        ).fetchall()
-        groups = conn.execute('SELECT id, name FROM "group" ORDER BY name').fetchall()
-        members = conn.execute(
-            'SELECT m.group_id, u.email FROM group_member m JOIN "user" u ON u.id = m.user_id '
-            "ORDER BY u.email"
-        ).fetchall()
-    print(f"{'email':<30} {'name':<14} {'role':<6} active")
-    for u in users:
-        print(f"{u['email']:<30} {u['name']:<14} {u['role']:<6} {u['active']}")
-    print()
-    for g in groups:
-        emails = [m["email"] for m in members if m["group_id"] == g["id"]]
-        print(f"group {g['name']!r}: {', '.join(emails) or '(no members)'}")
+def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
+    print(f"$ litellm-bridge {' '.join(args)}", flush=True)
+    command = [str(Path(sys.executable).with_name("litellm-bridge")), *args]
+    subprocess.run(command, env=env, check=False, input=stdin, text=True)
 
 
-def show_models(url: str) -> None:
-    with psycopg.connect(url, row_factory=dict_row) as conn:
-        rows = conn.execute(
-            "SELECT g.resource_id AS model, u.email FROM access_grant g "
-            'JOIN "user" u ON u.id = g.principal_id '
-            "WHERE g.resource_type = 'model' AND g.principal_type = 'user' ORDER BY 1, 2"
-        ).fetchall()
-        models = [r["id"] for r in conn.execute("SELECT id FROM model ORDER BY id")]
-    for model in models:
-        readers = [r["email"] for r in rows if r["model"] == model]
-        print(f"{model:<18} {', '.join(readers) or '(nobody)'}")
+def wait(check: Any, what: str, timeout: float, *procs: tuple[subprocess.Popen[Any], Path]) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        for process, log_path in procs:
+            if process.poll() is not None:
+                sys.exit(f"{what}: a process stopped:\n{log_path.read_text()[-3000:]}")
+        if time.monotonic() > deadline:
+            sys.exit(f"{what}: not within {timeout:.0f} s")
+        time.sleep(0.3)
+
+
+def proxy_ready() -> bool:
+    try:
+        url = f"http://127.0.0.1:{PROXY}/health/liveliness"
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def count(url: str, table: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # fixed names only
+    return int(row[0]) if row else 0
 
 
 def service_call(email: str, model: str) -> str:
+    """A call as Open WebUI makes it: the service key, the person in a header."""
     request = urllib.request.Request(
-        f"http://127.0.0.1:{PORT}/v1/chat/completions",
+        f"http://127.0.0.1:{PROXY}/v1/chat/completions",
         data=json.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}]}).encode(),
         headers={
             "Authorization": f"Bearer {MASTER_KEY}",
@@ -86,164 +103,140 @@ def service_call(email: str, model: str) -> str:
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            body = json.loads(response.read())
-            return f"{response.status} {body['choices'][0]['message']['content']!r}"
+            answer = json.loads(response.read())["choices"][0]["message"]["content"]
+            return f"{response.status} {answer!r}"
     except urllib.error.HTTPError as exc:
         return f"{exc.code} {json.loads(exc.read())['error']['message']}"
 
 
-def wait_for_proxy(proxy: subprocess.Popen[Any], log_path: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proxy.poll() is not None:
-            sys.exit(f"the proxy stopped:\n{log_path.read_text()[-3000:]}")
-        try:
-            url = f"http://127.0.0.1:{PORT}/health/liveliness"
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    sys.exit(f"the proxy did not answer within 120 s:\n{log_path.read_text()[-3000:]}")
+def model_table(server: OpenWebUI, tokens: dict[str, str]) -> None:
+    print(f"{'person':<24}" + "".join(f"{m:<17}" for m in CATALOG))
+    for email, token in tokens.items():
+        seen = server.model_ids(token)
+        print(f"{email:<24}" + "".join(f"{'yes' if m in seen else '-':<17}" for m in CATALOG))
 
 
-def wait_for_models(url: str) -> None:
-    """The router exists once the proxy answers; the bridge's next round writes the models."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with psycopg.connect(url) as conn:
-            row = conn.execute("SELECT count(*) FROM model").fetchone()
-        if row and row[0] >= 3:
-            return
-        time.sleep(0.2)
-    sys.exit("no model rows in Open WebUI within 30 s of the proxy answering")
+def run(no_wait: bool, workdir: Path) -> int:
+    dbs.ensure_local_server()
+    server_url = dbs.server_url()
+    say("Creating databases: LiteLLM's (its migrations) and an empty one for Open WebUI")
+    litellm_url = dbs.create_database(server_url, f"{PREFIX}_litellm")
+    openwebui_url = dbs.create_database(server_url, f"{PREFIX}_openwebui")
+    dbs.apply_litellm_schema(litellm_url)
+    print(f"LiteLLM database:    {litellm_url}\nOpen WebUI database: {openwebui_url}")
 
+    say("Filling LiteLLM with the guide's company, people and keys (as its API would)")
+    with psycopg.connect(litellm_url, autocommit=True) as conn:
+        seed.seed_scenario(conn)
+    print(
+        "'Tech Company Inc'; teams 'AI Research Team' (Alice) and 'Product Team' (Bob); Carol "
+        "proxy_admin. Keys: Alice a team key of AI Research; Bob a gpt-3.5-turbo key and a "
+        "7-day premium gpt-4 key; Carol all-proxy-models; Erin a blocked key; Frank over "
+        "budget; Dave no key"
+    )
+    env = stack_env(litellm_url, openwebui_url, MASTER_KEY)
+    cli(env, "install-triggers")
 
-def cli(env: dict[str, str], *args: str) -> None:
-    print(f"$ litellm-bridge {' '.join(args)}", flush=True)
-    command = [str(Path(sys.executable).with_name("litellm-bridge")), *args]
-    subprocess.run(command, env=env, check=False)
+    say(f"Starting Open WebUI {OPENWEBUI_VERSION} on port {OPENWEBUI} (it migrates its database)")
+    owui_process, owui_log = openwebui_server.start(
+        OPENWEBUI_VERSION,
+        openwebui_url,
+        OPENWEBUI,
+        workdir,
+        **openwebui_connection_env(f"http://127.0.0.1:{PROXY}", MASTER_KEY),
+    )
+    server = OpenWebUI(OPENWEBUI)
+    proxy_log = workdir / "proxy.log"
+    proxy: subprocess.Popen[Any] | None = None
+    try:
+        wait(server.healthy, "Open WebUI", 240, (owui_process, owui_log))
+        say(f"Starting the LiteLLM proxy with the plugin on port {PROXY}")
+        proxy = start_proxy(env, PROXY, proxy_log)
+        both = ((owui_process, owui_log), (proxy, proxy_log))
+        wait(proxy_ready, "the proxy", 120, *both)
+        wait(lambda: count(openwebui_url, "model") >= 3, "the bridge's first sync", 120, *both)
+        for line in proxy_log.read_text().splitlines():
+            if "litellm-bridge" in line:
+                print(line)
 
+        say("Demo passwords, set the way an operator does (read from standard input)")
+        for email, password in PASSWORDS.items():
+            cli(env, "set-password", email, stdin=password + "\n")
 
-def wait_for_users(url: str, proxy: subprocess.Popen[Any], log_path: Path, count: int) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proxy.poll() is not None:
-            sys.exit(f"the proxy stopped:\n{log_path.read_text()[-3000:]}")
-        with psycopg.connect(url) as conn:
-            row = conn.execute('SELECT count(*) FROM "user"').fetchone()
-        if row and row[0] >= count:
-            return
-        time.sleep(0.5)
-    sys.exit(f"no sync within 120 s; proxy log:\n{log_path.read_text()[-3000:]}")
+        say("Each person signs in to Open WebUI; what /api/models lists for them")
+        tokens = {}
+        for email, password in PASSWORDS.items():
+            status, session = server.sign_in(email, password)
+            if status != 200:
+                sys.exit(f"{email} could not sign in: {session}")
+            tokens[email] = session["token"]
+        model_table(server, tokens)
 
+        say("Chat through Open WebUI as Alice; calls outside a grant are refused by LiteLLM")
+        status, body = server.chat(tokens["alice@techcompany.com"], "gpt-4")
+        answer = body["choices"][0]["message"]["content"] if status == 200 else body
+        print(f"Alice, gpt-4 through Open WebUI: {status} {answer!r}")
+        for email, model in (
+            ("alice@techcompany.com", "gpt-3.5-turbo"),
+            ("frank@techcompany.com", "gpt-3.5-turbo"),
+            ("mallory@elsewhere.test", "gpt-4"),
+        ):
+            print(f"service key as {email} -> {model}: {service_call(email, model)}")
 
-def wait_for_group(url: str, name: str, since: float) -> float:
-    """Seconds from ``since`` until Open WebUI has a group called ``name``."""
-    while time.monotonic() - since < 30:
-        with psycopg.connect(url) as conn:
-            if conn.execute('SELECT 1 FROM "group" WHERE name = %s', (name,)).fetchone():
-                return time.monotonic() - since
-        time.sleep(0.02)
-    sys.exit("the change did not reach Open WebUI within 30 s")
+        say("Dave gets a gpt-3.5-turbo key by SQL, behind the proxy's back")
+        dave = tokens["dave@techcompany.com"]
+        with psycopg.connect(litellm_url, autocommit=True) as conn:
+            changed = time.monotonic()
+            seed.add_key(conn, "hashed-dave-demo", "dave-basic", "dave", ["gpt-3.5-turbo"])
+        wait(lambda: "gpt-3.5-turbo" in server.model_ids(dave), "Dave's new model", 30, *both)
+        print(
+            f"{(time.monotonic() - changed) * 1000:.0f} ms later Dave's Open WebUI lists "
+            f"{sorted(server.model_ids(dave))} (no sync command run)"
+        )
+
+        say("Status and audit trail")
+        cli(env, "status")
+        cli(env, "audit", "--limit", "8")
+
+        say("Running")
+        print(f"Open WebUI:    http://127.0.0.1:{OPENWEBUI}")
+        print(f"LiteLLM proxy: http://127.0.0.1:{PROXY} (master key {MASTER_KEY})")
+        for email, password in PASSWORDS.items():
+            print(f"  sign in as {email:<24} password {password}")
+        print(
+            f"Explore: BRIDGE_LITELLM_DATABASE_URL={litellm_url} "
+            f"BRIDGE_OPENWEBUI_DATABASE_URL={openwebui_url} .venv/bin/litellm-bridge status"
+        )
+        if not no_wait:
+            print("Press Ctrl-C to stop.", flush=True)
+            stopped = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+            try:
+                while not stopped.wait(1):
+                    if owui_process.poll() is not None or proxy.poll() is not None:
+                        print("a process stopped; see the logs in", workdir)
+                        return 1
+            except KeyboardInterrupt:
+                pass
+    finally:
+        say("Stopping")
+        if proxy is not None and proxy.poll() is None:
+            proxy.send_signal(signal.SIGINT)
+            try:
+                proxy.wait(30)
+            except subprocess.TimeoutExpired:
+                proxy.kill()
+        openwebui_server.stop(owui_process)
+        print("stopped the proxy and Open WebUI; the databases are kept")
+    return 0
 
 
 def main() -> int:
-    dbs.ensure_local_server()
-    server = dbs.server_url()
-    say("Creating databases (LiteLLM migrations + Open WebUI 0.12.4 schema)")
-    litellm_url = dbs.create_database(server, "bridge_demo_litellm")
-    openwebui_url = dbs.create_database(server, "bridge_demo_openwebui")
-    dbs.apply_litellm_schema(litellm_url)
-    dbs.apply_openwebui_schema(openwebui_url, "0.12.4")
-    print(f"LiteLLM database:    {litellm_url}\nOpen WebUI database: {openwebui_url}")
-
-    say(
-        "Filling LiteLLM with the guide's company (as /organization/new, /team/new, "
-        "/user/new would)"
-    )
-    with psycopg.connect(litellm_url, autocommit=True) as conn:
-        seed.seed_company(conn)
-        seed.add_user(
-            conn,
-            "dave",
-            "Dave.Miller@TechCompany.COM",
-            None,
-            "proxy_admin_viewer",
-            organization_id=seed.COMPANY_ORG,
-        )
-        seed.add_user(conn, "service-bot", None, "CI bot")
-        conn.execute(
-            "UPDATE \"LiteLLM_UserTable\" SET models = '{gpt-3.5-turbo}' WHERE user_id = 'bob'"
-        )
-        seed.add_scenario_keys(conn, users=["alice", "bob", "carol"])
-    print(
-        "organisation 'Tech Company Inc'; teams 'AI Research Team' (Alice) and "
-        "'Product Team' (Bob); Carol proxy_admin; Dave proxy_admin_viewer with a mixed-case "
-        "email and no key; a user without email. Keys: Alice a team key of AI Research, Bob a "
-        "gpt-3.5-turbo key and a 7-day premium gpt-4 key, Carol all-proxy-models"
-    )
-
-    # the master key plays Open WebUI's service key (this proxy has no key database)
-    env = proxy_env(litellm_url, openwebui_url, MASTER_KEY, BRIDGE_OPENWEBUI_SERVICE_KEY=MASTER_KEY)
-    say("Installing the change-capture triggers (plain PL/pgSQL, no extensions)")
-    cli(env, "install-triggers")
-    with tempfile.TemporaryDirectory() as tmp:
-        log_path = Path(tmp) / "proxy.log"
-        say(f"Starting the LiteLLM proxy with the plugin on port {PORT}")
-        proxy = start_proxy(env, PORT, log_path)
-        try:
-            wait_for_users(openwebui_url, proxy, log_path, 4)
-            wait_for_proxy(proxy, log_path)
-            wait_for_models(openwebui_url)
-            for line in log_path.read_text().splitlines():
-                if "litellm-bridge" in line:
-                    print(line)
-            say("Open WebUI after the plugin's start-up sync")
-            show_openwebui(openwebui_url)
-            say("Who sees which model in Open WebUI (read grants the bridge wrote)")
-            show_models(openwebui_url)
-            say("Open WebUI calls the proxy with its one service key, naming the person")
-            for email, model in (
-                ("alice@techcompany.com", "gpt-4"),
-                ("alice@techcompany.com", "gpt-3.5-turbo"),
-                ("dave.miller@techcompany.com", "gpt-4"),
-            ):
-                print(f"{email} -> {model}: {service_call(email, model)}")
-
-            say(
-                "Changes made by SQL behind the proxy's back: Bob moves to AI Research, "
-                "Carol is deleted, 'Product Team' is renamed"
-            )
-            with psycopg.connect(litellm_url, autocommit=True) as conn:
-                changed_at = time.monotonic()
-                with conn.transaction():
-                    seed.remove_team_member(conn, "bob", "team-product")
-                    seed.add_team_member(conn, "bob", "team-ai-research")
-                    seed.delete_user(conn, "carol")
-                    conn.execute(
-                        'UPDATE "LiteLLM_TeamTable" SET team_alias = %s WHERE team_id = %s',
-                        ("Product & Design", "team-product"),
-                    )
-            took = wait_for_group(openwebui_url, "Product & Design", changed_at)
-            say(
-                f"Open WebUI {took * 1000:.0f} ms later, no sync command run (Carol deactivated: "
-                "her login is refused, her chats are kept)"
-            )
-            show_openwebui(openwebui_url)
-        finally:
-            proxy.send_signal(signal.SIGINT)
-            proxy.wait(30)
-
-    say("An operator's sync finds nothing left to do")
-    cli(env, "sync")
-    say("Status and audit trail")
-    cli(env, "status")
-    cli(env, "audit", "--limit", "12")
-    print(
-        f"\nExplore: BRIDGE_LITELLM_DATABASE_URL={litellm_url} "
-        f"BRIDGE_OPENWEBUI_DATABASE_URL={openwebui_url} .venv/bin/litellm-bridge status"
-    )
-    return 0
+    parser = argparse.ArgumentParser(description="the litellm-bridge demo")
+    parser.add_argument("--no-wait", action="store_true", help="stop once everything is shown")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bridge-demo-") as tmp:
+        return run(args.no_wait, Path(tmp))
 
 
 if __name__ == "__main__":
