@@ -17,6 +17,7 @@ demo: setup
 test: setup
 	@scripts/install-openwebui.sh 0.12.4 >/dev/null
 	@scripts/install-openwebui.sh 0.6.30 >/dev/null
+	@scripts/install-chromium.sh
 	$(PY) -m pytest
 
 lint: setup

@@ -1,0 +1,27 @@
+"""Helpers for tests on the whole chain (the ``chain`` fixture is in conftest.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litellm_bridge_plugin.sync import reconcile
+
+from ..proxy_harness import Proxy
+from .openwebui_harness import OpenWebUI
+
+
+def signed_in(
+    server: OpenWebUI, proxy: Proxy, settings: Any, passwords: dict[str, str]
+) -> dict[str, str]:
+    """Wait for the proxy's sync, set ``passwords`` (LiteLLM user id -> password) and sign
+    each of those people in to Open WebUI; returns their session tokens."""
+    proxy.wait_until(lambda: reconcile(settings, passwords=passwords).ok, "a sync", timeout=60)
+    proxy.wait_until(
+        lambda: reconcile(settings, dry_run=True).planned == (), "the proxy's sync", timeout=60
+    )
+    tokens = {}
+    for user, password in passwords.items():
+        status, session = server.sign_in(f"{user}@techcompany.com", password)
+        assert status == 200, session
+        tokens[user] = session["token"]
+    return tokens
