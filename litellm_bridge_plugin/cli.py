@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import re
 import signal
 import sys
@@ -15,7 +16,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import bridge_db, litellm_db, outbox, passwords, report, triggers
+from . import (
+    bridge_db,
+    doctor,
+    litellm_db,
+    operator_report,
+    outbox,
+    passwords,
+    report,
+    triggers,
+    verify,
+)
 from .db import connect
 from .errors import BridgeError
 from .logs import ensure_log_handler
@@ -96,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="set the Open WebUI password of a user the bridge created (read from stdin)",
     )
     set_password.add_argument("email", help="the LiteLLM user's email (any case)")
+    verify = commands.add_parser(
+        "verify-user", help="one person in LiteLLM and Open WebUI, every model and why"
+    )
+    verify.add_argument("email", help="the person's email (any case)")
+    verify.add_argument("--json", action="store_true", help="machine-readable output")
+    doctor_cmd = commands.add_parser(
+        "doctor", help="check everything the bridge relies on; the fix for each failure"
+    )
+    doctor_cmd.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -249,7 +269,24 @@ def _set_password(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
+def _verify_user(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        found = verify.verify_user(settings, args.email)
+    except verify.VerifyError as exc:
+        raise UsageError(str(exc)) from None
+    print(report.to_json(found) if args.json else operator_report.verify_text(found))
+    return EXIT_FAILED if found["problems"] else EXIT_OK
+
+
+def _doctor(settings: Settings, args: argparse.Namespace) -> int:
+    checks = doctor.run_checks(settings)
+    print(report.to_json(checks) if args.json else operator_report.doctor_text(checks))
+    return EXIT_FAILED if any(c["result"] == "fail" for c in checks) else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # LiteLLM, imported by some commands, would fetch its model cost map from the internet
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -262,6 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "worker": _worker,
             "retry-failed": _retry_failed,
             "set-password": _set_password,
+            "verify-user": _verify_user,
+            "doctor": _doctor,
         }[args.command]
         return handler(settings, args)
     except UsageError as exc:

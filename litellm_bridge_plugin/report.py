@@ -34,6 +34,11 @@ def _describe(change: Change) -> str:
     if op in ("create_group", "set_members"):
         text = repr(after.get("name")) if op == "create_group" else ""
         return f"{text} +{len(change.add)} -{len(change.remove)} members".strip()
+    if op in ("create_model", "set_model_access"):
+        text = f"row {change.openwebui_id!r}" if op == "create_model" else ""
+        return f"{text} +{len(change.add)} -{len(change.remove)} readers".strip()
+    if op == "delete_model":
+        return f"row {change.openwebui_id!r} ({before.get('reason')})"
     if op in ("deactivate_user", "delete_user"):
         return f"{before.get('email')}" + (f" ({after['reason']})" if after.get("reason") else "")
     if op == "delete_group":

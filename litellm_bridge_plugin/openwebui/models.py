@@ -87,15 +87,48 @@ def read_readers(
     return {m: frozenset(u) for m, u in found.items()}
 
 
-def _json_readers(raw: str | None) -> set[str]:
+def _json_read(raw: str | None) -> dict[str, Any] | None:
+    """``access_control.read`` of a model row; None when the row is public (NULL)."""
     try:
         acl = json.loads(raw) if raw else None
     except ValueError:
-        return set()
+        return {}
+    if acl is None:
+        return None
     read = acl.get("read") if isinstance(acl, dict) else None
-    if not isinstance(read, dict):
-        return set()
-    return set(parse_user_ids(json.dumps(read.get("user_ids"))))
+    return read if isinstance(read, dict) else {}
+
+
+def _ids(read: dict[str, Any], key: str) -> set[str]:
+    return set(parse_user_ids(json.dumps(read.get(key))))
+
+
+def _json_readers(raw: str | None) -> set[str]:
+    read = _json_read(raw)
+    return _ids(read, "user_ids") if read is not None else set()
+
+
+def visible_models(
+    conn: psycopg.Connection[Any], schema: OpenWebUISchema, user_id: str, groups: Collection[str]
+) -> set[str]:
+    """Model rows a user (not an admin: admins see every model) may read, as Open WebUI
+    decides: owned, or granted to them, to everyone or to one of their groups."""
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        if schema.access_grant:
+            cur.execute(_q("visible_table"), {"user": user_id, "groups": sorted(groups)})
+            return {row["id"] for row in cur.fetchall()}
+        cur.execute(_q("visible_json"))
+        visible = set()
+        for row in cur.fetchall():
+            read = _json_read(row["access_control"])
+            if (
+                row["user_id"] == user_id
+                or read is None
+                or user_id in _ids(read, "user_ids")
+                or _ids(read, "group_ids") & set(groups)
+            ):
+                visible.add(row["id"])
+        return visible
 
 
 class ModelWriter:

@@ -111,3 +111,6 @@ ON CONFLICT (openwebui_id) DO UPDATE SET model_name = EXCLUDED.model_name;
 
 -- name: delete_model_row
 DELETE FROM litellm_bridge.model_row WHERE openwebui_id = %(openwebui_id)s;
+
+-- name: sync_lag
+SELECT * FROM litellm_bridge.sync_lag;

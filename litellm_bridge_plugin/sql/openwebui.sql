@@ -165,3 +165,14 @@ SELECT group_id, user_id FROM group_member WHERE group_id = ANY(%(group_ids)s);
 
 -- name: groups_of_members_table
 SELECT DISTINCT group_id FROM group_member WHERE user_id = ANY(%(ids)s);
+
+-- name: account_emails
+SELECT id, lower(email) AS email, role FROM "user";
+
+-- name: config_rows
+-- 0.8+ keeps each setting in a row of "config" (key, value JSON).
+SELECT key, value::text AS value FROM config WHERE key LIKE 'openai.%%';
+
+-- name: config_document
+-- Before: one JSON document in config.data, newest row last.
+SELECT data::text AS data FROM config ORDER BY id DESC LIMIT 1;

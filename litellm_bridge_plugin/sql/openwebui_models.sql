@@ -74,3 +74,19 @@ SET access_control = (
 )::json
 FROM parts p
 WHERE m.id = p.id;
+
+-- name: visible_table
+-- 0.8+: models a (non-admin) user sees: owned, or read-granted to them, to everyone or to
+-- one of their groups.
+SELECT m.id FROM model m
+WHERE m.is_active AND (m.user_id = %(user)s OR EXISTS (
+    SELECT 1 FROM access_grant g
+    WHERE g.resource_type = 'model' AND g.resource_id = m.id AND g.permission = 'read'
+      AND ((g.principal_type = 'user' AND g.principal_id IN (%(user)s, '*'))
+           OR (g.principal_type = 'group' AND g.principal_id = ANY(%(groups)s)))))
+ORDER BY m.id;
+
+-- name: visible_json
+-- Before 0.8: decided in Python from access_control (NULL: public).
+SELECT id, user_id, access_control::text AS access_control FROM model WHERE is_active
+ORDER BY id;

@@ -70,3 +70,43 @@ CREATE TABLE IF NOT EXISTS litellm_bridge.model_row (
     model_name text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Views for the questions operators ask (docs/operations.md has example queries).
+-- What failed in the last 7 days, newest first.
+CREATE OR REPLACE VIEW litellm_bridge.recent_failures AS
+SELECT at, run_id, operation, entity_type, entity_id, error, before, after
+FROM litellm_bridge.sync_audit
+WHERE result = 'FAILED' AND at > now() - interval '7 days'
+ORDER BY at DESC;
+
+-- How often each entity changed, failed or was skipped, and when last.
+CREATE OR REPLACE VIEW litellm_bridge.changes_per_entity AS
+SELECT entity_type, entity_id,
+       count(*) FILTER (WHERE result = 'SUCCESS') AS applied,
+       count(*) FILTER (WHERE result = 'FAILED') AS failed,
+       count(*) FILTER (WHERE result = 'SKIPPED') AS skipped,
+       min(at) AS first_at, max(at) AS last_at
+FROM litellm_bridge.sync_audit
+GROUP BY entity_type, entity_id;
+
+-- How far behind the bridge may be: the last full reconcile (start-up, sweep or CLI).
+CREATE OR REPLACE VIEW litellm_bridge.sync_lag AS
+SELECT max(finished_at) FILTER (WHERE error IS NULL) AS last_good_run_at,
+       extract(epoch FROM now() - max(finished_at) FILTER (WHERE error IS NULL))
+           AS seconds_since_last_good_run,
+       (SELECT error FROM litellm_bridge.sync_run r
+        WHERE r.error IS NOT NULL AND r.started_at > coalesce(
+            (SELECT max(finished_at) FROM litellm_bridge.sync_run WHERE error IS NULL),
+            '-infinity')
+        ORDER BY started_at DESC LIMIT 1) AS error_since,
+       (SELECT count(*) FROM litellm_bridge.sync_audit
+        WHERE result = 'FAILED' AND at > now() - interval '24 hours') AS failures_24h
+FROM litellm_bridge.sync_run;
+
+-- Everything the bridge did for each LiteLLM user, with the Open WebUI account it manages.
+CREATE OR REPLACE VIEW litellm_bridge.user_history AS
+SELECT a.entity_id AS litellm_user_id, l.openwebui_id, l.created_by_bridge, a.at, a.operation,
+       a.result, a.before, a.after, a.error, a.run_id
+FROM litellm_bridge.sync_audit a
+LEFT JOIN litellm_bridge.link l ON l.entity_type = 'user' AND l.litellm_id = a.entity_id
+WHERE a.entity_type = 'user';

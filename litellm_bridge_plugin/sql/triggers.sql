@@ -18,6 +18,14 @@ CREATE TABLE IF NOT EXISTS litellm_bridge.outbox (
 CREATE INDEX IF NOT EXISTS outbox_ready ON litellm_bridge.outbox (next_attempt_at, id)
     WHERE NOT dead;
 
+-- How far the outbox consumer is behind: pending and parked rows, the oldest waiting one.
+CREATE OR REPLACE VIEW litellm_bridge.outbox_lag AS
+SELECT count(*) FILTER (WHERE NOT dead) AS pending,
+       count(*) FILTER (WHERE dead) AS dead,
+       extract(epoch FROM now() - min(enqueued_at) FILTER (WHERE NOT dead))
+           AS oldest_pending_seconds
+FROM litellm_bridge.outbox;
+
 -- Enqueue the entity a row referred to before the change and the one it refers to after
 -- (once when they are the same). OLD is NULL on INSERT and NEW on DELETE.
 CREATE OR REPLACE FUNCTION litellm_bridge.enqueue(kind text, old_id text, new_id text)
@@ -79,6 +87,7 @@ WHERE table_schema = current_schema() AND table_name = %(table)s
 ORDER BY ordinal_position;
 
 -- name: uninstall
+DROP VIEW IF EXISTS litellm_bridge.outbox_lag;
 DROP FUNCTION IF EXISTS litellm_bridge.capture_change() CASCADE;
 DROP FUNCTION IF EXISTS litellm_bridge.enqueue(text, text, text);
 DROP TABLE IF EXISTS litellm_bridge.outbox;

@@ -1,0 +1,311 @@
+"""`litellm-bridge doctor`: every check with its result and, when it fails, the fix.
+
+Each check is independent: one that cannot run (a database down) marks those that need it
+as skipped and the others still run. Results: ok, warn (works, but look), fail, skip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import psycopg
+import yaml
+
+from . import bridge_db, outbox, triggers
+from .db import connect
+from .errors import BridgeError
+from .litellm_db import fetch as litellm_fetch
+from .queries import queries
+from .settings import Settings, mask_url
+from .sync import detect_schema
+
+CALLBACK = "litellm_bridge_plugin.bridge"
+STALE_OUTBOX_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    result: str
+    detail: str
+    fix: str | None = None
+
+
+def _owui_rows(conn: psycopg.Connection[Any], name: str) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(queries("openwebui.sql")[name])
+        return cur.fetchall()
+
+
+class Doctor:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.checks: list[Check] = []
+        self.litellm: psycopg.Connection[Any] | None = None
+        self.openwebui: psycopg.Connection[Any] | None = None
+
+    def add(self, name: str, result: str, detail: str, fix: str | None = None) -> None:
+        self.checks.append(Check(name, result, detail, fix))
+
+    def guarded(self, name: str, needs: list[Any], check: Callable[[], None]) -> None:
+        if any(n is None for n in needs):
+            self.add(name, "skip", "needs a database that is not reachable")
+            return
+        try:
+            check()
+        except (BridgeError, psycopg.Error) as exc:
+            self.add(name, "fail", str(exc).splitlines()[0][:300], "see the message")
+
+    def run(self) -> list[dict[str, Any]]:
+        s = self.settings
+        self.litellm = self._connect(s.litellm_database_url, "LiteLLM", "litellm database")
+        self.openwebui = self._connect(s.openwebui_database_url, "Open WebUI", "openwebui database")
+        try:
+            self.guarded("openwebui schema", [self.openwebui], self._schema)
+            self.guarded("triggers", [self.litellm], self._triggers)
+            self.guarded("outbox", [self.litellm], self._outbox)
+            self.guarded("last sweep", [self.litellm], self._last_sweep)
+            self.guarded("service key", [self.litellm], self._service_key)
+            self._callback()
+            self.guarded("openwebui connection", [self.openwebui], self._openwebui_settings)
+            self.guarded("duplicate emails", [self.litellm], self._duplicates)
+            self.guarded("accounts", [self.litellm, self.openwebui], self._accounts)
+        finally:
+            for conn in (self.litellm, self.openwebui):
+                if conn is not None:
+                    conn.close()
+        return [asdict(c) for c in self.checks]
+
+    def _connect(self, url: str, what: str, name: str) -> psycopg.Connection[Any] | None:
+        try:
+            conn = connect(url, what, autocommit=True)
+        except BridgeError as exc:
+            self.add(name, "fail", str(exc), f"check the URL ({mask_url(url)}) and the server")
+            return None
+        self.add(name, "ok", f"reachable at {mask_url(url)}")
+        return conn
+
+    def _schema(self) -> None:
+        assert self.openwebui is not None
+        self.add("openwebui schema", "ok", detect_schema(self.openwebui).describe())
+
+    def _triggers(self) -> None:
+        assert self.litellm is not None
+        found = triggers.installed(self.litellm)
+        if not found:
+            self.add(
+                "triggers",
+                "skip",
+                "not installed: changes made behind the proxy's back wait for the next sweep",
+                "litellm-bridge install-triggers, if LiteLLM's tables change outside the proxy",
+            )
+            return
+        tables = {row["table_name"] for row in found}
+        missing = sorted(set(triggers.CAPTURED_TABLES) - tables)
+        disabled = sorted(row["table_name"] for row in found if not row["enabled"])
+        if missing or disabled:
+            self.add(
+                "triggers",
+                "fail",
+                f"missing on {missing or '-'}, disabled on {disabled or '-'}",
+                "litellm-bridge install-triggers (idempotent)",
+            )
+        else:
+            self.add("triggers", "ok", f"enabled on {len(tables)} tables")
+
+    def _outbox(self) -> None:
+        assert self.litellm is not None
+        stats = outbox.stats(self.litellm)
+        if stats is None:
+            self.add("outbox", "skip", "no outbox (triggers not installed)")
+            return
+        oldest = stats.get("oldest_pending_seconds")
+        detail = f"{stats['pending']} pending, {stats['dead']} dead"
+        if stats["dead"]:
+            rows = outbox.dead_rows(self.litellm, 3)
+            errors = "; ".join(
+                f"{r['entity_type']} {r['entity_id']}: {r['last_error']}" for r in rows
+            )
+            self.add(
+                "outbox",
+                "fail",
+                f"{detail} ({errors})",
+                "fix the cause shown, then litellm-bridge retry-failed",
+            )
+        elif oldest is not None and float(oldest) > STALE_OUTBOX_SECONDS:
+            self.add(
+                "outbox",
+                "fail",
+                f"{detail}; the oldest waits for {float(oldest):.0f}s",
+                "start the proxy with the plugin, or litellm-bridge worker",
+            )
+        else:
+            self.add("outbox", "ok", detail)
+
+    def _last_sweep(self) -> None:
+        assert self.litellm is not None
+        bridge_db.ensure_schema(self.litellm)
+        rows = bridge_db.fetch(self.litellm, "sync_lag")
+        age = rows[0]["seconds_since_last_good_run"] if rows else None
+        limit = 2 * self.settings.sweep_interval + 60
+        if age is None:
+            self.add(
+                "last sweep",
+                "fail",
+                "no reconcile has finished yet",
+                "start the proxy with the plugin (or litellm-bridge worker) or run sync",
+            )
+        elif float(age) > limit:
+            error = rows[0]["error_since"]
+            self.add(
+                "last sweep",
+                "fail",
+                f"the last good reconcile was {float(age):.0f}s ago (sweeps every "
+                f"{self.settings.sweep_interval:g}s)" + (f"; since then: {error}" if error else ""),
+                "is the proxy with the plugin running? its log says why sweeps fail",
+            )
+        else:
+            self.add("last sweep", "ok", f"{float(age):.0f}s ago")
+
+    def _service_key(self) -> None:
+        assert self.litellm is not None
+        s = self.settings
+        value = s.openwebui_service_key.get_secret_value() if s.openwebui_service_key else None
+        digest = hashlib.sha256(value.encode()).hexdigest() if value else ""
+        rows = litellm_fetch(
+            self.litellm, "service_keys", {"alias": s.openwebui_key_alias, "hash": digest}
+        )
+        usable = [r for r in rows if not r["blocked"]]
+        if usable:
+            how = "by value" if any(r["by_value"] for r in usable) else "by alias"
+            self.add("service key", "ok", f"found {how} ({s.openwebui_key_alias}), not blocked")
+        elif rows:
+            self.add(
+                "service key",
+                "fail",
+                "Open WebUI's service key is blocked: every Open WebUI call fails",
+                "unblock it: POST /key/unblock",
+            )
+        elif value:
+            self.add(
+                "service key",
+                "warn",
+                "BRIDGE_OPENWEBUI_SERVICE_KEY is not a LiteLLM virtual key (the master key?)",
+                "fine for the master key; otherwise check the value",
+            )
+        else:
+            self.add(
+                "service key",
+                "fail",
+                f"no key with alias {s.openwebui_key_alias!r} and no "
+                "BRIDGE_OPENWEBUI_SERVICE_KEY: Open WebUI's calls are not checked",
+                f"create Open WebUI's key with key_alias {s.openwebui_key_alias!r}, or set "
+                "BRIDGE_OPENWEBUI_KEY_ALIAS / BRIDGE_OPENWEBUI_SERVICE_KEY",
+            )
+
+    def _callback(self) -> None:
+        path = self.settings.litellm_config
+        if path is None:
+            self.add("proxy config", "skip", "BRIDGE_LITELLM_CONFIG is not set")
+            return
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            self.add("proxy config", "fail", f"cannot read {path}: {exc}", "fix the file")
+            return
+        settings = loaded.get("litellm_settings") if isinstance(loaded, dict) else None
+        callbacks = settings.get("callbacks") if isinstance(settings, dict) else None
+        names = callbacks if isinstance(callbacks, list) else [callbacks]
+        if CALLBACK in names:
+            self.add("proxy config", "ok", f"{path} names {CALLBACK}")
+        else:
+            self.add(
+                "proxy config",
+                "fail",
+                f"{path} does not name the bridge in litellm_settings.callbacks",
+                f'add: litellm_settings: {{callbacks: ["{CALLBACK}"]}}',
+            )
+
+    def _openwebui_settings(self) -> None:
+        assert self.openwebui is not None
+        urls = self._openwebui_urls()
+        forward = (
+            "user-info forwarding (ENABLE_FORWARD_USER_INFO_HEADERS) is an environment setting "
+            "of Open WebUI and cannot be read here: make sure it is true"
+        )
+        if urls is None:
+            self.add("openwebui connection", "warn", "no saved connection settings; " + forward)
+        elif not urls:
+            self.add(
+                "openwebui connection",
+                "fail",
+                "Open WebUI has no OpenAI-style connection: it cannot reach LiteLLM",
+                "set OPENAI_API_BASE_URL=http://<proxy>/v1 and OPENAI_API_KEY in Open WebUI",
+            )
+        else:
+            self.add("openwebui connection", "warn", f"connections {urls}; " + forward)
+
+    def _openwebui_urls(self) -> list[str] | None:
+        assert self.openwebui is not None
+        try:
+            rows = _owui_rows(self.openwebui, "config_rows")
+            values = {r["key"]: json.loads(r["value"]) for r in rows}
+        except psycopg.errors.UndefinedColumn:
+            docs = _owui_rows(self.openwebui, "config_document")
+            data = json.loads(docs[0]["data"]) if docs else {}
+            openai = data.get("openai") or {}
+            values = {f"openai.{k}": v for k, v in openai.items()}
+        if not values:
+            return None
+        if values.get("openai.enable") is False:
+            return []
+        return [str(u) for u in values.get("openai.api_base_urls") or []]
+
+    def _duplicates(self) -> None:
+        assert self.litellm is not None
+        dups = litellm_fetch(self.litellm, "duplicate_emails")
+        if dups:
+            shown = "; ".join(f"{d['email']}: {', '.join(d['user_ids'])}" for d in dups[:5])
+            self.add(
+                "duplicate emails",
+                "fail",
+                f"{len(dups)} email(s) shared by several LiteLLM users ({shown})",
+                "give each LiteLLM user its own email; the bridge skips them until then",
+            )
+        else:
+            self.add("duplicate emails", "ok", "every LiteLLM email belongs to one user")
+
+    def _accounts(self) -> None:
+        assert self.litellm is not None and self.openwebui is not None
+        litellm_users = {
+            r["email"]: r["user_id"] for r in litellm_fetch(self.litellm, "user_emails")
+        }
+        accounts = {r["email"]: r for r in _owui_rows(self.openwebui, "account_emails")}
+        missing = sorted(set(litellm_users) - set(accounts))
+        extra = sorted(e for e in set(accounts) - set(litellm_users))
+        if missing:
+            self.add(
+                "accounts",
+                "fail",
+                f"{len(missing)} LiteLLM user(s) without an Open WebUI account: "
+                + ", ".join(missing[:5]),
+                "litellm-bridge sync; if they stay missing, litellm-bridge verify-user EMAIL",
+            )
+        else:
+            self.add("accounts", "ok", "every LiteLLM user with an email has an account")
+        if extra:
+            self.add(
+                "local accounts",
+                "warn",
+                f"{len(extra)} Open WebUI account(s) LiteLLM does not know: "
+                + ", ".join(extra[:5]),
+                "fine for local admins; otherwise create them in LiteLLM or remove them",
+            )
+
+
+def run_checks(settings: Settings) -> list[dict[str, Any]]:
+    return Doctor(settings).run()
