@@ -19,6 +19,7 @@ from typing import Any
 from . import (
     bridge_db,
     doctor,
+    grants,
     litellm_db,
     operator_report,
     outbox,
@@ -116,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         "doctor", help="check everything the bridge relies on; the fix for each failure"
     )
     doctor_cmd.add_argument("--json", action="store_true", help="machine-readable output")
+    grants_cmd = commands.add_parser(
+        "grants", help="print the SQL for least-privilege bridge roles on both databases"
+    )
+    grants_cmd.add_argument("--litellm-role", default="litellm_bridge", help="role name")
+    grants_cmd.add_argument("--openwebui-role", default="litellm_bridge", help="role name")
     return parser
 
 
@@ -284,11 +290,30 @@ def _doctor(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(c["result"] == "fail" for c in checks) else EXIT_OK
 
 
+def _grants(args: argparse.Namespace) -> int:
+    try:
+        parts = [
+            ("LiteLLM's database", grants.grants_sql("litellm", args.litellm_role)),
+            ("Open WebUI's database", grants.grants_sql("openwebui", args.openwebui_role)),
+        ]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for where, text in parts:
+        print(f"-- ===== run on {where}, as its owner =====\n{text}\n")
+    print(
+        "-- then point BRIDGE_LITELLM_DATABASE_URL and BRIDGE_OPENWEBUI_DATABASE_URL at these "
+        "roles (set their passwords with ALTER ROLE ... PASSWORD)"
+    )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # LiteLLM, imported by some commands, would fetch its model cost map from the internet
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "grants":  # needs no settings: it only prints
+            return _grants(args)
         settings = load_settings()
         handler = {
             "sync": _sync,

@@ -71,27 +71,13 @@ def _update_trigger(conn: psycopg.Connection[Any], table: str) -> sql.Composed:
     )
 
 
-def _drop_triggers(conn: psycopg.Connection[Any]) -> int:
-    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        cur.execute(_q("trigger_names"))
-        found = cur.fetchall()
-    for row in found:
-        conn.execute(
-            sql.SQL("DROP TRIGGER {} ON {}").format(
-                sql.Identifier(row["trigger_name"]), sql.Identifier(row["table_name"])
-            )
-        )
-    return len(found)
-
-
 def install(conn: psycopg.Connection[Any]) -> list[str]:
     """Create the outbox, the trigger function and the triggers, replacing old ones.
 
     One transaction: either everything is installed or nothing changed. Returns the tables.
     """
     with conn.transaction():
-        conn.execute(_q("install"))
-        _drop_triggers(conn)
+        conn.execute(_q("install"))  # drops the old triggers with the old function
         for table in CAPTURED_TABLES:
             conn.execute(
                 sql.SQL(
@@ -106,8 +92,8 @@ def install(conn: psycopg.Connection[Any]) -> list[str]:
 def uninstall(conn: psycopg.Connection[Any]) -> int:
     """Remove triggers, function and outbox; returns how many triggers were dropped."""
     with conn.transaction():
-        dropped = _drop_triggers(conn)
-        conn.execute(_q("uninstall"))
+        dropped = len(installed(conn))
+        conn.execute(_q("uninstall"))  # the triggers go with the function (CASCADE)
     return dropped
 
 

@@ -16,9 +16,15 @@ from psycopg.rows import dict_row
 
 @dataclass
 class Databases:
+    """``litellm_url``/``openwebui_url`` log in as the bridge's least-privilege roles (what
+    the bridge is given); :meth:`litellm` and :meth:`openwebui` connect as the admin (what
+    LiteLLM, Open WebUI and the tests' own checks use)."""
+
     version: str
     litellm_url: str
     openwebui_url: str
+    admin_litellm_url: str = ""
+    admin_openwebui_url: str = ""
     _conns: list[psycopg.Connection[Any]] = field(default_factory=list)
 
     def _open(self, url: str) -> psycopg.Connection[Any]:
@@ -27,10 +33,14 @@ class Databases:
         return conn
 
     def litellm(self) -> psycopg.Connection[Any]:
-        return self._open(self.litellm_url)
+        return self._open(self.admin_litellm_url or self.litellm_url)
 
     def openwebui(self) -> psycopg.Connection[Any]:
-        return self._open(self.openwebui_url)
+        return self._open(self.admin_openwebui_url or self.openwebui_url)
+
+    def bridge_litellm(self) -> psycopg.Connection[Any]:
+        """LiteLLM's database as the bridge's role (to install triggers as it would)."""
+        return self._open(self.litellm_url)
 
     def close(self) -> None:
         for conn in self._conns:

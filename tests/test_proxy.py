@@ -25,8 +25,8 @@ def test_plugin_syncs_at_start_and_follows_sql_changes(
 ) -> None:
     conn = databases.litellm()
     seed.seed_company(conn)
-    bridge_db.ensure_schema(conn)
-    triggers.install(conn)
+    bridge_db.ensure_schema(databases.bridge_litellm())
+    triggers.install(databases.bridge_litellm())
     # no sweep during the test: what follows the start-up sync comes through the triggers
     proxy = proxy_factory(
         env_for(databases.litellm_url, databases.openwebui_url, BRIDGE_SWEEP_INTERVAL="3600")

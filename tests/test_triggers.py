@@ -16,10 +16,10 @@ only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 
 
 def _install(databases: Databases) -> psycopg.Connection[Any]:
-    conn = databases.litellm()
-    bridge_db.ensure_schema(conn)
-    triggers.install(conn)
-    return conn
+    bridge = databases.bridge_litellm()
+    bridge_db.ensure_schema(bridge)
+    triggers.install(bridge)
+    return databases.litellm()  # LiteLLM's own role changes its tables
 
 
 def _outbox(conn: psycopg.Connection[Any]) -> list[tuple[str, str]]:
@@ -57,17 +57,18 @@ def _catalog(conn: psycopg.Connection[Any]) -> dict[str, list[str]]:
 @only_newest
 def test_install_is_idempotent_and_uninstall_leaves_no_trace(databases: Databases) -> None:
     conn = databases.litellm()
-    bridge_db.ensure_schema(conn)
+    bridge = databases.bridge_litellm()
+    bridge_db.ensure_schema(bridge)
     before = _catalog(conn)
-    triggers.install(conn)
-    triggers.install(conn)
+    triggers.install(bridge)
+    triggers.install(bridge)
     installed = triggers.installed(conn)
     assert len(installed) == 2 * len(triggers.CAPTURED_TABLES)
     assert all(t["enabled"] for t in installed)
     assert _catalog(conn)["extensions"] == before["extensions"] == ["plpgsql"]
-    assert triggers.uninstall(conn) == 2 * len(triggers.CAPTURED_TABLES)
+    assert triggers.uninstall(bridge) == 2 * len(triggers.CAPTURED_TABLES)
     assert _catalog(conn) == before
-    assert triggers.uninstall(conn) == 0
+    assert triggers.uninstall(bridge) == 0
 
 
 @only_newest
@@ -132,9 +133,10 @@ def test_usage_only_updates_enqueue_nothing(databases: Databases) -> None:
 @only_newest
 def test_install_is_all_or_nothing(databases: Databases) -> None:
     conn = databases.litellm()
-    bridge_db.ensure_schema(conn)
+    bridge = databases.bridge_litellm()
+    bridge_db.ensure_schema(bridge)
     before = _catalog(conn)
     conn.execute('ALTER TABLE "LiteLLM_TeamMembership" RENAME TO "LiteLLM_TeamMembership_x"')
     with pytest.raises(psycopg.Error):
-        triggers.install(conn)
+        triggers.install(bridge)
     assert _catalog(conn) == before

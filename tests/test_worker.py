@@ -68,9 +68,9 @@ def _in_sync(settings: Settings) -> bool:
 
 @pytest.fixture
 def captured(databases: Databases) -> Databases:
-    conn = databases.litellm()
-    bridge_db.ensure_schema(conn)
-    triggers.install(conn)
+    bridge = databases.bridge_litellm()
+    bridge_db.ensure_schema(bridge)
+    triggers.install(bridge)
     return databases
 
 

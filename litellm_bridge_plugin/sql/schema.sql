@@ -3,7 +3,15 @@
 -- Several workers start at once; IF NOT EXISTS alone races on the catalog.
 SELECT pg_advisory_xact_lock(hashtext('litellm_bridge.schema'));
 
-CREATE SCHEMA IF NOT EXISTS litellm_bridge;
+-- Created here when the bridge may create schemas; under least privilege the database's owner
+-- created it for the bridge's role (`litellm-bridge grants`), and CREATE SCHEMA IF NOT EXISTS
+-- would still ask for the right to create one.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'litellm_bridge') THEN
+        CREATE SCHEMA litellm_bridge;
+    END IF;
+END $$;
 
 -- Which Open WebUI row stands for which LiteLLM entity, and whether the bridge created it
 -- (it may then remove it) or linked a row that already existed (it never removes those).

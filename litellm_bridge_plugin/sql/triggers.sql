@@ -28,8 +28,10 @@ FROM litellm_bridge.outbox;
 
 -- Enqueue the entity a row referred to before the change and the one it refers to after
 -- (once when they are the same). OLD is NULL on INSERT and NEW on DELETE.
+-- Both functions run as their owner (the bridge's role), so whichever role changes
+-- LiteLLM's tables needs no rights on the bridge's schema; search_path is pinned.
 CREATE OR REPLACE FUNCTION litellm_bridge.enqueue(kind text, old_id text, new_id text)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF old_id IS NOT NULL THEN
         INSERT INTO litellm_bridge.outbox (entity_type, entity_id) VALUES (kind, old_id);
@@ -41,8 +43,11 @@ END $$;
 
 -- Row trigger: enqueue the entities the row refers to, then wake listeners. NOTIFY is
 -- delivered at commit and folded to one per transaction; it carries nothing.
+-- Dropping the function drops the old triggers with it (a role that may create triggers on
+-- a table it does not own may not DROP TRIGGER, but may drop its own function CASCADE).
+DROP FUNCTION IF EXISTS litellm_bridge.capture_change() CASCADE;
 CREATE OR REPLACE FUNCTION litellm_bridge.capture_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     CASE TG_TABLE_NAME
         WHEN 'LiteLLM_UserTable' THEN
