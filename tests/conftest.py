@@ -10,40 +10,17 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 # LiteLLM fetches its model cost map from the internet at import unless told not to.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from devtools import dbs
-from litellm_bridge_plugin.grants import grants_sql
 from litellm_bridge_plugin.settings import Settings, load_settings
 
+from .roles import as_bridge
 from .support import Databases
-
-# The bridge runs under these least-privilege roles in the tests (`litellm-bridge grants`);
-# the tests' own checks and LiteLLM's writes use the server's admin role.
-BRIDGE_ROLES = {"litellm": "bridge_test_litellm", "openwebui": "bridge_test_openwebui"}
-BRIDGE_PASSWORD = "bridge-test-password"
-
-
-def _as_bridge(admin_url: str, database: str) -> str:
-    """Give the bridge's role its rights on the database; return the role's URL."""
-    role = BRIDGE_ROLES[database]
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(grants_sql(database, role).encode())
-        conn.execute(
-            sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                sql.Identifier(role), sql.Literal(BRIDGE_PASSWORD)
-            )
-        )
-    parts = urlsplit(admin_url)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit(parts._replace(netloc=f"{role}:{BRIDGE_PASSWORD}@{host}"))
 
 
 def _docker_server() -> Iterator[str] | None:
@@ -102,8 +79,8 @@ def databases(
     admin_openwebui = dbs.create_database(pg_server, openwebui_name, templates[version])
     found = Databases(
         version=version,
-        litellm_url=_as_bridge(admin_litellm, "litellm"),
-        openwebui_url=_as_bridge(admin_openwebui, "openwebui"),
+        litellm_url=as_bridge(admin_litellm, "litellm"),
+        openwebui_url=as_bridge(admin_openwebui, "openwebui"),
         admin_litellm_url=admin_litellm,
         admin_openwebui_url=admin_openwebui,
     )

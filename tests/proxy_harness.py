@@ -20,15 +20,17 @@ MASTER_KEY = "sk-test-master"
 only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 class Proxy:
-    def __init__(self, env: dict[str, str], tmp_path: Path, config: Path = CONFIG) -> None:
-        self.port = _free_port()
+    def __init__(
+        self, env: dict[str, str], tmp_path: Path, config: Path = CONFIG, port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
         self.log_path = tmp_path / f"proxy-{self.port}.log"
         self.process = start_proxy(env, self.port, self.log_path, config)
 
@@ -101,8 +103,8 @@ def env_for(litellm_url: str, openwebui_url: str, **extra: str) -> dict[str, str
 def proxy_factory(tmp_path: Path) -> Iterator[Callable[..., Proxy]]:
     started: list[Proxy] = []
 
-    def start(env: dict[str, str], config: Path = CONFIG) -> Proxy:
-        proxy = Proxy(env, tmp_path, config)
+    def start(env: dict[str, str], config: Path = CONFIG, port: int | None = None) -> Proxy:
+        proxy = Proxy(env, tmp_path, config, port)
         started.append(proxy)
         return proxy
 

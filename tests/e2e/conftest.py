@@ -15,7 +15,8 @@ from devtools import litellm_seed as seed
 from devtools.stack import openwebui_connection_env
 from litellm_bridge_plugin.settings import load_settings
 
-from ..proxy_harness import MASTER_KEY, Proxy, env_for, proxy_factory
+from ..proxy_harness import MASTER_KEY, Proxy, env_for, free_port, proxy_factory
+from ..roles import as_bridge
 from .openwebui_harness import OpenWebUI, running_openwebui
 
 __all__ = ["proxy_factory"]  # the fixture
@@ -35,21 +36,26 @@ def chain(
     litellm_url = dbs.create_database(pg_server, litellm_name, templates["litellm"])
     openwebui_url = dbs.create_database(pg_server, openwebui_name)
     proxy = None
+    port = free_port()
     try:
         with psycopg.connect(litellm_url, autocommit=True) as conn:
             seed.seed_scenario(conn)
-        proxy = proxy_factory(
-            env_for(litellm_url, openwebui_url, BRIDGE_OPENWEBUI_SERVICE_KEY=MASTER_KEY)
-        )
-        proxy.wait_until(proxy.ready, "the proxy to answer")
         with running_openwebui(
             version,
             openwebui_url,
             tmp_path,
-            **openwebui_connection_env(f"http://127.0.0.1:{proxy.port}", MASTER_KEY),
+            **openwebui_connection_env(f"http://127.0.0.1:{port}", MASTER_KEY),
         ) as server:
+            # Open WebUI has migrated its database: the bridge gets its least-privilege roles
+            bridge_litellm = as_bridge(litellm_url, "litellm")
+            bridge_openwebui = as_bridge(openwebui_url, "openwebui")
+            proxy = proxy_factory(
+                env_for(bridge_litellm, bridge_openwebui, BRIDGE_OPENWEBUI_SERVICE_KEY=MASTER_KEY),
+                port=port,
+            )
+            proxy.wait_until(proxy.ready, "the proxy to answer")
             settings = load_settings(
-                litellm_database_url=litellm_url, openwebui_database_url=openwebui_url
+                litellm_database_url=bridge_litellm, openwebui_database_url=bridge_openwebui
             )
             yield server, proxy, settings
     finally:

@@ -15,13 +15,9 @@ from pathlib import Path
 
 from devtools import dbs
 
+from ..proxy_harness import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _answers(port: int) -> bool:
@@ -31,7 +27,7 @@ def _answers(port: int) -> bool:
 
 def test_the_demo_shows_the_stack_and_stops_on_ctrl_c(pg_server: str, tmp_path: Path) -> None:
     prefix = f"t_{uuid.uuid4().hex[:8]}_demo"
-    proxy_port, openwebui_port = _free_port(), _free_port()
+    proxy_port, openwebui_port = free_port(), free_port()
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(Path.home()),

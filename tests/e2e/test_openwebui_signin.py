@@ -20,6 +20,7 @@ from litellm_bridge_plugin.cli import main as cli_main
 from litellm_bridge_plugin.settings import load_settings
 from litellm_bridge_plugin.sync import reconcile
 
+from ..roles import as_bridge
 from .openwebui_harness import running_openwebui
 
 PASSWORDS = {"alice": "Alice-Wonder-1", "bob": "Bob-Builder-2", "carol": "Carol-Admin-3"}
@@ -36,8 +37,9 @@ def stack(
     openwebui_url = dbs.create_database(pg_server, openwebui_name)
     try:
         with running_openwebui(version, openwebui_url, tmp_path) as server:
-            settings = load_settings(
-                litellm_database_url=litellm_url, openwebui_database_url=openwebui_url
+            settings = load_settings(  # the bridge under its least-privilege roles
+                litellm_database_url=as_bridge(litellm_url, "litellm"),
+                openwebui_database_url=as_bridge(openwebui_url, "openwebui"),
             )
             yield server, settings, litellm_url, version
     finally:
