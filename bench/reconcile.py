@@ -3,7 +3,9 @@
     python -m bench.reconcile [--users 10000 --teams 500 --orgs 50 --openwebui 0.12.4]
 
 Not a test: nothing here asserts a time. Targets on a 2-core machine (issue #2): full
-reconcile <= 30 s, no-op <= 3 s with zero writes to Open WebUI.
+reconcile <= 30 s, no-op <= 3 s with zero writes to Open WebUI. The catalogue is the example
+config's three models and every user holds keys, so the runs include model rows and each
+person's read grants.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from litellm_bridge_plugin.settings import load_settings
 from litellm_bridge_plugin.sync import reconcile
 
 SEED = Path(__file__).with_name("seed_scale.sql")
+CONFIG = Path(__file__).resolve().parents[1] / "config" / "litellm_config.yaml"
 
 
 def seed_scale(conn: psycopg.Connection[Any], users: int, teams: int, orgs: int) -> None:
@@ -61,7 +64,9 @@ def main() -> None:
         with psycopg.connect(litellm_url, autocommit=True) as conn:
             seed_scale(conn, args.users, args.teams, args.orgs)
         settings = load_settings(
-            litellm_database_url=litellm_url, openwebui_database_url=openwebui_url
+            litellm_database_url=litellm_url,
+            openwebui_database_url=openwebui_url,
+            litellm_config=CONFIG,
         )
         print(
             f"LiteLLM: {args.users} users, {args.teams} teams, {args.orgs} organisations; "
@@ -83,7 +88,8 @@ def main() -> None:
             f"failed {full.failed}; Open WebUI users "
             f"{_count(openwebui_url, 'SELECT count(*) FROM public.user')}, groups "
             f"{_count(openwebui_url, 'SELECT count(*) FROM public.group')}, "
-            f"memberships {members}"
+            f"memberships {members}, model rows "
+            f"{_count(openwebui_url, 'SELECT count(*) FROM public.model')}"
         )
 
         started = time.perf_counter()
