@@ -130,7 +130,7 @@ async def main_async(users: int, calls: int) -> None:
     allowed = sum(
         1
         for email, model in pairs[:2000]
-        if plugin.enforcer.check({"x-openwebui-user-email": email}, model).allowed
+        if plugin.enforcer.check({"x-openwebui-user-email": email}, [model]).allowed
     )
     print(f"service-key calls, cold (first per user+model): {percentiles(cold)}")
     print(f"service-key calls, warm (repeated pairs):       {percentiles(warm)}")

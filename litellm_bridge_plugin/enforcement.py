@@ -13,8 +13,8 @@ from __future__ import annotations
 import hmac
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +41,11 @@ class _Loaded:
     state: AccessState
     by_email: Mapping[str, tuple[str, ...]]
     at: float
+    cache: dict[tuple[str, str], tuple[Decision, datetime | None]] = field(default_factory=dict)
+    """Decisions made on this state; swapped with it, so none outlives a reload."""
+
+
+CACHE_LIMIT = 100_000
 
 
 def _index_emails(state: AccessState) -> dict[str, tuple[str, ...]]:
@@ -80,7 +85,6 @@ class Enforcer:
         self._clock = clock
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
-        self._cache: dict[tuple[str, str], tuple[Decision, datetime | None]] = {}
         secret = settings.openwebui_service_key
         self._service_key = secret.get_secret_value() if secret else None
         self._service_hash = _hash(self._service_key) if self._service_key else None
@@ -101,9 +105,8 @@ class Enforcer:
                 return  # a scoped read alone is not the whole picture
             else:
                 at = self._clock()
-            self._loaded = _Loaded(state, _index_emails(state), at)
-            self._cache = {}
             forget_answers()
+            self._loaded = _Loaded(state, _index_emails(state), at)
 
     @property
     def loaded(self) -> bool:
@@ -111,10 +114,12 @@ class Enforcer:
 
     # --- the check ---------------------------------------------------------------------------
     def is_service_key(self, key_alias: str | None, api_key: str | None) -> bool:
-        """Is the caller Open WebUI's service key (by alias, or by value compared by hash)?"""
-        if key_alias and key_alias == self.settings.openwebui_key_alias:
-            return True
-        if self._service_hash is None or not api_key:
+        """Is the caller Open WebUI's service key? By value (compared by hash) when
+        BRIDGE_OPENWEBUI_SERVICE_KEY is set, and then only so: a key someone names after the
+        alias must not become the service key. Otherwise by alias."""
+        if self._service_hash is None:
+            return bool(key_alias) and key_alias == self.settings.openwebui_key_alias
+        if not api_key:
             return False
         if hmac.compare_digest(api_key, self._service_hash):
             return True
@@ -123,8 +128,9 @@ class Enforcer:
             return bool(master) and hmac.compare_digest(str(master), str(self._service_key))
         return False
 
-    def check(self, headers: Mapping[str, str], model: str | None) -> Verdict:
-        """Verdict on a service-key call for ``model`` (headers with lower-case names)."""
+    def check(self, headers: Mapping[str, str], models: Sequence[str]) -> Verdict:
+        """Verdict on a service-key call that may reach ``models`` (every model the request
+        names: the model, each of a comma list, fallbacks); headers with lower-case names."""
         loaded = self._loaded
         if loaded is None:
             return Verdict(
@@ -159,17 +165,24 @@ class Enforcer:
             return Verdict(True) if anonymous and found.status == 403 else found
         user_id = found
         email = loaded.state.users[user_id].email
-        if model is None:
-            return Verdict(True, user_id=user_id, email=email)
-        decision = self._decide(loaded.state, user_id, self._strip_prefix(model))
-        if decision.allowed:
-            return Verdict(True, user_id=user_id, email=email)
         who = f"LiteLLM user {user_id} ({identity.describe()})"
-        if decision.over_budget:
-            return Verdict(False, 400, f"{who} may not call {model}: {decision.reason}")
-        return Verdict(
-            False, 403, f"{who} may not use model {model}: {decision.reason}", user_id, email
-        )
+        if not models:
+            return Verdict(
+                False, 400, f"{who}: calls with the Open WebUI service key must name a model"
+            )
+        for model in models:
+            decision = self._decide(loaded, user_id, model)
+            if decision.over_budget:
+                return Verdict(False, 400, f"{who} may not call {model}: {decision.reason}")
+            if not decision.allowed:
+                return Verdict(
+                    False,
+                    403,
+                    f"{who} may not use model {model}: {decision.reason}",
+                    user_id,
+                    email,
+                )
+        return Verdict(True, user_id=user_id, email=email)
 
     def _resolve(self, loaded: _Loaded, identity: Identity) -> str | Verdict:
         by_email = by_id = None
@@ -197,21 +210,48 @@ class Enforcer:
             return Verdict(False, 403, f"{identity.describe()} is not a LiteLLM user")
         return user_id
 
-    def _strip_prefix(self, model: str) -> str:
-        prefix = self.settings.openwebui_model_prefix
-        return model.removeprefix(f"{prefix}.") if prefix else model
-
-    def _decide(self, state: AccessState, user_id: str, model: str) -> Decision:
+    def _decide(self, loaded: _Loaded, user_id: str, model: str) -> Decision:
         now = datetime.now(UTC)
-        cached = self._cache.get((user_id, model))
+        cached = loaded.cache.get((user_id, model))
         if cached is not None and (cached[1] is None or now < cached[1]):
             return cached[0]
         router = self._router() if self._router is not None else None
-        decision = state.may_call(
+        decision = loaded.state.may_call(
             user_id, model, now=now, source=self.settings.access_source, router=router
         )
-        self._cache[(user_id, model)] = (decision, state.next_expiry(user_id, now))
+        if len(loaded.cache) >= CACHE_LIMIT:  # model names come from callers
+            loaded.cache.clear()
+        loaded.cache[(user_id, model)] = (decision, loaded.state.next_expiry(user_id, now))
         return decision
+
+
+FALLBACK_FIELDS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
+
+
+def requested_models(data: Mapping[str, Any]) -> list[str]:
+    """Every model a request may reach: ``model`` (each of a comma-separated list, as LiteLLM
+    splits it), ``target_model_names``, and the models of client-side fallbacks."""
+    found: list[str] = []
+
+    def add(value: object) -> None:
+        if isinstance(value, str):
+            found.extend(p.strip() for p in value.split(",") if p.strip())
+        elif isinstance(value, list):
+            for item in value:
+                add(item)
+        elif isinstance(value, dict):
+            if "model" in value:  # {"model": "gpt-4", "messages": [...]}
+                add(value["model"])
+                return
+            for key, targets in value.items():  # {"gpt-4": ["gpt-3.5-turbo"]}
+                add(key)
+                add(targets)
+
+    add(data.get("model"))
+    add(data.get("target_model_names"))
+    for name in FALLBACK_FIELDS:
+        add(data.get(name))
+    return list(dict.fromkeys(found))
 
 
 def _hash(key: str) -> str:

@@ -19,6 +19,8 @@ ID_HEADER = "x-openwebui-user-id"
 JWT_HEADER = "x-openwebui-user-jwt"
 MAX_LENGTH = 320
 MAX_TOKEN_LENGTH = 8192
+LEEWAY = 30
+"""Seconds of clock difference between Open WebUI's host and the proxy's that are tolerated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,9 @@ def _clean_id(value: object, where: str) -> str | None:
 
 def _signed(token: str, secret: str) -> Identity:
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp"]})
+        claims = jwt.decode(
+            token, secret, algorithms=["HS256"], options={"require": ["exp"]}, leeway=LEEWAY
+        )
     except jwt.ExpiredSignatureError:
         raise IdentityError(401, f"the {JWT_HEADER} token has expired") from None
     except jwt.InvalidSignatureError:

@@ -23,7 +23,8 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from . import interception
 from .catalog import ModelSource
-from .enforcement import Enforcer, attribute
+from .enforcement import Enforcer, attribute, requested_models
+from .identity import JWT_HEADER
 from .logs import ensure_log_handler
 from .settings import Settings, load_settings
 from .worker import BridgeWorker
@@ -34,6 +35,19 @@ log = logging.getLogger("litellm_bridge")
 def _proxy_attr(name: str) -> Any:
     proxy = sys.modules.get("litellm.proxy.proxy_server")
     return getattr(proxy, name, None) if proxy is not None else None
+
+
+def _drop_token(data: dict[str, Any]) -> None:
+    """Remove the signed identity token from the request copies LiteLLM logs."""
+    request = data.get("proxy_server_request")
+    places = [request.get("headers") if isinstance(request, dict) else None]
+    for name in ("metadata", "litellm_metadata"):
+        meta = data.get(name)
+        places.append(meta.get("headers") if isinstance(meta, dict) else None)
+    for headers in places:
+        if isinstance(headers, dict):
+            for key in [k for k in headers if str(k).lower() == JWT_HEADER]:
+                headers.pop(key)
 
 
 def _headers(data: dict[str, Any]) -> dict[str, str]:
@@ -83,8 +97,8 @@ class BridgePlugin(CustomLogger):
             getattr(user_api_key_dict, "api_key", None),
         ):
             return data
-        model = data.get("model")
-        verdict = self.enforcer.check(_headers(data), model if isinstance(model, str) else None)
+        verdict = self.enforcer.check(_headers(data), requested_models(data))
+        _drop_token(data)  # verified: it must not reach logs and callbacks
         if not verdict.allowed:
             log.info("litellm-bridge: refused an Open WebUI call: %s", verdict.message)
             raise HTTPException(status_code=verdict.status, detail={"error": verdict.message})

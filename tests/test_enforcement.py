@@ -122,7 +122,7 @@ def test_signed_identity_claims() -> None:
 @only_newest
 def test_service_key_by_alias_hash_or_master_key(databases: Databases) -> None:
     enforcer = Enforcer(_settings(databases), master_key=lambda: SERVICE_KEY)
-    assert enforcer.is_service_key("openwebui_global_key", "whatever")
+    assert not enforcer.is_service_key("openwebui_global_key", "whatever")  # value set: only it
     assert enforcer.is_service_key(None, hash_token(SERVICE_KEY))
     assert enforcer.is_service_key(None, MASTER_KEY_ALIAS)  # the service key is the master key
     assert not enforcer.is_service_key("alice-research", hash_token("sk-other"))
@@ -137,12 +137,13 @@ def test_verdicts_on_the_guides_scenario(databases: Databases) -> None:
 
     def check(email: str | None, model: str | None = "gpt-4") -> tuple[int, str]:
         headers = {"x-openwebui-user-email": email} if email else {}
-        verdict = enforcer.check(headers, model)
+        verdict = enforcer.check(headers, [model] if model else [])
         return verdict.status, verdict.message
 
     assert check("alice@techcompany.com") == (200, "")
     assert check("bob@techcompany.com", "gpt-3.5-turbo") == (200, "")
-    assert check("alice@techcompany.com", None) == (200, "")  # no model: identity only
+    status, message = check("alice@techcompany.com", None)
+    assert status == 400 and "must name a model" in message
     status, message = check("bob@techcompany.com", "claude-3-sonnet")
     assert status == 403 and "LiteLLM user bob" in message and "claude-3-sonnet" in message
     assert check("frank@techcompany.com", "gpt-3.5-turbo")[0] == 400
@@ -166,9 +167,9 @@ def test_open_webui_ids_resolve_through_the_bridges_links(databases: Databases) 
     bob_id = databases.owui_users()["bob@techcompany.com"]["id"]
     enforcer = Enforcer(settings)
     enforcer.load(read_access(databases.litellm()))
-    assert enforcer.check({"x-openwebui-user-id": alice_id}, "gpt-4").user_id == "alice"
+    assert enforcer.check({"x-openwebui-user-id": alice_id}, ["gpt-4"]).user_id == "alice"
     mixed = {"x-openwebui-user-id": bob_id, "x-openwebui-user-email": "alice@techcompany.com"}
-    verdict = enforcer.check(mixed, "gpt-4")
+    verdict = enforcer.check(mixed, ["gpt-4"])
     assert verdict.status == 403 and "different LiteLLM users" in verdict.message
 
 
@@ -176,14 +177,14 @@ def test_open_webui_ids_resolve_through_the_bridges_links(databases: Databases) 
 def test_anonymous_calls_not_loaded_and_stale_grants(databases: Databases) -> None:
     clock = Clock()
     enforcer = Enforcer(_settings(databases), clock=clock)
-    assert enforcer.check({"x-openwebui-user-email": "a@x.test"}, "gpt-4").status == 503
+    assert enforcer.check({"x-openwebui-user-email": "a@x.test"}, ["gpt-4"]).status == 503
     enforcer = _loaded(databases, clock, allow_anonymous_service_calls=True)
-    assert enforcer.check({}, "gpt-4").allowed
-    assert enforcer.check({"x-openwebui-user-email": "who@x.test"}, "gpt-4").allowed
-    refused = enforcer.check({"x-openwebui-user-email": "bob@techcompany.com"}, "claude-3-sonnet")
+    assert enforcer.check({}, ["gpt-4"]).allowed
+    assert enforcer.check({"x-openwebui-user-email": "who@x.test"}, ["gpt-4"]).allowed
+    refused = enforcer.check({"x-openwebui-user-email": "bob@techcompany.com"}, ["claude-3-sonnet"])
     assert refused.status == 403  # a known person is still held to their grant
     clock.now += enforcer.stale_after + 1
-    stale = enforcer.check({"x-openwebui-user-email": "bob@techcompany.com"}, "gpt-4")
+    stale = enforcer.check({"x-openwebui-user-email": "bob@techcompany.com"}, ["gpt-4"])
     assert stale.status == 503 and "old" in stale.message
 
 
@@ -191,14 +192,18 @@ def test_anonymous_calls_not_loaded_and_stale_grants(databases: Databases) -> No
 def test_scoped_loads_merge_and_deleted_users_go(databases: Databases) -> None:
     enforcer = _loaded(databases)
     conn = databases.litellm()
-    assert enforcer.check({"x-openwebui-user-email": "dave@techcompany.com"}, "gpt-4").status == 403
+    assert (
+        enforcer.check({"x-openwebui-user-email": "dave@techcompany.com"}, ["gpt-4"]).status == 403
+    )
     seed.add_key(conn, "hashed-dave", "dave-4", "dave", ["gpt-4"])
     seed.delete_user(conn, "erin")
     # what the worker hands over after a reconcile scoped to Dave and Erin
     enforcer.load(read_access(conn, {"dave", "erin"}), frozenset({"dave", "erin"}))
-    assert enforcer.check({"x-openwebui-user-email": "dave@techcompany.com"}, "gpt-4").allowed
-    assert enforcer.check({"x-openwebui-user-email": "erin@techcompany.com"}, "gpt-4").status == 403
-    assert enforcer.check({"x-openwebui-user-email": "alice@techcompany.com"}, "gpt-4").allowed
+    assert enforcer.check({"x-openwebui-user-email": "dave@techcompany.com"}, ["gpt-4"]).allowed
+    assert (
+        enforcer.check({"x-openwebui-user-email": "erin@techcompany.com"}, ["gpt-4"]).status == 403
+    )
+    assert enforcer.check({"x-openwebui-user-email": "alice@techcompany.com"}, ["gpt-4"]).allowed
 
 
 @only_newest
@@ -211,11 +216,11 @@ def test_a_cached_decision_ends_when_a_key_expires(databases: Databases) -> None
     )
     enforcer.load(read_access(conn))
     bob = {"x-openwebui-user-email": "bob@techcompany.com"}
-    assert enforcer.check(bob, "gpt-4").allowed
+    assert enforcer.check(bob, ["gpt-4"]).allowed
     import time
 
     time.sleep(1.2)
-    verdict = enforcer.check(bob, "gpt-4")
+    verdict = enforcer.check(bob, ["gpt-4"])
     assert not verdict.allowed and "expired" in verdict.message
 
 
@@ -271,7 +276,7 @@ def test_every_budget_on_the_way_is_named(databases: Databases) -> None:
 
     def verdict(email: str, model: str) -> tuple[int, str]:
         enforcer.load(read_access(conn))
-        found = enforcer.check({"x-openwebui-user-email": email}, model)
+        found = enforcer.check({"x-openwebui-user-email": email}, [model])
         return found.status, found.message
 
     conn.execute(
@@ -299,9 +304,83 @@ def test_every_budget_on_the_way_is_named(databases: Databases) -> None:
 def test_access_source_user(databases: Databases) -> None:
     enforcer = _loaded(databases, access_source="user")
     dave = {"x-openwebui-user-email": "dave@techcompany.com"}
-    assert enforcer.check(dave, "gpt-4").allowed  # no key needed: the user's own models
+    assert enforcer.check(dave, ["gpt-4"]).allowed  # no key needed: the user's own models
     bob = {"x-openwebui-user-email": "bob@techcompany.com"}
-    assert enforcer.check(bob, "gpt-3.5-turbo").allowed
-    assert enforcer.check(bob, "gpt-4").status == 403  # Bob's user models say gpt-3.5 only
+    assert enforcer.check(bob, ["gpt-3.5-turbo"]).allowed
+    assert enforcer.check(bob, ["gpt-4"]).status == 403  # Bob's user models say gpt-3.5 only
     frank = {"x-openwebui-user-email": "frank@techcompany.com"}
-    assert enforcer.check(frank, "gpt-4").status == 400
+    assert enforcer.check(frank, ["gpt-4"]).status == 400
+
+
+def test_every_model_a_request_may_reach_is_checked() -> None:
+    from litellm_bridge_plugin.enforcement import requested_models
+
+    assert requested_models({"model": "gpt-4"}) == ["gpt-4"]
+    assert requested_models({"model": "gpt-4, claude-3-sonnet"}) == ["gpt-4", "claude-3-sonnet"]
+    assert requested_models(
+        {
+            "model": "gpt-4",
+            "fallbacks": ["claude-3-sonnet", {"model": "o1", "messages": [{"role": "user"}]}],
+            "context_window_fallbacks": [{"gpt-4": ["gpt-4-32k"]}],
+            "content_policy_fallbacks": "gpt-3.5-turbo",
+            "target_model_names": "a,b",
+        }
+    ) == ["gpt-4", "a", "b", "claude-3-sonnet", "o1", "gpt-4-32k", "gpt-3.5-turbo"]
+    assert requested_models({}) == []
+
+
+@only_newest
+def test_smuggled_models_and_sessions_are_refused(databases: Databases) -> None:
+    enforcer = _loaded(databases)
+    alice = {"x-openwebui-user-email": "alice@techcompany.com"}
+    assert enforcer.check(alice, ["gpt-4", "claude-3-sonnet"]).allowed
+    refused = enforcer.check(alice, ["gpt-4", "gpt-3.5-turbo"])  # a fallback outside the grant
+    assert refused.status == 403 and "gpt-3.5-turbo" in refused.message
+    # a LiteLLM UI sign-in creates a session key in the pseudo team litellm-dashboard; it
+    # grants Dave nothing
+    seed.add_key(
+        databases.litellm(), "hashed-ui", "ui-session", "dave", team_id="litellm-dashboard"
+    )
+    enforcer.load(read_access(databases.litellm()))
+    dave = {"x-openwebui-user-email": "dave@techcompany.com"}
+    assert enforcer.check(dave, ["gpt-4"]).status == 403
+
+
+@only_newest
+def test_the_alias_is_ignored_once_the_key_value_is_set(databases: Databases) -> None:
+    by_value = Enforcer(_settings(databases))
+    assert not by_value.is_service_key("openwebui_global_key", hash_token("sk-someone-else"))
+    by_alias = Enforcer(
+        load_settings(
+            litellm_database_url=databases.litellm_url,
+            openwebui_database_url=databases.openwebui_url,
+        )
+    )
+    assert by_alias.is_service_key("openwebui_global_key", hash_token("sk-anything"))
+    assert not by_alias.is_service_key("another-alias", hash_token(SERVICE_KEY))
+
+
+def test_signed_tokens_tolerate_small_clock_skew() -> None:
+    now = datetime.now(UTC)
+    token = jwt.encode({"email": "b@x.test", "iat": now + timedelta(seconds=5), "exp": now}, "s")
+    found = identity_of({"x-openwebui-user-jwt": token}, "s")
+    assert found is not None and found.email == "b@x.test"
+
+
+@only_newest
+def test_the_signed_token_does_not_reach_the_logs(databases: Databases) -> None:
+    seed.seed_scenario(databases.litellm())
+    plugin = BridgePlugin(_settings(databases, openwebui_jwt_secret="s" * 32), start=False)
+    plugin.enforcer.load(read_access(databases.litellm()))
+    token = jwt.encode(
+        {"email": "alice@techcompany.com", "exp": datetime.now(UTC) + timedelta(minutes=1)},
+        "s" * 32,
+    )
+    data = {
+        "model": "gpt-4",
+        "proxy_server_request": {"headers": {"X-OpenWebUI-User-Jwt": token}},
+        "metadata": {"user_api_key_user_id": "svc", "headers": {"x-openwebui-user-jwt": token}},
+    }
+    out = _hook(plugin, UserAPIKeyAuth(api_key=hash_token(SERVICE_KEY)), data)
+    assert out["metadata"]["user_api_key_user_id"] == "alice"
+    assert token not in repr(out)

@@ -127,6 +127,8 @@ SELECT key_alias, models, user_id, team_id, organization_id, expires, blocked,
        spend, max_budget
 FROM "LiteLLM_VerificationToken"
 WHERE user_id IS NOT NULL AND (%(users)s::text[] IS NULL OR user_id = ANY(%(users)s))
+  -- LiteLLM UI sign-in sessions are keys of the pseudo team litellm-dashboard: not grants
+  AND team_id IS DISTINCT FROM 'litellm-dashboard'
 ORDER BY user_id, key_alias;
 
 -- name: user_links
