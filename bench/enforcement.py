@@ -8,7 +8,8 @@ then calls the plugin's ``async_pre_call_hook`` the way the proxy does: LiteLLM'
 ``UserAPIKeyAuth`` of the service key, the forwarded user headers, the metadata LiteLLM
 filled. "cold" calls are the first for a (user, model) pair, "warm" ones repeat a pair.
 Also times what a sweep spends computing every user's grants for Open WebUI.
-Target (issue #4): added p99 under 1 ms.
+Target (issue #4): added p99 under 1 ms. The max of a run is a garbage-collector pause (with
+`gc.disable()` it falls below 1 ms), not the check.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
+import os
 import random
 import statistics
 import time
@@ -117,10 +120,16 @@ async def main_async(users: int, calls: int) -> None:
         openwebui_service_key=SERVICE_KEY,
     )
     plugin = BridgePlugin(settings, start=False)
+    # refusals are logged as in production, but to nowhere, so the figures stay readable
+    bridge_log = logging.getLogger("litellm_bridge")
+    for handler in bridge_log.handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 (for the whole run)
     plugin.enforcer.load(state)
     auth = UserAPIKeyAuth(api_key=hash_token(SERVICE_KEY), user_id="svc")
     other = UserAPIKeyAuth(api_key=hash_token("sk-someone-else"), key_alias="other")
 
+    await call(plugin, auth, "user-0@example.test", CATALOG[0])  # first-call imports
     pairs = [
         (f"user-{rng.randrange(users)}@example.test", rng.choice(CATALOG)) for _ in range(calls)
     ]
