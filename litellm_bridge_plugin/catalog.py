@@ -22,8 +22,7 @@ from .errors import SettingsError
 from .litellm_db import read_proxy_models
 
 
-def config_models(path: Path) -> list[str]:
-    """``model_name`` of every ``model_list`` entry of a LiteLLM config file."""
+def _load(path: Path) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -33,13 +32,40 @@ def config_models(path: Path) -> list[str]:
     except yaml.YAMLError as exc:
         raise SettingsError(f"BRIDGE_LITELLM_CONFIG: {path} is not valid YAML: {exc}") from None
     if loaded is None:
-        return []
+        return {}
     if not isinstance(loaded, dict):
         raise SettingsError(f"BRIDGE_LITELLM_CONFIG: {path} is not a LiteLLM config (a mapping)")
+    return loaded
+
+
+def _entries(path: Path, seen: set[Path]) -> list[Any]:
+    """``model_list`` entries of ``path`` and of the files it ``include``s (relative to it),
+    as LiteLLM appends them."""
+    resolved = path.resolve()
+    if resolved in seen:
+        raise SettingsError(f"BRIDGE_LITELLM_CONFIG: {path} includes itself")
+    seen.add(resolved)
+    loaded = _load(path)
     entries = loaded.get("model_list") or []
     if not isinstance(entries, list):
         raise SettingsError(f"BRIDGE_LITELLM_CONFIG: model_list in {path} is not a list")
-    names = [e.get("model_name") for e in entries if isinstance(e, dict)]
+    includes = loaded.get("include") or []
+    if not isinstance(includes, list):
+        raise SettingsError(f"BRIDGE_LITELLM_CONFIG: include in {path} is not a list")
+    for item in includes:
+        if not isinstance(item, str):
+            raise SettingsError(f"BRIDGE_LITELLM_CONFIG: include entry {item!r} in {path}")
+        entries = entries + _entries(path.parent / item, seen)
+    return entries
+
+
+def config_models(path: Path) -> list[str]:
+    """``model_name`` of every ``model_list`` entry of a LiteLLM config file and its includes.
+
+    A file that cannot be read raises :class:`SettingsError`: a partial catalogue would make
+    models look unserved and lose their rows.
+    """
+    names = [e.get("model_name") for e in _entries(path, set()) if isinstance(e, dict)]
     return sorted({n for n in names if isinstance(n, str) and n.strip()})
 
 

@@ -37,7 +37,7 @@ class Check:
 
 def _owui_rows(conn: psycopg.Connection[Any], name: str) -> list[dict[str, Any]]:
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        cur.execute(queries("openwebui.sql")[name])
+        cur.execute(queries("openwebui.sql")[name], {})  # {}: "%%" in the SQL means "%"
         return cur.fetchall()
 
 
@@ -66,6 +66,7 @@ class Doctor:
         self.openwebui = self._connect(s.openwebui_database_url, "Open WebUI", "openwebui database")
         try:
             self.guarded("openwebui schema", [self.openwebui], self._schema)
+            self.guarded("openwebui privileges", [self.openwebui], self._privileges)
             self.guarded("triggers", [self.litellm], self._triggers)
             self.guarded("outbox", [self.litellm], self._outbox)
             self.guarded("last sweep", [self.litellm], self._last_sweep)
@@ -92,6 +93,21 @@ class Doctor:
     def _schema(self) -> None:
         assert self.openwebui is not None
         self.add("openwebui schema", "ok", detect_schema(self.openwebui).describe())
+
+    def _privileges(self) -> None:
+        assert self.openwebui is not None
+        missing = _owui_rows(self.openwebui, "missing_privileges")
+        if missing:
+            shown = ", ".join(f"{r['privilege']} on {r['name']}" for r in missing[:8])
+            self.add(
+                "openwebui privileges",
+                "fail",
+                f"the bridge's role lacks {shown}",
+                "run the SQL of `litellm-bridge grants` on Open WebUI's database again "
+                "(an Open WebUI upgrade may have added tables)",
+            )
+        else:
+            self.add("openwebui privileges", "ok", "every table the bridge writes is writable")
 
     def _triggers(self) -> None:
         assert self.litellm is not None

@@ -21,15 +21,17 @@ class ModelInputs:
     """Names of the models LiteLLM serves."""
     prefix: str
     bridge_rows: Mapping[str, str]
-    """{Open WebUI model id: model name} of the rows the bridge created."""
+    """{Open WebUI model id: model name} the bridge's bookkeeping lists (it made them)."""
     rows: Mapping[str, ModelRow]
-    """Open WebUI model rows with a catalog id or a bridge id."""
+    """Every Open WebUI model row. A bridge row carries the bridge's mark in ``meta``: a
+    row without it is a person's, whatever the bookkeeping says."""
     readers: Mapping[str, frozenset[str]]
-    """{model id: managed Open WebUI users that may read it now} for existing bridge rows."""
+    """{model id: managed Open WebUI users that may read it now} for the marked rows."""
     desired: Mapping[str, frozenset[str]]
     """{Open WebUI user id: model names LiteLLM grants} for every managed user read."""
-    owner: str | None
-    """The Open WebUI admin that owns new rows (None: no admin yet)."""
+    admins: tuple[str, ...]
+    """Open WebUI admins once this run's user changes are applied, oldest first; the first
+    owns the bridge's rows (an owner sees a model whatever its grants)."""
 
 
 def listable(name: str) -> bool:
@@ -49,10 +51,26 @@ def plan_models(inputs: ModelInputs) -> tuple[list[Change], list[Skip]]:
         if listable(name):
             served[model_id(name, inputs.prefix)] = name
     managed = frozenset(inputs.desired)
+    owner = inputs.admins[0] if inputs.admins else None
     for openwebui_id, name in sorted(served.items()):
         want = _readers_of(name, inputs.desired)
         row = inputs.rows.get(openwebui_id)
-        if openwebui_id in inputs.bridge_rows and row is not None:
+        if row is not None and row.marked:
+            if openwebui_id not in inputs.bridge_rows:  # its bookkeeping was lost: adopt it
+                changes.append(
+                    Change("link_model", "model", name, openwebui_id, after={"adopted": True})
+                )
+            if owner is not None and row.owner not in inputs.admins:
+                changes.append(
+                    Change(
+                        "update_model",
+                        "model",
+                        name,
+                        openwebui_id,
+                        before={"owner": row.owner},
+                        after={"owner": owner},
+                    )
+                )
             have = inputs.readers.get(openwebui_id, frozenset()) & managed
             add, remove = want - have, have - want
             if add or remove:
@@ -78,7 +96,7 @@ def plan_models(inputs: ModelInputs) -> tuple[list[Change], list[Skip]]:
                     "WebUI (Admin Panel > Settings > Models) to let LiteLLM decide",
                 )
             )
-        elif inputs.owner is None:
+        elif owner is None:
             skips.append(
                 Skip(
                     "model",
@@ -94,21 +112,44 @@ def plan_models(inputs: ModelInputs) -> tuple[list[Change], list[Skip]]:
                     "model",
                     name,
                     openwebui_id,
-                    after={"name": name, "owner": inputs.owner, "readers": len(want)},
+                    after={"name": name, "owner": owner, "readers": len(want)},
                     add=want,
                 )
             )
-    for openwebui_id, name in sorted(inputs.bridge_rows.items()):
-        if openwebui_id in served:
-            continue
-        exists = openwebui_id in inputs.rows
-        changes.append(
-            Change(
-                "delete_model" if exists else "unlink",
-                "model",
-                name,
-                openwebui_id,
-                before={"openwebui_id": openwebui_id, "reason": "LiteLLM no longer serves it"},
-            )
-        )
+    _plan_removals(inputs, served, changes)
     return changes, skips
+
+
+def _plan_removals(inputs: ModelInputs, served: Mapping[str, str], changes: list[Change]) -> None:
+    """Marked rows of models no longer served go; bookkeeping of rows gone, or taken over
+    by a person (no mark), is forgotten without touching the row."""
+    gone = "LiteLLM no longer serves it"
+    for openwebui_id, row in sorted(inputs.rows.items()):
+        if row.marked and openwebui_id not in served:
+            name = inputs.bridge_rows.get(openwebui_id) or row.name or openwebui_id
+            changes.append(
+                Change(
+                    "delete_model",
+                    "model",
+                    name,
+                    openwebui_id,
+                    before={"openwebui_id": openwebui_id, "reason": gone},
+                )
+            )
+    for openwebui_id, name in sorted(inputs.bridge_rows.items()):
+        found = inputs.rows.get(openwebui_id)
+        if (found is None and openwebui_id not in served) or (
+            found is not None and not found.marked
+        ):
+            changes.append(
+                Change(
+                    "unlink",
+                    "model",
+                    name,
+                    openwebui_id,
+                    before={
+                        "openwebui_id": openwebui_id,
+                        "reason": "row gone" if found is None else "row no longer the bridge's",
+                    },
+                )
+            )

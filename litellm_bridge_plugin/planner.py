@@ -27,6 +27,8 @@ Operation = Literal[
     "set_members",
     "delete_group",
     "create_model",
+    "link_model",
+    "update_model",
     "set_model_access",
     "delete_model",
 ]
@@ -69,7 +71,8 @@ class Plan:
     """{LiteLLM user id: Open WebUI user id} of every user read that has an account (or gets
     one from this plan), mappable or not."""
     admin_openwebui_ids: tuple[str, ...] = ()
-    """Open WebUI admins after this plan, oldest first (owners of new model rows)."""
+    """Open WebUI admins once this plan is applied (none it demotes, deactivates or
+    deletes), oldest first: the owners of the bridge's model rows."""
 
     def extended(self, changes: Iterable[Change], skips: Iterable[Skip]) -> Plan:
         return replace(self, changes=(*self.changes, *changes), skips=(*self.skips, *skips))
@@ -274,6 +277,16 @@ def _admin_ids(
     return list(dict.fromkeys(found))
 
 
+def _leaving(changes: Iterable[Change]) -> set[str]:
+    """Open WebUI accounts this plan demotes from admin, deactivates or deletes."""
+    return {
+        c.openwebui_id
+        for c in changes
+        if c.operation in ("deactivate_user", "delete_user")
+        or (c.operation == "update_user" and (c.after or {}).get("role", "admin") != "admin")
+    }
+
+
 def _owner_candidates(
     actual: OpenWebUIState, desired: DesiredState, openwebui_id_of: Mapping[str, str]
 ) -> list[str]:
@@ -459,5 +472,7 @@ def plan(
         skips=tuple(skips),
         bridge_group_ids=bridge_groups,
         user_openwebui_ids=accounts,
-        admin_openwebui_ids=tuple(_admin_ids(actual, desired, openwebui_id_of)),
+        admin_openwebui_ids=tuple(
+            a for a in _admin_ids(actual, desired, openwebui_id_of) if a not in _leaving(changes)
+        ),
     )

@@ -22,10 +22,9 @@ from . import bridge_db, litellm_db
 from .access_state import AccessState, read_access
 from .catalog import ModelSource
 from .litellm_db import LiteLLMState
-from .model_planner import listable
 from .openwebui import models as openwebui_models
 from .openwebui import state as openwebui_state
-from .openwebui.models import ModelRow, model_id
+from .openwebui.models import ModelRow
 from .openwebui.schema import OpenWebUISchema
 from .openwebui.state import OpenWebUIState
 from .planner import Link
@@ -38,7 +37,7 @@ class ModelSnapshot:
     bridge_rows: dict[str, str]
     rows: dict[str, ModelRow]
     readers: dict[str, frozenset[str]]
-    """Readers of each existing bridge row, among the Open WebUI accounts read."""
+    """Readers of each bridge row (marked as the bridge's), among the accounts read."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,6 @@ def read_models(
     openwebui: psycopg.Connection[Any],
     schema: OpenWebUISchema,
     source: ModelSource | None,
-    prefix: str,
     openwebui_users: set[str] | None,
 ) -> ModelSnapshot | None:
     """The catalogue, the bridge's model rows and their readers (among ``openwebui_users``,
@@ -69,10 +67,9 @@ def read_models(
     if catalog is None:
         return None
     bridge_rows = bridge_db.read_model_rows(litellm)
-    ids = {model_id(name, prefix) for name in catalog if listable(name)} | set(bridge_rows)
-    rows = openwebui_models.read_rows(openwebui, ids)
-    present = [i for i in bridge_rows if i in rows]
-    readers = openwebui_models.read_readers(openwebui, schema, present, openwebui_users)
+    rows = openwebui_models.read_rows(openwebui)
+    marked = [i for i, row in rows.items() if row.marked]
+    readers = openwebui_models.read_readers(openwebui, schema, marked, openwebui_users)
     return ModelSnapshot(tuple(catalog), bridge_rows, rows, readers)
 
 
@@ -81,14 +78,13 @@ def read_all(
     openwebui: psycopg.Connection[Any],
     schema: OpenWebUISchema,
     source: ModelSource | None = None,
-    prefix: str = "",
 ) -> Snapshot:
     return Snapshot(
         litellm_db.read_state(litellm),
         openwebui_state.read_state(openwebui, schema),
         bridge_db.read_links(litellm),
         access=read_access(litellm),
-        models=read_models(litellm, openwebui, schema, source, prefix, None),
+        models=read_models(litellm, openwebui, schema, source, None),
     )
 
 
@@ -98,7 +94,6 @@ def read_scope(
     schema: OpenWebUISchema,
     scope: Scope,
     source: ModelSource | None = None,
-    prefix: str = "",
 ) -> Snapshot:
     users = set(scope.users)
     teams, organizations = set(scope.teams), set(scope.organizations)
@@ -141,5 +136,5 @@ def read_scope(
         links,
         frozenset(bridge_db.group_link_ids(litellm)),
         access=read_access(litellm, users),
-        models=read_models(litellm, openwebui, schema, source, prefix, set(actual.users)),
+        models=read_models(litellm, openwebui, schema, source, set(actual.users)),
     )

@@ -39,6 +39,10 @@ def _describe(change: Change) -> str:
         return f"{text} +{len(change.add)} -{len(change.remove)} readers".strip()
     if op == "delete_model":
         return f"row {change.openwebui_id!r} ({before.get('reason')})"
+    if op == "update_model":
+        return f"row {change.openwebui_id!r} owner {before.get('owner')} -> {after.get('owner')}"
+    if op == "link_model":
+        return f"row {change.openwebui_id!r} carries the bridge's mark: bookkeeping restored"
     if op in ("deactivate_user", "delete_user"):
         return f"{before.get('email')}" + (f" ({after['reason']})" if after.get("reason") else "")
     if op == "delete_group":

@@ -49,6 +49,7 @@ PASSWORD_ROUNDS = 12
 MAX_ERROR_LENGTH = 2000
 UNRECORDED_TRIGGERS = frozenset({"outbox", "signal"})
 MEMBER_CHANGES = frozenset({"create_group", "set_members", "create_model", "set_model_access"})
+MODEL_BOOKKEEPING = frozenset({"create_model", "link_model"})
 
 
 @dataclass(frozen=True)
@@ -131,12 +132,21 @@ def restrict(result_plan: Plan, scope: Scope) -> Plan:
         for c in result_plan.changes
         if c.operation == "create_user" and c.entity_id not in scope.users
     )
+    owners = [a for a in result_plan.admin_openwebui_ids if a not in not_created]
+    changes = []
+    for c in kept:
+        if c.add & not_created:
+            c = replace(c, add=c.add - not_created)
+        if c.entity_type == "model" and (c.after or {}).get("owner") in not_created:
+            if not owners:
+                continue  # no admin exists yet: the full run that creates one owns the row
+            c = replace(c, after=dict(c.after or {}) | {"owner": owners[0]})
+        changes.append(c)
     return replace(
         result_plan,
-        changes=tuple(
-            replace(c, add=c.add - not_created) if c.add & not_created else c for c in kept
-        ),
+        changes=tuple(changes),
         skips=tuple(s for s in result_plan.skips if s.entity_id in scope.ids(s.entity_type)),
+        admin_openwebui_ids=tuple(owners),
     )
 
 
@@ -177,7 +187,7 @@ class _Applier:
         bridge_db.upsert_links(self.litellm, self._links_before(batch))
         bridge_db.upsert_model_rows(
             self.litellm,
-            {c.openwebui_id: c.entity_id for c in batch if c.operation == "create_model"},
+            {c.openwebui_id: c.entity_id for c in batch if c.operation in MODEL_BOOKKEEPING},
         )
         hashes = self._password_hashes(batch)
         outcomes: list[Outcome] = []
@@ -267,6 +277,8 @@ class _Applier:
             self.models.set_readers(
                 cur, change.openwebui_id, change.add - self.failed_users, change.remove
             )
+        elif op == "update_model":
+            self.models.set_owner(cur, change.openwebui_id, after["owner"])
         elif op == "delete_model":
             self.models.delete(cur, change.openwebui_id)
         # link_user and unlink change only the bridge's link table
@@ -517,9 +529,9 @@ def _run(
     schema = detect_schema(openwebui)
     prefix = settings.openwebui_model_prefix
     if scope is None:
-        snapshot = reads.read_all(litellm, openwebui, schema, models, prefix)
+        snapshot = reads.read_all(litellm, openwebui, schema, models)
     else:
-        snapshot = reads.read_scope(litellm, openwebui, schema, scope, models, prefix)
+        snapshot = reads.read_scope(litellm, openwebui, schema, scope, models)
     state, actual, links = snapshot.state, snapshot.actual, snapshot.links
     linked = {
         link.litellm_id
@@ -546,7 +558,7 @@ def _run(
                     rows=snapshot.models.rows,
                     readers=snapshot.models.readers,
                     desired=_granted(settings, snapshot, desired, full_plan, models),
-                    owner=next(iter(full_plan.admin_openwebui_ids), None),
+                    admins=tuple(full_plan.admin_openwebui_ids),
                 )
             )
         )

@@ -77,3 +77,17 @@ def test_api_added_models_join_the_config(databases: Databases) -> None:
         )
     assert served_models(conn, CONFIG) == ["claude-3-sonnet", "gpt-3.5-turbo", "gpt-4", "llama-3"]
     assert served_models(conn, None) == ["gpt-4", "llama-3"]
+
+
+def test_included_files_count(tmp_path: Path) -> None:
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "models.yaml").write_text("model_list:\n  - model_name: included-model\n")
+    main = tmp_path / "config.yaml"
+    main.write_text("include:\n  - more/models.yaml\nmodel_list:\n  - model_name: own-model\n")
+    assert config_models(main) == ["included-model", "own-model"]
+    (tmp_path / "loop.yaml").write_text("include:\n  - loop.yaml\n")
+    with pytest.raises(SettingsError, match="includes itself"):
+        config_models(tmp_path / "loop.yaml")
+    (tmp_path / "missing.yaml").write_text("include:\n  - nowhere.yaml\n")
+    with pytest.raises(SettingsError, match="cannot read"):
+        config_models(tmp_path / "missing.yaml")

@@ -220,3 +220,91 @@ def test_odd_access_control_json_on_a_bridge_row_is_repaired(databases: Database
     readers = _readers(databases)
     assert readers["gpt-4"] == EXPECTED["gpt-4"]
     assert readers["claude-3-sonnet"] == EXPECTED["claude-3-sonnet"]
+
+
+def _owners(databases: Databases) -> set[str]:
+    with databases.openwebui() as owui:
+        return {r["user_id"] for r in owui.execute("SELECT user_id FROM model")}
+
+
+def test_a_row_a_person_puts_in_place_of_a_bridge_row_is_theirs(
+    databases: Databases, tmp_path: Path
+) -> None:
+    seed.seed_scenario(databases.litellm())
+    settings = _settings(databases)
+    reconcile(settings)
+    with databases.openwebui() as owui:
+        owui_add_user(
+            owui, "local-admin", "admin@local.test", "Admin", "admin", version=databases.version
+        )
+        owui.execute("DELETE FROM model WHERE id = 'gpt-4'")  # as Open WebUI deletes it:
+        if databases.version != "0.6.30":  # with its grants
+            owui.execute("DELETE FROM access_grant WHERE resource_id = 'gpt-4'")
+        owui.execute(
+            "INSERT INTO model (id, user_id, name, meta, params, created_at, updated_at) "
+            "VALUES ('gpt-4', 'local-admin', 'GPT-4 (ours)', '{}', '{}', 1, 1)"
+        )
+    result = reconcile(settings)
+    assert [(c.operation, c.entity_id) for c in result.planned if c.entity_type == "model"] == [
+        ("unlink", "gpt-4")
+    ]
+    row = databases.owui_models()["gpt-4"]
+    assert row["name"] == "GPT-4 (ours)" and row["readers"] == set()
+    if databases.version == "0.6.30":
+        assert row["access_control"] is None  # still public, as its owner left it
+    # LiteLLM stops serving gpt-4: the person's row stays
+    smaller = tmp_path / "config.yaml"
+    smaller.write_text(
+        "model_list:\n  - model_name: gpt-3.5-turbo\n  - model_name: claude-3-sonnet\n"
+    )
+    reconcile(_settings(databases, litellm_config=smaller))
+    assert databases.owui_models()["gpt-4"]["name"] == "GPT-4 (ours)"
+
+
+def test_lost_bookkeeping_is_rebuilt_from_the_mark(databases: Databases) -> None:
+    seed.seed_scenario(databases.litellm())
+    settings = _settings(databases)
+    reconcile(settings)
+    databases.litellm().execute("DELETE FROM litellm_bridge.model_row")
+    result = reconcile(settings)
+    assert sorted(c.operation for c in result.planned) == ["link_model"] * 3
+    seed.add_key(databases.litellm(), "hashed-dave", "dave-4", "dave", ["gpt-4"])
+    reconcile(settings)
+    assert "dave@techcompany.com" in _readers(databases)["gpt-4"]
+    assert reconcile(settings).planned == ()
+
+
+def test_a_demoted_admin_stops_owning_the_rows(databases: Databases) -> None:
+    conn = databases.litellm()
+    seed.seed_scenario(conn)
+    settings = _settings(databases)
+    reconcile(settings)
+    carol = databases.owui_users()["carol@techcompany.com"]["id"]
+    assert _owners(databases) == {carol}
+    with databases.openwebui() as owui:
+        owui_add_user(
+            owui, "local-admin", "admin@local.test", "Admin", "admin", version=databases.version
+        )
+    conn.execute(
+        "UPDATE \"LiteLLM_UserTable\" SET user_role = 'internal_user', models = '{gpt-3.5-turbo}' "
+        "WHERE user_id = 'carol'"
+    )
+    reconcile(settings)
+    assert _owners(databases) == {"local-admin"}
+    readers = _readers(databases)
+    assert "carol@techcompany.com" not in readers["gpt-4"]
+    assert "carol@techcompany.com" in readers["gpt-3.5-turbo"]
+    assert reconcile(settings).planned == ()
+
+
+def test_a_scoped_run_never_names_an_owner_that_does_not_exist(databases: Databases) -> None:
+    seed.seed_scenario(databases.litellm())
+    settings = _settings(databases)
+    # a change signal for Alice arrives before any full run: Carol, the admin, is not created
+    reconcile(settings, Scope(users=frozenset({"alice"})), trigger="signal")
+    users = {u["id"] for u in databases.owui_users().values()}
+    assert _owners(databases) <= users
+    reconcile(settings)
+    carol = databases.owui_users()["carol@techcompany.com"]["id"]
+    assert _owners(databases) == {carol}
+    assert _readers(databases)["gpt-4"] == EXPECTED["gpt-4"]

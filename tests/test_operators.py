@@ -128,6 +128,7 @@ def test_doctor_names_each_failure_and_its_fix(
     assert "openwebui_global_key" in by_name["service key"]["fix"]
     assert by_name["triggers"]["result"] == "skip"
     assert by_name["proxy config"]["result"] == "ok"
+    assert by_name["openwebui privileges"]["result"] == "ok"
 
     assert main(["sync"]) == 0
     assert main(["install-triggers"]) == 0
@@ -149,6 +150,11 @@ def test_doctor_names_each_failure_and_its_fix(
     assert code == 1
     assert "FAIL duplicate emails: 1 email(s) shared" in out and "bob, bob2" in out
     assert "FAIL service key: Open WebUI's service key is blocked" in out
+    # an Open WebUI upgrade added a table the role was never given (simulated by a revoke)
+    scenario.openwebui().execute("REVOKE INSERT ON model FROM bridge_test_openwebui")
+    code, out = _run(capsys, "doctor")
+    assert "FAIL openwebui privileges: the bridge's role lacks INSERT on model" in out
+    assert "litellm-bridge grants" in out
     # Open WebUI's database unreachable: its checks are skipped, the rest still run
     monkeypatch.setenv(
         "BRIDGE_OPENWEBUI_DATABASE_URL", "postgresql://bridge:hunter2@127.0.0.1:1/openwebui"

@@ -42,6 +42,17 @@ class ModelRow:
     owner: str | None
     name: str | None
     active: bool
+    marked: bool = False
+    """``meta`` carries the bridge's mark: the bridge made this row (people's rows never do)."""
+
+
+def _marked(meta: str | None) -> bool:
+    try:
+        loaded = json.loads(meta) if meta else None
+    except ValueError:
+        return False
+    mark = loaded.get("litellm_bridge") if isinstance(loaded, dict) else None
+    return isinstance(mark, dict) and mark.get("managed") is True
 
 
 def model_id(name: str, prefix: str) -> str:
@@ -49,13 +60,14 @@ def model_id(name: str, prefix: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def read_rows(conn: psycopg.Connection[Any], ids: Collection[str]) -> dict[str, ModelRow]:
-    if not ids:
-        return {}
+def read_rows(conn: psycopg.Connection[Any]) -> dict[str, ModelRow]:
+    """Every model row, marked or not."""
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        cur.execute(_q("model_rows"), {"ids": sorted(ids)})
+        cur.execute(_q("model_rows"))
         return {
-            r["id"]: ModelRow(r["id"], r["user_id"], r["name"], bool(r["is_active"]))
+            r["id"]: ModelRow(
+                r["id"], r["user_id"], r["name"], bool(r["is_active"]), _marked(r["meta"])
+            )
             for r in cur.fetchall()
         }
 
@@ -149,6 +161,9 @@ class ModelWriter:
                 "now": now(),
             },
         )
+
+    def set_owner(self, cur: Cursor, openwebui_id: str, owner: str) -> None:
+        cur.execute(_q("set_model_owner"), {"id": openwebui_id, "owner": owner, "now": now()})
 
     def delete(self, cur: Cursor, openwebui_id: str) -> None:
         if self.schema.access_grant:

@@ -155,4 +155,4 @@ GROUP BY lower(user_email) HAVING count(*) > 1 ORDER BY 1;
 
 -- name: user_emails
 SELECT user_id, lower(user_email) AS email FROM "LiteLLM_UserTable"
-WHERE user_email LIKE '%%@%%';
+WHERE position('@' IN user_email) > 0;

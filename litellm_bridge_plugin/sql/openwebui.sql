@@ -176,3 +176,19 @@ SELECT key, value::text AS value FROM config WHERE key LIKE 'openai.%%';
 -- name: config_document
 -- Before: one JSON document in config.data, newest row last.
 SELECT data::text AS data FROM config ORDER BY id DESC LIMIT 1;
+
+-- name: missing_privileges
+-- What the bridge's role lacks on the tables it reads and writes (sql/grants.sql gives it);
+-- an Open WebUI upgrade that adds a table needs `litellm-bridge grants` run again.
+SELECT w.name, w.privilege
+FROM (VALUES ('user', 'SELECT'), ('user', 'INSERT'), ('user', 'UPDATE'), ('user', 'DELETE'),
+             ('auth', 'SELECT'), ('auth', 'INSERT'), ('auth', 'UPDATE'), ('auth', 'DELETE'),
+             ('group', 'SELECT'), ('group', 'INSERT'), ('group', 'UPDATE'), ('group', 'DELETE'),
+             ('group_member', 'SELECT'), ('group_member', 'INSERT'),
+             ('group_member', 'DELETE'), ('model', 'SELECT'), ('model', 'INSERT'),
+             ('model', 'UPDATE'), ('model', 'DELETE'), ('access_grant', 'SELECT'),
+             ('access_grant', 'INSERT'), ('access_grant', 'DELETE'), ('api_key', 'SELECT'),
+             ('api_key', 'DELETE')) AS w(name, privilege)
+WHERE to_regclass(format('public.%%I', w.name)) IS NOT NULL
+  AND NOT has_table_privilege(format('public.%%I', w.name), w.privilege)
+ORDER BY 1, 2;

@@ -3,7 +3,11 @@
 -- WebUI lists from its connection to the proxy.
 
 -- name: model_rows
-SELECT id, user_id, name, is_active FROM model WHERE id = ANY(%(ids)s);
+-- Every model row (a few hundred at most); meta tells the bridge's rows from people's.
+SELECT id, user_id, name, is_active, meta::text AS meta FROM model;
+
+-- name: set_model_owner
+UPDATE model SET user_id = %(owner)s, updated_at = %(now)s WHERE id = %(id)s;
 
 -- name: insert_model
 -- 0.6.30-0.6.x keep read grants in access_control (NULL would mean public: never written).
