@@ -487,9 +487,9 @@ def _reconcile_on(
 ) -> SyncResult:
     run_id = str(uuid.uuid4())
     bridge_db.ensure_schema(litellm)
-    passwords = _usable(passwords or {})
+    usable = _usable(passwords or {})
     if dry_run:
-        return _run(settings, litellm, openwebui, scope, run_id, True, passwords or {}, models)
+        return _run(settings, litellm, openwebui, scope, run_id, True, usable, models)
     # Runs for change signals and outbox batches (many a minute on a busy proxy) are not
     # recorded in sync_run; their changes are in the audit with their run id like any other.
     recorded = trigger not in UNRECORDED_TRIGGERS
@@ -497,9 +497,7 @@ def _reconcile_on(
         if recorded:
             bridge_db.start_run(litellm, run_id, trigger, scope.describe() if scope else "all")
         try:
-            result = _run(
-                settings, litellm, openwebui, scope, run_id, False, passwords or {}, models
-            )
+            result = _run(settings, litellm, openwebui, scope, run_id, False, usable, models)
         except Exception as exc:
             if recorded and not litellm.broken:
                 bridge_db.finish_run(litellm, run_id, error=_short(exc))
