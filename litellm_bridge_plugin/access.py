@@ -10,7 +10,7 @@ the organisation's models.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -66,8 +66,11 @@ class Holder:
 class Decision:
     allowed: bool
     reason: str
+    """The whole story, naming keys, teams and budgets: for operators and the proxy log."""
     over_budget: bool = False
     """Refused only because a budget is spent (the grant itself holds)."""
+    expired: bool = False
+    """Refused only because the key that would grant it has passed its ``expires``."""
 
 
 def key_is_live(key: KeyGrant, now: datetime) -> bool:
@@ -154,7 +157,16 @@ def key_may_call(
     if key.blocked:
         return Decision(False, f"key {name} is blocked")
     if not key_is_live(key, now):
-        return Decision(False, f"key {name} expired at {key.expires}")
+        live = key_may_call(
+            model,
+            replace(key, expires=None),
+            user=user,
+            team=team,
+            organization=organization,
+            router=router,
+            now=now,
+        )
+        return Decision(False, f"key {name} expired at {key.expires}", expired=live.allowed)
     team_aliases = team.aliases if team else None
     if not _allows(model, key.models, router, "key", key.team_id, team_aliases):
         return Decision(False, f"key {name} is limited to {list(key.models)}")
@@ -238,7 +250,7 @@ def _by_keys(
 ) -> Decision:
     if not keys:
         return Decision(False, f"user {user.id} has no keys")
-    refusals: list[str] = []
+    refusals: list[Decision] = []
     spent: list[str] = []
     for key in keys:
         team = teams.get(key.team_id) if key.team_id else None
@@ -256,7 +268,7 @@ def _by_keys(
             now=now,
         )
         if not decision.allowed:
-            refusals.append(decision.reason)
+            refusals.append(decision)
             continue
         refusal = _key_budget_refusal(key, team, organization) if budgets else None
         if refusal is None:
@@ -264,7 +276,11 @@ def _by_keys(
         spent.append(refusal)
     if spent:
         return Decision(False, "; ".join(spent), over_budget=True)
-    return Decision(False, "; ".join(refusals))
+    return Decision(
+        False,
+        "; ".join(r.reason for r in refusals),
+        expired=any(r.expired for r in refusals),
+    )
 
 
 def call_decision(

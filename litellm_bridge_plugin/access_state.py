@@ -8,7 +8,7 @@ WebUI call (:meth:`AccessState.may_call`, with budgets). Reads are all users or 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -117,7 +117,7 @@ def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = N
         team_rows = fetch(conn, "access_teams")
         org_rows = fetch(conn, "access_organizations")
         key_rows = fetch(conn, "access_keys", params)
-        link_rows = fetch(conn, "user_links") if _has_links(conn) else []
+        link_rows = _link_rows(conn)
     keys: dict[str, list[KeyGrant]] = {}
     for row in key_rows:
         keys.setdefault(row["user_id"], []).append(
@@ -164,9 +164,20 @@ def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = N
             for row in org_rows
         },
         keys={user_id: tuple(found) for user_id, found in keys.items()},
-        openwebui_links={row["openwebui_id"]: row["litellm_id"] for row in link_rows},
+        openwebui_links=_links(link_rows),
     )
 
 
-def _has_links(conn: psycopg.Connection[Any]) -> bool:
-    return bool(fetch(conn, "has_links")[0]["present"])
+def with_current_links(conn: psycopg.Connection[Any], state: AccessState) -> AccessState:
+    """``state`` with the bridge's user links as they are now (after a run made some)."""
+    return replace(state, openwebui_links=_links(_link_rows(conn)))
+
+
+def _links(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    return {row["openwebui_id"]: row["litellm_id"] for row in rows}
+
+
+def _link_rows(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    if not fetch(conn, "has_links")[0]["present"]:
+        return []
+    return fetch(conn, "user_links")

@@ -32,8 +32,18 @@ class Verdict:
     allowed: bool
     status: int = 200
     message: str = ""
+    """What the caller is told: the model and the kind of reason, never other people's ids,
+    key aliases or budget figures."""
     user_id: str | None = None
     email: str | None = None
+    detail: str = ""
+    """The whole reason, for the proxy log."""
+    stranger: bool = False
+    """Refused only because the person is not a LiteLLM user (anonymous mode lets it pass)."""
+
+
+def _refuse(status: int, message: str, detail: str = "", **extra: Any) -> Verdict:
+    return Verdict(False, status, message, detail=detail or message, **extra)
 
 
 @dataclass(frozen=True)
@@ -49,10 +59,12 @@ CACHE_LIMIT = 100_000
 
 
 def _index_emails(state: AccessState) -> dict[str, tuple[str, ...]]:
+    """LiteLLM users by email, trimmed and lower-cased as identity.py and the sync compare."""
     found: dict[str, list[str]] = {}
     for user_id, user in state.users.items():
-        if user.email:
-            found.setdefault(user.email, []).append(user_id)
+        email = (user.email or "").strip().lower()
+        if email:
+            found.setdefault(email, []).append(user_id)
     return {email: tuple(sorted(ids)) for email, ids in found.items()}
 
 
@@ -133,81 +145,83 @@ class Enforcer:
         names: the model, each of a comma list, fallbacks); headers with lower-case names."""
         loaded = self._loaded
         if loaded is None:
-            return Verdict(
-                False,
+            return _refuse(
                 503,
                 "litellm-bridge has not read LiteLLM's grants yet (the proxy is starting or "
                 "the LiteLLM database is unreachable; see the proxy log)",
             )
         if self._clock() - loaded.at > self.stale_after:
-            return Verdict(
-                False,
+            return _refuse(
                 503,
                 f"litellm-bridge's copy of LiteLLM's grants is over {self.stale_after:g}s old "
                 "(the LiteLLM database is unreachable?); refusing rather than guessing",
             )
         try:
-            identity = identity_of(headers, self._jwt_secret)
+            identity = identity_of(headers, self._jwt_secret, self.settings.openwebui_jwt_max_age)
         except IdentityError as exc:
-            return Verdict(False, exc.status, exc.message)
+            return _refuse(exc.status, exc.message)
         anonymous = self.settings.allow_anonymous_service_calls
         if identity is None:
             if anonymous:
                 return Verdict(True)
-            return Verdict(
-                False,
+            return _refuse(
                 401,
                 "calls with the Open WebUI service key must name the user: enable "
                 "ENABLE_FORWARD_USER_INFO_HEADERS in Open WebUI (X-OpenWebUI-User-Email)",
             )
         found = self._resolve(loaded, identity)
         if isinstance(found, Verdict):
-            return Verdict(True) if anonymous and found.status == 403 else found
+            return Verdict(True) if anonymous and found.stranger else found
         user_id = found
         email = loaded.state.users[user_id].email
         who = f"LiteLLM user {user_id} ({identity.describe()})"
         if not models:
-            return Verdict(
-                False, 400, f"{who}: calls with the Open WebUI service key must name a model"
-            )
+            return _refuse(400, "calls with the Open WebUI service key must name a model")
         for model in models:
             decision = self._decide(loaded, user_id, model)
+            if decision.allowed:
+                continue
+            detail = f"{who} may not use model {model}: {decision.reason}"
             if decision.over_budget:
-                return Verdict(False, 400, f"{who} may not call {model}: {decision.reason}")
-            if not decision.allowed:
-                return Verdict(
-                    False,
-                    403,
-                    f"{who} may not use model {model}: {decision.reason}",
-                    user_id,
-                    email,
-                )
+                return _refuse(400, f"model {model}: your LiteLLM budget is used up", detail)
+            if decision.expired:
+                said = f"model {model}: the LiteLLM key that granted it to you has expired"
+            else:
+                said = f"model {model}: LiteLLM does not grant it to you"
+            return _refuse(403, said, detail, user_id=user_id, email=email)
         return Verdict(True, user_id=user_id, email=email)
 
     def _resolve(self, loaded: _Loaded, identity: Identity) -> str | Verdict:
+        """The LiteLLM user a call names. When it names both an email and an Open WebUI id,
+        the id must be the account the bridge linked to that email's LiteLLM user."""
         by_email = by_id = None
         if identity.email is not None:
             ids = loaded.by_email.get(identity.email, ())
             if len(ids) > 1:
-                return Verdict(
-                    False,
+                return _refuse(
                     403,
+                    "this person cannot be told apart from another LiteLLM user",
                     f"{len(ids)} LiteLLM users have email {identity.email}; give each person "
                     "one email in LiteLLM",
                 )
             by_email = ids[0] if ids else None
         if identity.openwebui_id is not None:
             by_id = loaded.state.openwebui_links.get(identity.openwebui_id)
-        if by_email and by_id and by_email != by_id:
-            return Verdict(
-                False,
+        if identity.email is not None and identity.openwebui_id is not None and by_email != by_id:
+            return _refuse(
                 403,
-                f"the email {identity.email} and Open WebUI id {identity.openwebui_id} name "
-                "different LiteLLM users",
+                "the email and the Open WebUI account named by this call do not belong together",
+                f"{identity.email} is LiteLLM user {by_email or '(none)'} but Open WebUI account "
+                f"{identity.openwebui_id} is linked to {by_id or '(no LiteLLM user)'}",
             )
         user_id = by_email or by_id
         if user_id is None or user_id not in loaded.state.users:
-            return Verdict(False, 403, f"{identity.describe()} is not a LiteLLM user")
+            return _refuse(
+                403,
+                "this Open WebUI account is not a LiteLLM user",
+                f"{identity.describe()} is not a LiteLLM user",
+                stranger=True,
+            )
         return user_id
 
     def _decide(self, loaded: _Loaded, user_id: str, model: str) -> Decision:
@@ -226,31 +240,94 @@ class Enforcer:
 
 
 FALLBACK_FIELDS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
+OVERRIDE = "router_settings_override"
+UNCHECKABLE = {
+    "user_config": "it carries a model list of its own, so the bridge cannot know which "
+    "models the call reaches",
+}
+"""Request fields that route a call to models the bridge cannot name: refused outright."""
+
+
+class RequestError(Exception):
+    """A field of a service-key call that the bridge cannot check (the call gets 400)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"field {field} {problem}")
+        self.message = (
+            f"field {field} {problem}; calls with the Open WebUI service key are refused "
+            "when litellm-bridge cannot tell every model they may reach"
+        )
+
+
+def _check_targets(value: object, where: str, depth: int = 0) -> None:
+    """Fallback targets must have a shape LiteLLM's router reads as model names: a list of
+    names, of ``{"model": name, ...}`` requests (whose own fallbacks count too), or of
+    ``{group: [targets]}`` maps. Anything else could be read another way by a later release."""
+    if value is None:
+        return
+    if depth > 32:
+        raise RequestError(where, "nests fallbacks too deeply")
+    if not isinstance(value, list):
+        raise RequestError(where, "must be a list of fallback models")
+    for item in value:
+        if isinstance(item, str):
+            continue
+        if not isinstance(item, dict):
+            raise RequestError(where, "holds a fallback that is neither a name nor an object")
+        if "model" in item:
+            if not isinstance(item["model"], str):
+                raise RequestError(where, "holds a fallback whose model is not text")
+            for name in FALLBACK_FIELDS:
+                _check_targets(item.get(name), f"{where}[].{name}", depth + 1)
+            continue
+        if not item:
+            raise RequestError(where, "holds an empty fallback object")
+        for group, targets in item.items():
+            if not isinstance(targets, list):
+                raise RequestError(where, f"maps {str(group)[:40]!r} to something not a list")
+            _check_targets(targets, f"{where}.{str(group)[:40]}", depth + 1)
+
+
+def _names(value: object, where: str) -> list[str]:
+    """Model names of a ``model``-like field: text (comma lists split as LiteLLM splits them)
+    or a list of texts."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [p.strip() for p in value.split(",") if p.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [p for v in value for p in _names(v, where)]
+    raise RequestError(where, "must be a model name (text) or a list of them")
 
 
 def requested_models(data: Mapping[str, Any]) -> list[str]:
     """Every model a request may reach: ``model`` (each of a comma-separated list, as LiteLLM
-    splits it), ``target_model_names``, and the models of client-side fallbacks."""
-    found: list[str] = []
+    splits it), ``target_model_names``, and every fallback LiteLLM's router may follow (the
+    three fallback fields of the body and of ``router_settings_override``, at any depth).
 
-    def add(value: object) -> None:
-        if isinstance(value, str):
-            found.extend(p.strip() for p in value.split(",") if p.strip())
-        elif isinstance(value, list):
-            for item in value:
-                add(item)
-        elif isinstance(value, dict):
-            if "model" in value:  # {"model": "gpt-4", "messages": [...]}
-                add(value["model"])
-                return
-            for key, targets in value.items():  # {"gpt-4": ["gpt-3.5-turbo"]}
-                add(key)
-                add(targets)
+    The fallback models are found by LiteLLM's own ``request_fallback_model_names`` (what its
+    key checks use), after the fields' shapes are checked; :class:`RequestError` when a field
+    cannot be checked.
+    """
+    from litellm.proxy.auth.auth_utils import request_fallback_model_names
 
-    add(data.get("model"))
-    add(data.get("target_model_names"))
-    for name in FALLBACK_FIELDS:
-        add(data.get(name))
+    for field_name, problem in UNCHECKABLE.items():
+        if data.get(field_name) is not None:
+            raise RequestError(field_name, f"is not accepted: {problem}")
+    override = data.get(OVERRIDE)
+    if override is not None and not isinstance(override, dict):
+        raise RequestError(OVERRIDE, "must be an object")
+    for source, prefix in ((data, ""), (override or {}, f"{OVERRIDE}.")):
+        for name in FALLBACK_FIELDS:
+            _check_targets(source.get(name), prefix + name)
+    found = _names(data.get("model"), "model")
+    found += _names(data.get("target_model_names"), "target_model_names")
+    try:
+        fallbacks = request_fallback_model_names(data)
+    except ValueError as exc:
+        raise RequestError("fallbacks", f"was refused by LiteLLM: {exc}") from None
+    for name in fallbacks:
+        found += _names(name, "fallbacks")
     return list(dict.fromkeys(found))
 
 

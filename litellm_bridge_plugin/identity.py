@@ -3,12 +3,15 @@
 Open WebUI (``ENABLE_FORWARD_USER_INFO_HEADERS=true``) sends ``X-OpenWebUI-User-Email`` and
 ``X-OpenWebUI-User-Id`` with every call it makes with its one service key. Anyone holding the
 service key could send them too, so with ``BRIDGE_OPENWEBUI_JWT_SECRET`` set only a valid
-HS256 token in ``X-OpenWebUI-User-Jwt`` (claims ``email`` and/or ``id``/``sub``, ``exp``
-required) is believed.
+HS256 token in ``X-OpenWebUI-User-Jwt`` is believed: claims ``email`` and/or ``id``/``sub``,
+``iss`` = ``open-webui`` (what Open WebUI 0.12 signs), ``exp`` required, and a lifetime of at
+most ``BRIDGE_OPENWEBUI_JWT_MAX_AGE`` seconds (``exp - iat``, or ``exp`` - now without ``iat``),
+so a token minted for years cannot be replayed for years.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,6 +24,8 @@ MAX_LENGTH = 320
 MAX_TOKEN_LENGTH = 8192
 LEEWAY = 30
 """Seconds of clock difference between Open WebUI's host and the proxy's that are tolerated."""
+ISSUER = "open-webui"
+DEFAULT_MAX_AGE = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +77,26 @@ def _clean_id(value: object, where: str) -> str | None:
     return value.strip()
 
 
-def _signed(token: str, secret: str) -> Identity:
+def _lifetime(claims: dict[str, object]) -> float:
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        raise IdentityError(401, f"the {JWT_HEADER} token's exp is not a time")
+    if iat is None:
+        return float(exp) - time.time()
+    if not isinstance(iat, int | float) or isinstance(iat, bool):
+        raise IdentityError(401, f"the {JWT_HEADER} token's iat is not a time")
+    return float(exp) - float(iat)
+
+
+def _signed(token: str, secret: str, max_age: float) -> Identity:
     try:
         claims = jwt.decode(
-            token, secret, algorithms=["HS256"], options={"require": ["exp"]}, leeway=LEEWAY
+            token,
+            secret,
+            algorithms=["HS256"],
+            options={"require": ["exp", "iss"]},
+            issuer=ISSUER,
+            leeway=LEEWAY,
         )
     except jwt.ExpiredSignatureError:
         raise IdentityError(401, f"the {JWT_HEADER} token has expired") from None
@@ -83,8 +104,18 @@ def _signed(token: str, secret: str) -> Identity:
         raise IdentityError(
             401, f"the {JWT_HEADER} token is not signed with BRIDGE_OPENWEBUI_JWT_SECRET"
         ) from None
+    except jwt.InvalidIssuerError:
+        raise IdentityError(
+            401, f"the {JWT_HEADER} token was not issued by Open WebUI (iss must be {ISSUER!r})"
+        ) from None
     except jwt.InvalidTokenError as exc:
         raise IdentityError(401, f"the {JWT_HEADER} token is not valid: {exc}") from None
+    if _lifetime(claims) > max_age + LEEWAY:
+        raise IdentityError(
+            401,
+            f"the {JWT_HEADER} token lives longer than BRIDGE_OPENWEBUI_JWT_MAX_AGE "
+            f"({max_age:g}s); Open WebUI's own tokens live minutes",
+        )
     email = _clean_email(claims.get("email"), f"the email claim of {JWT_HEADER}")
     user_id = _clean_id(claims.get("id", claims.get("sub")), f"the id claim of {JWT_HEADER}")
     if email is None and user_id is None:
@@ -92,7 +123,9 @@ def _signed(token: str, secret: str) -> Identity:
     return Identity(email, user_id, signed=True)
 
 
-def identity_of(headers: Mapping[str, str], jwt_secret: str | None) -> Identity | None:
+def identity_of(
+    headers: Mapping[str, str], jwt_secret: str | None, max_age: float = DEFAULT_MAX_AGE
+) -> Identity | None:
     """The person a call is for, None when it names nobody, or :class:`IdentityError`.
 
     ``headers`` must have lower-case names.
@@ -112,7 +145,7 @@ def identity_of(headers: Mapping[str, str], jwt_secret: str | None) -> Identity 
             f"a signed {JWT_HEADER} is required (BRIDGE_OPENWEBUI_JWT_SECRET is set); plain "
             "X-OpenWebUI-User-* headers are not believed",
         )
-    signed = _signed(token, jwt_secret)
+    signed = _signed(token, jwt_secret, max_age)
     for said, proven, name in (
         (email, signed.email, EMAIL_HEADER),
         (user_id, signed.openwebui_id, ID_HEADER),

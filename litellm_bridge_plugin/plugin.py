@@ -23,7 +23,7 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from . import interception
 from .catalog import ModelSource
-from .enforcement import Enforcer, attribute, requested_models
+from .enforcement import Enforcer, RequestError, Verdict, attribute, requested_models
 from .identity import JWT_HEADER
 from .logs import ensure_log_handler
 from .settings import Settings, load_settings
@@ -37,17 +37,17 @@ def _proxy_attr(name: str) -> Any:
     return getattr(proxy, name, None) if proxy is not None else None
 
 
-def _drop_token(data: dict[str, Any]) -> None:
-    """Remove the signed identity token from the request copies LiteLLM logs."""
-    request = data.get("proxy_server_request")
-    places = [request.get("headers") if isinstance(request, dict) else None]
-    for name in ("metadata", "litellm_metadata"):
-        meta = data.get(name)
-        places.append(meta.get("headers") if isinstance(meta, dict) else None)
-    for headers in places:
-        if isinstance(headers, dict):
-            for key in [k for k in headers if str(k).lower() == JWT_HEADER]:
-                headers.pop(key)
+def _drop_token(value: object, depth: int = 0) -> None:
+    """Remove the signed identity token from every copy of the request's headers: the ones
+    LiteLLM logs (``proxy_server_request``, ``metadata``/``litellm_metadata``), the raw ones it
+    keeps (``secret_fields``) and the ones it forwards to the provider (``headers`` with
+    ``forward_client_headers_to_llm_api``)."""
+    if depth > 4 or not isinstance(value, dict):
+        return
+    for key in [k for k in value if isinstance(k, str) and k.lower() == JWT_HEADER]:
+        value.pop(key)
+    for inner in value.values():
+        _drop_token(inner, depth + 1)
 
 
 def _headers(data: dict[str, Any]) -> dict[str, str]:
@@ -97,10 +97,13 @@ class BridgePlugin(CustomLogger):
             getattr(user_api_key_dict, "api_key", None),
         ):
             return data
-        verdict = self.enforcer.check(_headers(data), requested_models(data))
-        _drop_token(data)  # verified: it must not reach logs and callbacks
+        try:
+            verdict = self.enforcer.check(_headers(data), requested_models(data))
+        except RequestError as exc:
+            verdict = Verdict(False, 400, exc.message, detail=exc.message)
+        _drop_token(data)  # read: it must not reach logs, callbacks or the provider
         if not verdict.allowed:
-            log.info("litellm-bridge: refused an Open WebUI call: %s", verdict.message)
+            log.info("litellm-bridge: refused an Open WebUI call: %s", verdict.detail)
             raise HTTPException(status_code=verdict.status, detail={"error": verdict.message})
         attribute(data, verdict)
         return data

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from .errors import SettingsError
 
 OpenWebUIRole = Literal["admin", "user", "pending"]
+LinkExisting = Literal["verified", "sso", "none"]
 
 DEFAULT_ROLE_MAP: dict[str, OpenWebUIRole] = {
     "proxy_admin": "admin",
@@ -26,6 +27,7 @@ DEFAULT_ROLE_MAP: dict[str, OpenWebUIRole] = {
     "internal_user_viewer": "user",
 }
 FALLBACK_ROLE: OpenWebUIRole = "user"
+MIN_JWT_SECRET_BYTES = 32
 
 _ENV_NAMES = {
     "litellm_database_url": "BRIDGE_LITELLM_DATABASE_URL (or DATABASE_URL)",
@@ -43,6 +45,8 @@ _ENV_NAMES = {
     "openwebui_service_key": "BRIDGE_OPENWEBUI_SERVICE_KEY",
     "openwebui_jwt_secret": "BRIDGE_OPENWEBUI_JWT_SECRET",
     "allow_anonymous_service_calls": "BRIDGE_ALLOW_ANONYMOUS_SERVICE_CALLS",
+    "link_existing": "BRIDGE_LINK_EXISTING",
+    "openwebui_jwt_max_age": "BRIDGE_OPENWEBUI_JWT_MAX_AGE",
 }
 
 
@@ -133,7 +137,11 @@ class Settings(BaseSettings):
     openwebui_key_alias: str = "openwebui_global_key"
     openwebui_service_key: SecretStr | None = None
     openwebui_jwt_secret: SecretStr | None = None
+    openwebui_jwt_max_age: float = Field(default=3600.0, gt=0)
+    """Longest lifetime (``exp - iat``) of a signed identity token that is believed."""
     allow_anonymous_service_calls: bool = False
+    link_existing: LinkExisting = "verified"
+    """Which Open WebUI accounts that exist before the bridge it links by email on its own."""
 
     @field_validator("litellm_database_url")
     @classmethod
@@ -170,6 +178,17 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("openwebui_jwt_secret")
+    @classmethod
+    def _jwt_secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < MIN_JWT_SECRET_BYTES:
+            raise ValueError(
+                f"must be at least {MIN_JWT_SECRET_BYTES} bytes (a shorter HS256 secret can be "
+                "guessed offline from one token); generate one with `openssl rand -hex 32` and "
+                "give Open WebUI the same FORWARD_USER_INFO_HEADER_JWT_SECRET"
+            )
+        return value
+
     @field_validator("role_map", mode="before")
     @classmethod
     def _role_map(cls, value: object) -> dict[str, OpenWebUIRole]:
@@ -183,7 +202,7 @@ class Settings(BaseSettings):
             f"sweep_interval={self.sweep_interval:g}s poll_interval={self.poll_interval:g}s "
             f"max_attempts={self.max_attempts} on_user_delete={self.on_user_delete} "
             f"role_map={json.dumps(self.role_map, sort_keys=True)} "
-            f"access_source={self.access_source} "
+            f"access_source={self.access_source} link_existing={self.link_existing} "
             f"model_prefix={self.openwebui_model_prefix or '-'} "
             f"service_key={'alias ' + self.openwebui_key_alias}"
             f"{' or value ***' if self.openwebui_service_key else ''} "

@@ -27,6 +27,8 @@ from .support import Databases
 
 only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 SERVICE_KEY = "sk-openwebui-service"
+S = "a-jwt-secret-of-at-least-32-bytes!"
+OWUI = {"iss": "open-webui"}
 
 
 def _settings(databases: Databases, **extra: object) -> Settings:
@@ -65,7 +67,7 @@ def _loaded(databases: Databases, clock: Clock | None = None, **extra: object) -
             None,
             ("a@x.test", "u"),
         ),
-        ({}, "s", None),
+        ({}, S, None),
     ],
 )
 def test_identity_from_headers(
@@ -88,35 +90,64 @@ def test_identity_from_headers(
     ],
 )
 def test_hostile_identity_headers(headers: dict[str, str], status: int, words: str) -> None:
-    secret = "s" if "jwt" in words or "x-openwebui-user-jwt" in headers else None
+    secret = S if "jwt" in words or "x-openwebui-user-jwt" in headers else None
     with pytest.raises(IdentityError) as caught:
         identity_of(headers, secret)
     assert caught.value.status == status and words in caught.value.message
 
 
 def test_signed_identity_claims() -> None:
-    exp = datetime.now(UTC) + timedelta(minutes=1)
+    now = datetime.now(UTC)
+    exp = now + timedelta(minutes=5)
     # Open WebUI 0.12's own token: sub, email, name, role, iss, iat, exp
     token = jwt.encode(
-        {"sub": "u-1", "email": "Bob@X.test", "name": "Bob", "role": "user", "exp": exp}, "s"
+        {"sub": "u-1", "email": "Bob@X.test", "name": "Bob", "role": "user", "iat": now}
+        | OWUI
+        | {"exp": exp},
+        S,
     )
-    found = identity_of({"x-openwebui-user-jwt": token}, "s")
+    found = identity_of({"x-openwebui-user-jwt": token}, S)
     assert found is not None and (found.email, found.openwebui_id, found.signed) == (
         "bob@x.test",
         "u-1",
         True,
     )
     for claims, words in (
-        ({"email": "b@x.test"}, "not valid"),  # no exp
-        ({"exp": exp}, "names no email and no id"),
-        ({"exp": exp, "email": 7}, "not an email"),
+        ({"email": "b@x.test"} | OWUI, "not valid"),  # no exp
+        ({"email": "b@x.test", "exp": exp}, "not valid"),  # no iss
+        ({"email": "b@x.test", "exp": exp, "iss": "someone"}, "not issued by Open WebUI"),
+        ({"exp": exp} | OWUI, "names no email and no id"),
+        ({"exp": exp, "email": 7} | OWUI, "not an email"),
+        # minted for a year: a leaked one would be good for a year
+        (
+            {"email": "b@x.test", "iat": now, "exp": now + timedelta(days=365)} | OWUI,
+            "lives longer than BRIDGE_OPENWEBUI_JWT_MAX_AGE",
+        ),
+        ({"email": "b@x.test", "exp": now + timedelta(days=2)} | OWUI, "lives longer"),
+        ({"email": "b@x.test", "iat": "yesterday", "exp": exp} | OWUI, "iat"),
     ):
         with pytest.raises(IdentityError) as caught:
-            identity_of({"x-openwebui-user-jwt": jwt.encode(claims, "s")}, "s")
-        assert words in caught.value.message
-    none_alg = jwt.encode({"email": "b@x.test", "exp": exp}, None, algorithm="none")
+            identity_of({"x-openwebui-user-jwt": jwt.encode(claims, S)}, S)
+        assert caught.value.status in (400, 401) and words in caught.value.message, claims
+    long_lived = jwt.encode(
+        {"email": "b@x.test", "iat": now, "exp": now + timedelta(hours=5)} | OWUI, S
+    )
+    assert identity_of({"x-openwebui-user-jwt": long_lived}, S, max_age=6 * 3600) is not None
+    none_alg = jwt.encode({"email": "b@x.test", "exp": exp} | OWUI, None, algorithm="none")
     with pytest.raises(IdentityError):
-        identity_of({"x-openwebui-user-jwt": none_alg}, "s")
+        identity_of({"x-openwebui-user-jwt": none_alg}, S)
+
+
+def test_short_jwt_secrets_are_a_settings_error() -> None:
+    from litellm_bridge_plugin.errors import SettingsError
+
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            litellm_database_url="postgresql://x@h/l",
+            openwebui_database_url="postgresql://x@h/o",
+            openwebui_jwt_secret="short-secret",
+        )
+    assert "BRIDGE_OPENWEBUI_JWT_SECRET: must be at least 32 bytes" in str(caught.value)
 
 
 @only_newest
@@ -138,14 +169,16 @@ def test_verdicts_on_the_guides_scenario(databases: Databases) -> None:
     def check(email: str | None, model: str | None = "gpt-4") -> tuple[int, str]:
         headers = {"x-openwebui-user-email": email} if email else {}
         verdict = enforcer.check(headers, [model] if model else [])
-        return verdict.status, verdict.message
+        return verdict.status, verdict.message + " | " + verdict.detail
 
-    assert check("alice@techcompany.com") == (200, "")
-    assert check("bob@techcompany.com", "gpt-3.5-turbo") == (200, "")
+    assert check("alice@techcompany.com") == (200, " | ")
+    assert check("bob@techcompany.com", "gpt-3.5-turbo") == (200, " | ")
     status, message = check("alice@techcompany.com", None)
     assert status == 400 and "must name a model" in message
     status, message = check("bob@techcompany.com", "claude-3-sonnet")
-    assert status == 403 and "LiteLLM user bob" in message and "claude-3-sonnet" in message
+    said, logged = message.split(" | ")
+    assert status == 403 and said == "model claude-3-sonnet: LiteLLM does not grant it to you"
+    assert "LiteLLM user bob" in logged and "key bob-basic is limited to" in logged
     assert check("frank@techcompany.com", "gpt-3.5-turbo")[0] == 400
     assert check("nobody@techcompany.com")[0] == 403
     assert check(None)[0] == 401
@@ -153,7 +186,9 @@ def test_verdicts_on_the_guides_scenario(databases: Databases) -> None:
     seed.add_user(databases.litellm(), "alice2", "ALICE@techcompany.com")
     enforcer.load(read_access(databases.litellm()))
     status, message = check("alice@techcompany.com")
-    assert status == 403 and "2 LiteLLM users have email" in message
+    said, logged = message.split(" | ")
+    assert status == 403 and "cannot be told apart" in said and "alice2" not in said
+    assert "2 LiteLLM users have email" in logged
 
 
 @only_newest
@@ -170,7 +205,23 @@ def test_open_webui_ids_resolve_through_the_bridges_links(databases: Databases) 
     assert enforcer.check({"x-openwebui-user-id": alice_id}, ["gpt-4"]).user_id == "alice"
     mixed = {"x-openwebui-user-id": bob_id, "x-openwebui-user-email": "alice@techcompany.com"}
     verdict = enforcer.check(mixed, ["gpt-4"])
-    assert verdict.status == 403 and "different LiteLLM users" in verdict.message
+    assert verdict.status == 403 and "do not belong together" in verdict.message
+    assert "is linked to bob" in verdict.detail
+    # an Open WebUI account the bridge never linked (someone's own sign-up) cannot borrow a
+    # LiteLLM user's email, even when the email alone would be allowed
+    unlinked = {
+        "x-openwebui-user-id": "self-made",
+        "x-openwebui-user-email": "alice@techcompany.com",
+    }
+    assert enforcer.check(unlinked, ["gpt-4"]).status == 403
+    # LiteLLM's email with stray spaces and capitals is the same person everywhere
+    databases.litellm().execute(
+        'UPDATE "LiteLLM_UserTable" SET user_email = %s WHERE user_id = %s',
+        (" Alice@TechCompany.com ", "alice"),
+    )
+    enforcer.load(read_access(databases.litellm()))
+    both = {"x-openwebui-user-id": alice_id, "x-openwebui-user-email": "alice@techcompany.com"}
+    assert enforcer.check(both, ["gpt-4"]).user_id == "alice"
 
 
 @only_newest
@@ -183,6 +234,14 @@ def test_anonymous_calls_not_loaded_and_stale_grants(databases: Databases) -> No
     assert enforcer.check({"x-openwebui-user-email": "who@x.test"}, ["gpt-4"]).allowed
     refused = enforcer.check({"x-openwebui-user-email": "bob@techcompany.com"}, ["claude-3-sonnet"])
     assert refused.status == 403  # a known person is still held to their grant
+    # contradictory or ambiguous identities are never waved through as "anonymous"
+    contradicting = {"x-openwebui-user-email": "who@x.test", "x-openwebui-user-id": "u-1"}
+    assert enforcer.check(contradicting, ["gpt-4"]).allowed  # neither is anyone: a stranger
+    seed.add_user(databases.litellm(), "bob2", "BOB@techcompany.com")
+    enforcer.load(read_access(databases.litellm()))
+    assert (
+        enforcer.check({"x-openwebui-user-email": "bob@techcompany.com"}, ["gpt-4"]).status == 403
+    )
     clock.now += enforcer.stale_after + 1
     stale = enforcer.check({"x-openwebui-user-email": "bob@techcompany.com"}, ["gpt-4"])
     assert stale.status == 503 and "old" in stale.message
@@ -221,7 +280,10 @@ def test_a_cached_decision_ends_when_a_key_expires(databases: Databases) -> None
 
     time.sleep(1.2)
     verdict = enforcer.check(bob, ["gpt-4"])
-    assert not verdict.allowed and "expired" in verdict.message
+    assert verdict.message == "model gpt-4: the LiteLLM key that granted it to you has expired"
+    assert "key bob-premium-7d expired at" in verdict.detail
+    # a model no key of his ever granted is "not granted", not "expired"
+    assert "does not grant" in enforcer.check(bob, ["claude-3-sonnet"]).message
 
 
 def _hook(plugin: BridgePlugin, auth: UserAPIKeyAuth, data: dict[str, Any]) -> dict[str, Any]:
@@ -277,7 +339,9 @@ def test_every_budget_on_the_way_is_named(databases: Databases) -> None:
     def verdict(email: str, model: str) -> tuple[int, str]:
         enforcer.load(read_access(conn))
         found = enforcer.check({"x-openwebui-user-email": email}, [model])
-        return found.status, found.message
+        if not found.allowed:  # the caller learns the kind; figures and names go to the log
+            assert found.message == f"model {model}: your LiteLLM budget is used up"
+        return found.status, found.detail
 
     conn.execute(
         'UPDATE "LiteLLM_VerificationToken" SET spend = 5, max_budget = 5 '
@@ -312,21 +376,110 @@ def test_access_source_user(databases: Databases) -> None:
     assert enforcer.check(frank, ["gpt-4"]).status == 400
 
 
-def test_every_model_a_request_may_reach_is_checked() -> None:
+@pytest.mark.parametrize(
+    ("body", "reached"),
+    [
+        ({"model": "gpt-4"}, ["gpt-4"]),
+        ({"model": "gpt-4, claude-3-sonnet"}, ["gpt-4", "claude-3-sonnet"]),
+        (
+            {
+                "model": "gpt-4",
+                "fallbacks": ["claude-3-sonnet", {"model": "o1", "messages": [{"role": "user"}]}],
+                "context_window_fallbacks": [{"gpt-4": ["gpt-4-32k"]}],
+                "content_policy_fallbacks": ["gpt-3.5-turbo"],
+                "target_model_names": "a,b",
+            },
+            ["gpt-4", "a", "b", "claude-3-sonnet", "o1", "gpt-4-32k", "gpt-3.5-turbo"],
+        ),
+        # a fallback nested inside a dict target (the walk used to stop at "model")
+        (
+            {
+                "model": "gpt-3.5-turbo",
+                "fallbacks": [{"model": "gpt-3.5-turbo", "fallbacks": ["gpt-4"]}],
+            },
+            ["gpt-3.5-turbo", "gpt-4"],
+        ),
+        (
+            {
+                "model": "m0",
+                "fallbacks": [
+                    {"model": "m1", "context_window_fallbacks": [{"m1": [{"model": "m2"}]}]}
+                ],
+            },
+            ["m0", "m1", "m2"],
+        ),
+        # the router follows a body-level router_settings_override too
+        (
+            {
+                "model": "gpt-3.5-turbo",
+                "mock_testing_fallbacks": True,
+                "router_settings_override": {"fallbacks": [{"gpt-3.5-turbo": ["gpt-4"]}]},
+            },
+            ["gpt-3.5-turbo", "gpt-4"],
+        ),
+        (
+            {
+                "model": "a",
+                "router_settings_override": {
+                    "content_policy_fallbacks": [{"a": ["b"]}],
+                    "context_window_fallbacks": [{"a": ["c"]}],
+                    "num_retries": 3,
+                },
+            },
+            ["a", "c", "b"],
+        ),
+        ({"model": "a", "fallbacks": None, "router_settings_override": None}, ["a"]),
+        ({}, []),
+    ],
+)
+def test_every_model_a_request_may_reach_is_checked(
+    body: dict[str, Any], reached: list[str]
+) -> None:
     from litellm_bridge_plugin.enforcement import requested_models
 
-    assert requested_models({"model": "gpt-4"}) == ["gpt-4"]
-    assert requested_models({"model": "gpt-4, claude-3-sonnet"}) == ["gpt-4", "claude-3-sonnet"]
-    assert requested_models(
-        {
-            "model": "gpt-4",
-            "fallbacks": ["claude-3-sonnet", {"model": "o1", "messages": [{"role": "user"}]}],
-            "context_window_fallbacks": [{"gpt-4": ["gpt-4-32k"]}],
-            "content_policy_fallbacks": "gpt-3.5-turbo",
-            "target_model_names": "a,b",
-        }
-    ) == ["gpt-4", "a", "b", "claude-3-sonnet", "o1", "gpt-4-32k", "gpt-3.5-turbo"]
-    assert requested_models({}) == []
+    assert sorted(requested_models(body)) == sorted(reached)
+
+
+def _deep(levels: int) -> list[object]:
+    """Fallbacks nested ``levels`` deep (LiteLLM refuses past its validation depth)."""
+    chain: list[object] = ["m"]
+    for n in range(levels):
+        chain = [{"model": f"m{n}", "fallbacks": chain}]
+    return chain
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"model": 7}, "model"),
+        ({"model": {"name": "gpt-4"}}, "model"),
+        ({"model": ["gpt-4", 3]}, "model"),
+        ({"model": "a", "target_model_names": {"x": 1}}, "target_model_names"),
+        ({"model": "a", "fallbacks": "gpt-4"}, "fallbacks"),
+        ({"model": "a", "fallbacks": {"a": ["gpt-4"]}}, "fallbacks"),
+        ({"model": "a", "fallbacks": [1]}, "fallbacks"),
+        ({"model": "a", "fallbacks": [{"a": "gpt-4"}]}, "fallbacks"),
+        ({"model": "a", "fallbacks": [{}]}, "fallbacks"),
+        ({"model": "a", "fallbacks": [{"model": ["gpt-4"]}]}, "fallbacks"),
+        (
+            {"model": "a", "fallbacks": [{"model": "b", "fallbacks": "gpt-4"}]},
+            "fallbacks[].fallbacks",
+        ),
+        ({"model": "a", "router_settings_override": "fallbacks"}, "router_settings_override"),
+        (
+            {"model": "a", "router_settings_override": {"fallbacks": [{"a": [None]}]}},
+            "router_settings_override.fallbacks",
+        ),
+        ({"model": "a", "user_config": {"model_list": []}}, "user_config"),
+        ({"model": "a", "fallbacks": _deep(60)}, "fallbacks"),
+    ],
+)
+def test_fields_the_bridge_cannot_check_are_refused(body: dict[str, Any], field: str) -> None:
+    from litellm_bridge_plugin.enforcement import RequestError, requested_models
+
+    with pytest.raises(RequestError) as caught:
+        requested_models(body)
+    assert caught.value.message.startswith(f"field {field}")
 
 
 @only_newest
@@ -362,25 +515,35 @@ def test_the_alias_is_ignored_once_the_key_value_is_set(databases: Databases) ->
 
 def test_signed_tokens_tolerate_small_clock_skew() -> None:
     now = datetime.now(UTC)
-    token = jwt.encode({"email": "b@x.test", "iat": now + timedelta(seconds=5), "exp": now}, "s")
-    found = identity_of({"x-openwebui-user-jwt": token}, "s")
+    token = jwt.encode(
+        {"email": "b@x.test", "iat": now + timedelta(seconds=5), "exp": now} | OWUI, S
+    )
+    found = identity_of({"x-openwebui-user-jwt": token}, S)
     assert found is not None and found.email == "b@x.test"
 
 
 @only_newest
-def test_the_signed_token_does_not_reach_the_logs(databases: Databases) -> None:
+def test_the_signed_token_does_not_reach_logs_or_providers(databases: Databases) -> None:
     seed.seed_scenario(databases.litellm())
-    plugin = BridgePlugin(_settings(databases, openwebui_jwt_secret="s" * 32), start=False)
+    plugin = BridgePlugin(_settings(databases, openwebui_jwt_secret=S), start=False)
     plugin.enforcer.load(read_access(databases.litellm()))
     token = jwt.encode(
-        {"email": "alice@techcompany.com", "exp": datetime.now(UTC) + timedelta(minutes=1)},
-        "s" * 32,
+        {"email": "alice@techcompany.com", "exp": datetime.now(UTC) + timedelta(minutes=1)} | OWUI,
+        S,
     )
+    # every copy of the headers LiteLLM 1.106 keeps before the pre-call hook runs
     data = {
         "model": "gpt-4",
         "proxy_server_request": {"headers": {"X-OpenWebUI-User-Jwt": token}},
         "metadata": {"user_api_key_user_id": "svc", "headers": {"x-openwebui-user-jwt": token}},
+        "headers": {"X-OpenWebUI-User-Jwt": token, "x-other": "kept"},  # forwarded to provider
+        "secret_fields": {"raw_headers": {"x-openwebui-user-jwt": token}},
     }
     out = _hook(plugin, UserAPIKeyAuth(api_key=hash_token(SERVICE_KEY)), data)
     assert out["metadata"]["user_api_key_user_id"] == "alice"
     assert token not in repr(out)
+    assert out["headers"] == {"x-other": "kept"}
+    refused = dict(data, model="gpt-3.5-turbo", headers={"X-OpenWebUI-User-Jwt": token})
+    with pytest.raises(HTTPException):
+        _hook(plugin, UserAPIKeyAuth(api_key=hash_token(SERVICE_KEY)), refused)
+    assert token not in repr(refused)

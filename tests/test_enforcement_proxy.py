@@ -24,7 +24,7 @@ from .support import Databases
 
 __all__ = ["proxy_factory"]  # the fixture
 
-SECRET = "jwt-secret-for-tests"
+SECRET = "jwt-secret-for-tests-at-least-32-bytes"
 
 
 def _as(email: str | None = None, **extra: str) -> dict[str, str]:
@@ -53,7 +53,9 @@ def _with_recorder(tmp_path: Path) -> Path:
 
 
 def _token(claims: dict[str, object], secret: str = SECRET) -> str:
-    return jwt.encode({"exp": datetime.now(UTC) + timedelta(minutes=5)} | claims, secret)
+    now = datetime.now(UTC)
+    issued = {"iss": "open-webui", "iat": now, "exp": now + timedelta(minutes=5)}
+    return jwt.encode(issued | claims, secret)
 
 
 @only_newest
@@ -98,21 +100,26 @@ def test_the_guides_people_are_allowed_and_refused(
         status, body = _chat(proxy, model, _as(email))
         assert status == 200, (email, model, body)
         assert f"mock {model}" in body
+    # the caller learns the model and the kind of reason; the proxy log gets the whole story
+    not_granted = "LiteLLM does not grant it to you"
     refused = [
-        ("alice@techcompany.com", "gpt-3.5-turbo", 403, "team team-ai-research is limited"),
-        ("bob@techcompany.com", "claude-3-sonnet", 403, "key bob-basic is limited"),
-        ("dave@techcompany.com", "gpt-4", 403, "has no keys"),
-        ("erin@techcompany.com", "gpt-4", 403, "key erin-blocked is blocked"),
-        ("frank@techcompany.com", "gpt-3.5-turbo", 400, "user frank is over budget"),
-        ("mallory@elsewhere.test", "gpt-4", 403, "is not a LiteLLM user"),
-        (None, "gpt-4", 401, "must name the user"),
+        ("alice@techcompany.com", "gpt-3.5-turbo", 403, not_granted, "team-ai-research is limited"),
+        ("bob@techcompany.com", "claude-3-sonnet", 403, not_granted, "key bob-basic is limited"),
+        ("dave@techcompany.com", "gpt-4", 403, not_granted, "user dave has no keys"),
+        ("erin@techcompany.com", "gpt-4", 403, not_granted, "key erin-blocked is blocked"),
+        ("frank@techcompany.com", "gpt-3.5-turbo", 400, "budget is used up", "over budget"),
+        ("mallory@elsewhere.test", "gpt-4", 403, "not a LiteLLM user", "is not a LiteLLM user"),
+        (None, "gpt-4", 401, "must name the user", "must name the user"),
     ]
-    for email, model, code, why in refused:
+    for email, model, code, said, logged in refused:
         status, body = _chat(proxy, model, _as(email))
         assert status == code, (email, model, body)
-        assert why in body, body
-        if code == 403 and email and "not a LiteLLM" not in why:
-            assert model in body and email.split("@")[0] in body
+        assert said in body, body
+        for internal in ("team-ai-research", "bob-basic", "erin-blocked", "max_budget", "spend"):
+            assert internal not in body, body
+        proxy.wait_until(lambda logged=logged: logged in proxy.log, f"{logged!r} in the log")
+        if code == 403 and email and "not a LiteLLM" not in said:
+            assert f"model {model}" in body
     status, body = _chat(
         proxy, "gpt-4", _as("alice@techcompany.com", **{"X-OpenWebUI-User-Id": "x" * 400})
     )
@@ -154,7 +161,8 @@ def test_only_a_signed_identity_is_believed_when_a_secret_is_set(
     )
     proxy.wait_until(proxy.ready, "the proxy to answer")
     proxy.wait_until(lambda: len(databases.owui_models()) == 3, "the first sync")
-    signed = {"X-OpenWebUI-User-Jwt": _token({"email": "bob@techcompany.com", "id": "b-1"})}
+    bob_id = databases.owui_users()["bob@techcompany.com"]["id"]
+    signed = {"X-OpenWebUI-User-Jwt": _token({"email": "bob@techcompany.com", "sub": bob_id})}
     status, body = _chat(proxy, "gpt-3.5-turbo", signed)
     assert status == 200, body
     cases = [
@@ -167,7 +175,8 @@ def test_only_a_signed_identity_is_believed_when_a_secret_is_set(
         (
             {
                 "X-OpenWebUI-User-Jwt": jwt.encode(
-                    {"email": "carol@techcompany.com", "exp": 1_000_000_000}, SECRET
+                    {"email": "carol@techcompany.com", "exp": 1_000_000_000, "iss": "open-webui"},
+                    SECRET,
                 )
             },
             401,
