@@ -57,6 +57,10 @@ class KeptConnections:
     def get(self) -> tuple[psycopg.Connection[Any], psycopg.Connection[Any]]:
         return self._one("LiteLLM"), self._one("Open WebUI")
 
+    def litellm(self) -> psycopg.Connection[Any]:
+        """LiteLLM's connection alone (reads that must not wait for Open WebUI)."""
+        return self._one("LiteLLM")
+
     def discard_broken(self) -> None:
         for what, conn in list(self._conns.items()):
             if conn.closed or conn.broken:

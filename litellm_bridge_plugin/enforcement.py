@@ -21,6 +21,7 @@ from typing import Any
 from .access import Decision, forget_answers
 from .access_state import AccessState
 from .identity import Identity, IdentityError, identity_of
+from .service_key import ServiceKeyReport
 from .settings import Settings
 
 MASTER_KEY_ALIAS = "litellm_proxy_master_key"
@@ -96,6 +97,7 @@ class Enforcer:
         self._master_key = master_key
         self._clock = clock
         self._loaded: _Loaded | None = None
+        self._alias_keys: int | None = None
         self._lock = threading.Lock()
         secret = settings.openwebui_service_key
         self._service_key = secret.get_secret_value() if secret else None
@@ -123,6 +125,11 @@ class Enforcer:
     @property
     def loaded(self) -> bool:
         return self._loaded is not None
+
+    def service_key_seen(self, report: ServiceKeyReport) -> None:
+        """Remember how many live keys carry the service-key alias (the worker counts them
+        after every read): with several, none of them is believed (see :meth:`check`)."""
+        self._alias_keys = report.live if report.mode == "alias" else None
 
     # --- the check ---------------------------------------------------------------------------
     def is_service_key(self, key_alias: str | None, api_key: str | None) -> bool:
@@ -155,6 +162,16 @@ class Enforcer:
                 503,
                 f"litellm-bridge's copy of LiteLLM's grants is over {self.stale_after:g}s old "
                 "(the LiteLLM database is unreachable?); refusing rather than guessing",
+            )
+        if self._alias_keys is not None and self._alias_keys > 1:
+            return _refuse(
+                503,
+                "Open WebUI's calls are refused until LiteLLM has one service key; the proxy "
+                "log and `litellm-bridge doctor` say how to fix it",
+                f"{self._alias_keys} live keys carry the service-key alias "
+                f"{self.settings.openwebui_key_alias!r}: any of them could name anyone; set "
+                "BRIDGE_OPENWEBUI_SERVICE_KEY to the value of Open WebUI's key, or delete or "
+                "rename the other keys",
             )
         try:
             identity = identity_of(headers, self._jwt_secret, self.settings.openwebui_jwt_max_age)

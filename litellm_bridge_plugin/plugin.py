@@ -78,6 +78,8 @@ class BridgePlugin(CustomLogger):
                 config=self.settings.litellm_config,
             ),
             on_access=self.enforcer.load,
+            on_service_key=self.enforcer.service_key_seen,
+            master_key=(lambda: _proxy_attr("master_key")) if in_proxy else None,
         )
         if start:
             self.worker.start()

@@ -12,11 +12,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import psycopg
 
-from . import outbox
-from .access_state import AccessState
+from . import outbox, service_key
+from .access_state import AccessState, read_access
 from .catalog import ModelSource
 from .db import KeptConnections, connect
 from .errors import BridgeError
@@ -50,11 +51,18 @@ class BridgeWorker:
         sweeps: bool = True,
         models: ModelSource | None = None,
         on_access: Callable[[AccessState, frozenset[str] | None], None] | None = None,
+        on_service_key: Callable[[service_key.ServiceKeyReport], None] | None = None,
+        master_key: Callable[[], str | None] | None = None,
     ) -> None:
         self.settings = settings
         self.sweeps = sweeps
         self.models = models
         self.on_access = on_access
+        self.on_service_key = on_service_key
+        self._master_key = master_key or (
+            lambda: service_key.proxy_master_key(settings.litellm_config)
+        )
+        self._service_key_line: str | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -115,6 +123,35 @@ class BridgeWorker:
         finally:
             conn.close()
         log.info("litellm-bridge: started; %s; %s", self.settings.describe(), schema.describe())
+
+    def _check_service_key(self, conn: psycopg.Connection[Any]) -> None:
+        """Count the keys that are Open WebUI's service key; hand the count to the proxy's
+        check and log it at start and whenever it changes (loudly when something is wrong)."""
+        try:
+            report = service_key.inspect(conn, self.settings, self._master_key())
+        except psycopg.Error as exc:
+            log.warning("litellm-bridge: cannot count the service key's rows: %s", exc)
+            return
+        level, line = service_key.startup_line_of(report)
+        if line != self._service_key_line:
+            log.log(level, "litellm-bridge: %s", line)
+            self._service_key_line = line
+        if self.on_service_key is not None:
+            self.on_service_key(report)
+
+    def _refresh_access(self) -> None:
+        """Read grants and budgets from LiteLLM alone and hand them to the proxy's check: the
+        check must not wait for Open WebUI, whose database may be down or mid-upgrade while a
+        reconcile cannot run."""
+        if self.on_access is None:
+            return
+        try:
+            conn = self._connections.litellm()
+            self.on_access(read_access(conn), None)
+            self._check_service_key(conn)
+        except (BridgeError, psycopg.Error) as exc:
+            self._connections.discard_broken()
+            log.error("litellm-bridge: cannot read LiteLLM's grants: %s", exc)
 
     def _guarded(
         self, what: str, scope: Scope | None = None, passwords: Mapping[str, str] | None = None
@@ -205,6 +242,8 @@ class BridgeWorker:
             scope = result.scope
             users = None if scope is None else scope_users(result)
             self.on_access(result.access, users)
+            conn = self._connections.litellm()
+            self._check_service_key(conn)
 
     def _sweep_if_due(self) -> None:
         if not self.sweeps or time.monotonic() < self._next_sweep:
@@ -212,6 +251,7 @@ class BridgeWorker:
         trigger = "sweep" if self._announced else "startup"
         result = self._guarded(trigger)
         if result is None:
+            self._refresh_access()
             wait = min(self._sweep_delay, self.settings.sweep_interval)
             log.warning("litellm-bridge: will retry in %.0fs", wait)
             self._sweep_delay = min(self._sweep_delay * 2, self.settings.sweep_interval)

@@ -25,6 +25,29 @@ def as_bridge(admin_url: str, database: str) -> str:
                 sql.Identifier(role), sql.Literal(BRIDGE_PASSWORD)
             )
         )
+    return _login_url(admin_url, role)
+
+
+def plain_role(admin_url: str, role: str) -> str:
+    """A login role that owns nothing and has no right beyond PUBLIC's (the caller grants
+    what it needs); return its URL. Drop it with :func:`drop_role`."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(role), sql.Literal(BRIDGE_PASSWORD)
+            )
+        )
+    return _login_url(admin_url, role)
+
+
+def drop_role(admin_url: str, role: str) -> None:
+    """Drop a :func:`plain_role` and its grants (held in ``admin_url``'s database only)."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def _login_url(admin_url: str, role: str) -> str:
     parts = urlsplit(admin_url)
     host = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit(parts._replace(netloc=f"{role}:{BRIDGE_PASSWORD}@{host}"))

@@ -6,15 +6,21 @@ checked instead: versions, the config file, ports, and the settings that connect
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import litellm
+import pytest
 import yaml
+from fastapi import HTTPException
+from litellm.proxy._types import GenerateKeyRequest, UserAPIKeyAuth
+from litellm.proxy.auth.route_checks import RouteChecks
 
 from devtools import dbs, stack
 from devtools.proxy import CONFIG
+from litellm_bridge_plugin.settings import Settings
 
 DOCKER = Path(__file__).resolve().parents[1] / "docker"
 
@@ -26,14 +32,29 @@ def _compose() -> dict[str, Any]:
 
 
 def _resolve(value: str, env: dict[str, str]) -> str:
-    """Compose's ${VAR:-default} / ${VAR:?message} substitution, nested defaults included."""
+    """Compose's ${VAR:-default} / ${VAR:?message} substitution, nested defaults included;
+    a required variable that is unset or empty raises, as compose refuses to start."""
     pattern = re.compile(r"\$\{(\w+)(?::([-?])((?:[^{}]|\$\{[^{}]*\})*))?\}")
+
+    def one(match: re.Match[str]) -> str:
+        name, kind, rest = match.groups()
+        if env.get(name):
+            return env[name]
+        if kind == "?":
+            raise KeyError(f"{name}: {rest}")
+        return rest if kind == "-" else ""
+
     for _ in range(5):
-        value = pattern.sub(
-            lambda m: env.get(m.group(1)) or (m.group(3) if m.group(2) == "-" else "") or "",
-            value,
-        )
+        value = pattern.sub(one, value)
     return value
+
+
+def _environment(service: str, env: dict[str, str]) -> dict[str, str]:
+    raw = _compose()["services"][service]["environment"]
+    return {k: _resolve(str(v), env) for k, v in raw.items()}
+
+
+KEYS = {"LITELLM_MASTER_KEY": "sk-master-0123456789", "OPENWEBUI_SERVICE_KEY": "sk-owui-0123456789"}
 
 
 def test_versions_are_the_tested_ones() -> None:
@@ -66,29 +87,67 @@ def test_the_proxy_uses_the_tested_config_and_ports() -> None:
 
 
 def test_the_settings_connect_the_parts_like_the_tests() -> None:
-    services = _compose()["services"]
-    env = {"LITELLM_MASTER_KEY": "sk-master"}
-    proxy_env = {k: _resolve(str(v), env) for k, v in services["litellm"]["environment"].items()}
-    owui_env = {k: _resolve(str(v), env) for k, v in services["open-webui"]["environment"].items()}
+    proxy_env = _environment("litellm", KEYS)
+    owui_env = _environment("open-webui", KEYS)
     password = "bridge-demo-password"
+    service_key = KEYS["OPENWEBUI_SERVICE_KEY"]
     expected_bridge = stack.bridge_env(
         f"postgresql://postgres:{password}@postgres:5432/litellm",
         f"postgresql://postgres:{password}@postgres:5432/openwebui",
-        "sk-master",
+        service_key,
     )
     assert {k: proxy_env[k] for k in expected_bridge} == expected_bridge
     expected_owui = stack.openwebui_connection_env(
-        f"http://litellm:{stack.PROXY_PORT}", "sk-master"
+        f"http://litellm:{stack.PROXY_PORT}", service_key
     )
     assert {k: owui_env[k] for k in expected_owui} == expected_owui
     assert owui_env["DATABASE_URL"] == expected_bridge["BRIDGE_OPENWEBUI_DATABASE_URL"]
     assert proxy_env["DATABASE_URL"] == expected_bridge["BRIDGE_LITELLM_DATABASE_URL"]
     init = (DOCKER / "init-databases.sh").read_text()
     assert "CREATE DATABASE litellm;" in init and "CREATE DATABASE openwebui;" in init
-    # the service key defaults to the master key, and can be set apart
-    separate = {"LITELLM_MASTER_KEY": "sk-master", "OPENWEBUI_SERVICE_KEY": "sk-owui"}
-    assert _resolve(services["open-webui"]["environment"]["OPENAI_API_KEY"], separate) == "sk-owui"
-    assert (
-        _resolve(services["litellm"]["environment"]["BRIDGE_OPENWEBUI_SERVICE_KEY"], separate)
-        == "sk-owui"
-    )
+
+
+def test_open_webui_gets_a_key_of_its_own_not_the_master_key() -> None:
+    """Compose makes Open WebUI's key with the master key and hands it to both sides.
+
+    No Docker engine runs here, so nothing is started: the compose file is read, the key
+    request it sends is checked against the installed LiteLLM's own request model and route
+    check, and the one-shot service's wiring is checked.
+    """
+    services = _compose()["services"]
+    service_key, master = KEYS["OPENWEBUI_SERVICE_KEY"], KEYS["LITELLM_MASTER_KEY"]
+    owui_key = _environment("open-webui", KEYS)["OPENAI_API_KEY"]
+    assert owui_key == service_key != master
+    assert _environment("litellm", KEYS)["LITELLM_MASTER_KEY"] == master
+    assert _environment("litellm", KEYS)["BRIDGE_OPENWEBUI_SERVICE_KEY"] == service_key
+    maker = _environment("openwebui-key", KEYS)
+    assert (maker["LITELLM_MASTER_KEY"], maker["OPENWEBUI_SERVICE_KEY"]) == (master, service_key)
+    # without OPENWEBUI_SERVICE_KEY compose refuses to start: no falling back to the master key
+    for name in ("open-webui", "litellm", "openwebui-key"):
+        with pytest.raises(KeyError, match="OPENWEBUI_SERVICE_KEY"):
+            _environment(name, {"LITELLM_MASTER_KEY": master})
+
+    body = json.loads(maker["KEY_REQUEST"])
+    assert body["key"] == service_key
+    assert body["key_alias"] == Settings.model_fields["openwebui_key_alias"].default
+    assert body["allowed_routes"] == ["llm_api_routes"]
+    request = GenerateKeyRequest.model_validate(body)  # fields LiteLLM's /key/generate takes
+    assert (request.key, request.key_alias) == (service_key, body["key_alias"])
+    assert request.allowed_routes == ["llm_api_routes"]
+    # what LiteLLM lets such a key call: Open WebUI's routes, no management route
+    holder = UserAPIKeyAuth(api_key="hashed", allowed_routes=body["allowed_routes"])
+    for route in ("/v1/models", "/v1/chat/completions", "/chat/completions", "/v1/embeddings"):
+        assert RouteChecks.is_virtual_key_allowed_to_call_route(route, holder)
+    for route in ("/key/generate", "/user/new", "/team/new", "/key/delete", "/model/new"):
+        with pytest.raises(HTTPException) as refused:
+            RouteChecks.is_virtual_key_allowed_to_call_route(route, holder)
+        assert refused.value.status_code == 403
+
+    script = services["openwebui-key"]["command"][0]
+    assert f"http://litellm:{stack.PROXY_PORT}/key/generate" in script
+    assert '"Authorization: Bearer $$LITELLM_MASTER_KEY"' in script
+    assert '-d "$$KEY_REQUEST"' in script
+    assert services["openwebui-key"]["depends_on"] == {"litellm": {"condition": "service_healthy"}}
+    assert services["open-webui"]["depends_on"]["openwebui-key"] == {
+        "condition": "service_completed_successfully"
+    }

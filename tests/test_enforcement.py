@@ -547,3 +547,37 @@ def test_the_signed_token_does_not_reach_logs_or_providers(databases: Databases)
     with pytest.raises(HTTPException):
         _hook(plugin, UserAPIKeyAuth(api_key=hash_token(SERVICE_KEY)), refused)
     assert token not in repr(refused)
+
+
+@only_newest
+def test_several_keys_with_the_service_alias_stop_open_webui_calls(databases: Databases) -> None:
+    """In alias mode anyone who can make keys could name one after the alias; while more than
+    one live key carries it, no call with any of them is believed."""
+    from litellm_bridge_plugin.worker import BridgeWorker
+
+    seed.seed_scenario(databases.litellm())
+    settings = load_settings(
+        litellm_database_url=databases.litellm_url,
+        openwebui_database_url=databases.openwebui_url,
+    )
+    plugin = BridgePlugin(settings, start=False)
+    worker = BridgeWorker(
+        settings,
+        on_access=plugin.enforcer.load,
+        on_service_key=plugin.enforcer.service_key_seen,
+    )
+    conn = databases.litellm()
+    seed.add_key(conn, "hashed-svc", "openwebui_global_key", None)
+    worker._refresh_access()  # what a sweep does when Open WebUI cannot be reached
+    alice = {"x-openwebui-user-email": "alice@techcompany.com"}
+    assert plugin.enforcer.check(alice, ["gpt-4"]).allowed
+    seed.add_key(conn, "hashed-mallory", "openwebui_global_key", "bob")
+    worker._refresh_access()
+    refused = plugin.enforcer.check(alice, ["gpt-4"])
+    assert refused.status == 503 and "2 live keys carry the service-key alias" in refused.detail
+    assert "BRIDGE_OPENWEBUI_SERVICE_KEY" in refused.detail
+    conn.execute(
+        "UPDATE \"LiteLLM_VerificationToken\" SET blocked = true WHERE token = 'hashed-mallory'"
+    )
+    worker._refresh_access()
+    assert plugin.enforcer.check(alice, ["gpt-4"]).allowed

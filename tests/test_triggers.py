@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin import bridge_db, triggers
 
+from .roles import drop_role, plain_role
 from .support import Databases
 
 only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
@@ -140,3 +143,61 @@ def test_install_is_all_or_nothing(databases: Databases) -> None:
     with pytest.raises(psycopg.Error):
         triggers.install(bridge)
     assert _catalog(conn) == before
+
+
+@only_newest
+def test_only_triggers_and_the_bridge_run_its_functions(databases: Databases) -> None:
+    """The functions run with the bridge's rights, so PUBLIC may not call them. A trigger fires
+    its function whatever EXECUTE says: a plain role writing LiteLLM's tables, as LiteLLM's
+    own does, still enqueues."""
+    bridge = databases.bridge_litellm()
+    bridge_db.ensure_schema(bridge)
+    triggers.install(bridge)
+    # an install from before the revoke left EXECUTE to PUBLIC, which CREATE OR REPLACE keeps
+    bridge.execute(
+        "GRANT EXECUTE ON FUNCTION litellm_bridge.enqueue(text, text, text), "
+        "litellm_bridge.capture_change() TO PUBLIC"
+    )
+    triggers.install(bridge)
+    admin = databases.litellm()
+    role = f"litellm_app_{uuid.uuid4().hex[:8]}"
+    app_url = plain_role(databases.admin_litellm_url, role)
+    try:
+        admin.execute(
+            sql.SQL(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}"
+            ).format(sql.Identifier(role))
+        )
+        # even a role that may see the bridge's schema (a reader of its views) may not call
+        bridge.execute(
+            sql.SQL("GRANT USAGE ON SCHEMA litellm_bridge TO {}").format(sql.Identifier(role))
+        )
+        with psycopg.connect(app_url, autocommit=True) as app:
+            seed.add_user(app, "zoe", "zoe@x.test")
+            app.execute("UPDATE \"LiteLLM_UserTable\" SET user_alias = 'Zoe' WHERE user_id = 'zoe'")
+            assert _outbox(admin) == [("user", "zoe"), ("user", "zoe")]
+            for call in (
+                "SELECT litellm_bridge.enqueue('user', 'mallory', NULL)",
+                "SELECT litellm_bridge.capture_change()",
+            ):
+                with pytest.raises(
+                    psycopg.errors.InsufficientPrivilege, match="permission denied for function"
+                ):
+                    app.execute(call)
+        assert _outbox(admin) == []
+        # functions the bridge's role makes later start without it too (`litellm-bridge grants`)
+        bridge.execute(
+            "CREATE FUNCTION litellm_bridge.later() RETURNS int LANGUAGE sql AS 'SELECT 1'"
+        )
+        executable = admin.execute(
+            "SELECT p.proname, p.prosecdef, has_function_privilege('public', p.oid, 'EXECUTE') "
+            "AS by_public FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = 'litellm_bridge' ORDER BY 1"
+        ).fetchall()
+        assert [(r["proname"], r["prosecdef"], r["by_public"]) for r in executable] == [
+            ("capture_change", True, False),
+            ("enqueue", True, False),
+            ("later", False, False),
+        ]
+    finally:
+        drop_role(databases.admin_litellm_url, role)

@@ -20,6 +20,10 @@ GRANT TRIGGER ON "LiteLLM_UserTable", "LiteLLM_TeamTable", "LiteLLM_Organization
     "LiteLLM_TeamMembership", "LiteLLM_OrganizationMembership", "LiteLLM_VerificationToken"
     TO {role};
 CREATE SCHEMA IF NOT EXISTS litellm_bridge AUTHORIZATION {role};
+-- The trigger functions run with the role's rights: only triggers and the role itself may call
+-- them (install-triggers revokes this too). A trigger fires its function whatever EXECUTE says.
+ALTER DEFAULT PRIVILEGES FOR ROLE {role} REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA litellm_bridge FROM PUBLIC;
 
 -- name: openwebui
 -- On Open WebUI's database: read the tables the bridge reads, write only those it manages

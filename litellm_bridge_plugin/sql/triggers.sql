@@ -75,6 +75,13 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Both run with the bridge's rights, so nobody else may call them (functions are executable
+-- by PUBLIC by default). A trigger fires its function whatever EXECUTE says, so LiteLLM's
+-- role still fires them; capture_change calls enqueue as the owner. Revoked on every install:
+-- CREATE OR REPLACE keeps the privileges an older install left.
+REVOKE EXECUTE ON FUNCTION litellm_bridge.enqueue(text, text, text),
+    litellm_bridge.capture_change() FROM PUBLIC;
+
 -- name: trigger_names
 -- The bridge's triggers on LiteLLM's tables, for uninstall and status.
 SELECT c.relname AS table_name, t.tgname AS trigger_name, t.tgenabled <> 'D' AS enabled

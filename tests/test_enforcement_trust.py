@@ -1,0 +1,328 @@
+"""Hostile requests through the real LiteLLM proxy: none reaches a model its person may not use.
+
+The proxy runs without a database (Prisma cannot run here), so the master key plays Open WebUI's
+service key. Gina holds a key for gpt-3.5-turbo only, Hank one for gpt-3.5-turbo and gpt-4;
+both are LiteLLM users in LiteLLM's real tables. A second callback records every call that
+reached a model (tests/fix_spend_recorder.py), so "refused" is checked twice: by the status the
+caller gets and by no model having answered.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import jwt
+import pytest
+
+from devtools import litellm_seed as seed
+from devtools.proxy import CONFIG
+
+from .proxy_harness import MASTER_KEY, Proxy, env_for, free_port, only_newest, proxy_factory
+from .support import Databases
+
+__all__ = ["proxy_factory"]  # the fixture
+
+GINA = {"X-OpenWebUI-User-Email": "gina@corp.test"}
+HANK = {"X-OpenWebUI-User-Email": "hank@corp.test"}
+SECRET = "a-jwt-secret-of-at-least-32-bytes!"
+
+
+def _seed(conn: Any) -> None:
+    seed.add_user(conn, "gina", "gina@corp.test")
+    seed.add_user(conn, "hank", "hank@corp.test")
+    seed.add_user(conn, "ivy", "ivy@corp.test")
+    seed.add_user(conn, "ivy2", "IVY@corp.test ")  # one email, two LiteLLM users
+    seed.add_key(conn, "hashed-gina", "gina-35", "gina", ["gpt-3.5-turbo"])
+    seed.add_key(conn, "hashed-hank", "hank-both", "hank", ["gpt-3.5-turbo", "gpt-4", "recorded"])
+    seed.add_key(conn, "hashed-ivy", "ivy-all", "ivy", [])
+
+
+def _config(tmp_path: Path, general: str = "", models: str = "") -> Path:
+    """The example config, a recording second callback, and fallbacks forced by the request
+    (``mock_testing_fallbacks``) so the router really takes them; ``general`` and ``models``
+    are more lines for ``general_settings`` and ``model_list``."""
+    text = CONFIG.read_text().replace(
+        'callbacks: ["litellm_bridge_plugin.bridge"]',
+        'callbacks: ["litellm_bridge_plugin.bridge", "tests.fix_spend_recorder.recorder"]',
+    )
+    text = text.replace("model_list:\n", "model_list:\n" + models, 1)
+    text += "  dangerously_allow_mock_testing_request_params: true\n" + general
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def _start(
+    databases: Databases,
+    proxy_factory: Callable[..., Proxy],
+    tmp_path: Path,
+    *,
+    general: str = "",
+    models: str = "",
+    openwebui_url: str | None = None,
+    ready_as: dict[str, str] = HANK,
+    **env: str,
+) -> tuple[Proxy, Path]:
+    _seed(databases.litellm())
+    spend = tmp_path / "spend.jsonl"
+    spend.touch()
+    proxy = proxy_factory(
+        env_for(
+            databases.litellm_url,
+            openwebui_url or databases.openwebui_url,
+            BRIDGE_OPENWEBUI_SERVICE_KEY=MASTER_KEY,
+            BRIDGE_TEST_SPEND_FILE=str(spend),
+            PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+            **env,
+        ),
+        _config(tmp_path, general, models),
+    )
+    proxy.wait_until(proxy.ready, "the proxy to answer")
+    proxy.wait_until(lambda: _chat(proxy, ready_as, model="gpt-4")[0] == 200, "grants loaded")
+    proxy.wait_until(lambda: bool(_reached(spend)), "the first call recorded")
+    return proxy, spend
+
+
+def _chat(proxy: Proxy, headers: dict[str, str], **body: object) -> tuple[int, str]:
+    status, answer = proxy.post(
+        "/v1/chat/completions",
+        {"messages": [{"role": "user", "content": "hi"}]} | body,
+        headers,
+    )
+    return status, json.dumps(answer)
+
+
+def _reached(spend: Path) -> list[str]:
+    """The models that answered a call, in order (the recorder's lines)."""
+    return [json.loads(line)["model"] for line in spend.read_text().splitlines()]
+
+
+FALLBACK_TO_GPT4 = {"router_settings_override": {"fallbacks": [{"gpt-3.5-turbo": ["gpt-4"]}]}}
+HOSTILE: list[tuple[str, dict[str, str], dict[str, object], int, str]] = [
+    # (case, headers, body, status, words the caller sees)
+    ("plain out-of-grant", GINA, {"model": "gpt-4"}, 403, "does not grant it"),
+    ("comma list", GINA, {"model": "gpt-3.5-turbo,gpt-4"}, 403, "model gpt-4"),
+    (
+        "body fallbacks",
+        GINA,
+        {"model": "gpt-3.5-turbo", "mock_testing_fallbacks": True, "fallbacks": ["gpt-4"]},
+        403,
+        "model gpt-4",
+    ),
+    (
+        "fallback nested in a dict target",
+        GINA,
+        {
+            "model": "gpt-3.5-turbo",
+            "mock_testing_fallbacks": True,
+            "fallbacks": [{"model": "gpt-3.5-turbo", "fallbacks": ["gpt-4"]}],
+        },
+        403,
+        "model gpt-4",
+    ),
+    (
+        "router_settings_override fallbacks",
+        GINA,
+        {"model": "gpt-3.5-turbo", "mock_testing_fallbacks": True} | FALLBACK_TO_GPT4,
+        403,
+        "model gpt-4",
+    ),
+    (
+        "context window fallbacks in the override",
+        GINA,
+        {
+            "model": "gpt-3.5-turbo",
+            "router_settings_override": {
+                "context_window_fallbacks": [{"gpt-3.5-turbo": ["claude-3-sonnet"]}]
+            },
+        },
+        403,
+        "model claude-3-sonnet",
+    ),
+    ("fallbacks as text", GINA, {"model": "gpt-3.5-turbo", "fallbacks": "gpt-4"}, 400, "field"),
+    (
+        "fallback map to text",
+        GINA,
+        {"model": "gpt-3.5-turbo", "fallbacks": [{"gpt-3.5-turbo": "gpt-4"}]},
+        400,
+        "field fallbacks",
+    ),
+    (
+        "override not an object",
+        GINA,
+        {"model": "gpt-3.5-turbo", "router_settings_override": ["gpt-4"]},
+        400,
+        "field router_settings_override",
+    ),
+    # (user_config: LiteLLM's own auth refuses it before any hook runs; the bridge's refusal,
+    # for a release that lets it through, is in tests/test_enforcement.py)
+    (
+        "target_model_names of another type",
+        GINA,
+        {"model": "gpt-3.5-turbo", "target_model_names": {"gpt-4": 1}},
+        400,
+        "field target_model_names",
+    ),
+    ("no model", GINA, {}, 400, "must name a model"),
+    (
+        "an email and someone else's Open WebUI id",
+        GINA | {"X-OpenWebUI-User-Id": "hanks-account"},
+        {"model": "gpt-3.5-turbo"},
+        403,
+        "do not belong together",
+    ),
+    (
+        "one email, two LiteLLM users",
+        {"X-OpenWebUI-User-Email": "ivy@corp.test"},
+        {"model": "gpt-3.5-turbo"},
+        403,
+        "cannot be told apart",
+    ),
+    (
+        "stranger",
+        {"X-OpenWebUI-User-Email": "eve@evil.test"},
+        {"model": "gpt-3.5-turbo"},
+        403,
+        "not a LiteLLM user",
+    ),
+    ("nobody named", {}, {"model": "gpt-3.5-turbo"}, 401, "must name the user"),
+    (
+        "overlong header",
+        {"X-OpenWebUI-User-Email": "g@" + "x" * 400},
+        {"model": "gpt-3.5-turbo"},
+        400,
+        "too long",
+    ),
+]
+
+
+@only_newest
+def test_hostile_requests_reach_no_model_they_may_not(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path
+) -> None:
+    proxy, spend = _start(databases, proxy_factory, tmp_path)
+    before = len(_reached(spend))
+    for case, headers, body, status, words in HOSTILE:
+        got, answer = _chat(proxy, headers, **body)
+        assert got == status, (case, answer)
+        assert words in answer, (case, answer)
+    status, answer = _chat(proxy, GINA, model="gpt-3.5-turbo")
+    assert status == 200 and "mock gpt-3.5-turbo" in answer, answer
+    proxy.wait_until(lambda: len(_reached(spend)) > before, "Gina's call recorded")
+    assert _reached(spend)[before:] == ["gpt-3.5-turbo"]  # no model answered a hostile call
+    # the same fallback request is served for a person granted both models, and the router
+    # really falls back: the answer comes from gpt-4
+    status, answer = _chat(
+        proxy, HANK, model="gpt-3.5-turbo", mock_testing_fallbacks=True, **FALLBACK_TO_GPT4
+    )
+    assert status == 200 and "mock gpt-4" in answer, answer
+
+
+@only_newest
+def test_the_check_does_not_need_open_webui(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path
+) -> None:
+    """Grants and budgets come from LiteLLM alone: with Open WebUI's database unreachable the
+    proxy still allows what LiteLLM grants and refuses the rest."""
+    closed = f"postgresql://nobody@127.0.0.1:{free_port()}/openwebui"
+    proxy, _ = _start(databases, proxy_factory, tmp_path, openwebui_url=closed)
+    assert _chat(proxy, GINA, model="gpt-3.5-turbo")[0] == 200
+    assert _chat(proxy, GINA, model="gpt-4")[0] == 403
+    # a change in LiteLLM reaches the check while Open WebUI is still down
+    databases.litellm().execute(
+        "UPDATE \"LiteLLM_VerificationToken\" SET models = '{gpt-4}' WHERE key_alias = 'gina-35'"
+    )
+    proxy.wait_until(
+        lambda: _chat(proxy, GINA, model="gpt-4")[0] == 200, "Gina's new grant", timeout=60
+    )
+    assert _chat(proxy, GINA, model="gpt-3.5-turbo")[0] == 403
+    assert "cannot connect to the Open WebUI database" in proxy.log
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """A local OpenAI-compatible server that records the headers of each call it gets."""
+
+    seen: ClassVar[list[dict[str, str]]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        _Recorder.seen.append({k.lower(): v for k, v in self.headers.items()})
+        body = json.dumps(
+            {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "recorded",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": "recorded"},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def provider() -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    _Recorder.seen = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield int(server.server_address[1])
+    server.shutdown()
+
+
+@only_newest
+def test_the_signed_token_never_reaches_the_provider(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path, provider: int
+) -> None:
+    """With ``forward_client_headers_to_llm_api`` LiteLLM copies every ``x-`` header into the
+    provider call; the identity token must not be among them, nor in the proxy's log."""
+    now = datetime.now(UTC)
+    claims = {"email": "hank@corp.test", "iss": "open-webui", "iat": now}
+    token = jwt.encode(claims | {"exp": now + timedelta(minutes=5)}, SECRET)
+    signed = {"X-OpenWebUI-User-Jwt": token, "X-Trace-Id": "trace-1"}
+    proxy, _ = _start(
+        databases,
+        proxy_factory,
+        tmp_path,
+        general="  forward_client_headers_to_llm_api: true\n",
+        models=(
+            "  - model_name: recorded\n"
+            "    litellm_params:\n"
+            "      model: openai/recorded\n"
+            f"      api_base: http://127.0.0.1:{provider}/v1\n"
+            "      api_key: sk-provider-side\n"
+        ),
+        ready_as=signed,
+        BRIDGE_OPENWEBUI_JWT_SECRET=SECRET,
+    )
+    status, answer = _chat(proxy, signed, model="recorded")
+    assert status == 200 and "recorded" in answer, answer
+    seen = _Recorder.seen[-1]
+    assert seen.get("x-trace-id") == "trace-1"  # LiteLLM does forward the caller's x- headers
+    assert "x-openwebui-user-jwt" not in seen and token not in json.dumps(_Recorder.seen)
+    assert token not in proxy.log
+    # a refused call's token goes nowhere either
+    gina = jwt.encode(
+        claims | {"email": "gina@corp.test", "exp": now + timedelta(minutes=5)}, SECRET
+    )
+    assert _chat(proxy, {"X-OpenWebUI-User-Jwt": gina}, model="recorded")[0] == 403
+    assert gina not in proxy.log and gina not in json.dumps(_Recorder.seen)

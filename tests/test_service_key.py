@@ -1,0 +1,220 @@
+"""Open WebUI's service key as doctor, status and the start-up log see it: recognised by value
+or by alias, how many live keys answer to it, and what is wrong when not exactly one.
+
+LiteLLM's key table is written with SQL the way /key/generate would (tests store the sha256 of
+a key's value as its token, as LiteLLM does); the bridge reads it as its least-privilege role.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litellm.proxy._types import hash_token
+
+from devtools import litellm_seed as seed
+from litellm_bridge_plugin.cli import main
+from litellm_bridge_plugin.service_key import (
+    inspect,
+    proxy_master_key,
+    startup_line,
+    token_hash,
+)
+from litellm_bridge_plugin.settings import Settings, load_settings
+
+from .support import Databases
+
+only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
+ALIAS = "openwebui_global_key"
+SERVICE_KEY = "sk-openwebui-service-0123456789"
+MASTER_KEY = "sk-master-0123456789abcdef"
+
+
+def _settings(databases: Databases, service_key: str | None = None) -> Settings:
+    return load_settings(
+        litellm_database_url=databases.litellm_url,
+        openwebui_database_url=databases.openwebui_url,
+        openwebui_key_alias=ALIAS,
+        openwebui_service_key=service_key,
+    )
+
+
+def _add(databases: Databases, value: str, alias: str = ALIAS, **kwargs: Any) -> None:
+    seed.add_key(databases.litellm(), token_hash(value), alias, None, **kwargs)
+
+
+def _problems(found: Any) -> list[tuple[str, str]]:
+    return [(p.severity, p.problem) for p in found.problems]
+
+
+def test_the_hash_is_litellms() -> None:
+    assert token_hash(SERVICE_KEY) == hash_token(SERVICE_KEY)
+
+
+@only_newest
+def test_by_value_present_absent_blocked_expired(databases: Databases) -> None:
+    bridge = databases.bridge_litellm()
+    settings = _settings(databases, SERVICE_KEY)
+    # a key someone named after the alias is not the service key once the value is set
+    _add(databases, "sk-someone-elses-key-0123", ALIAS)
+    absent = inspect(bridge, settings, MASTER_KEY)
+    assert (absent.mode, absent.live, absent.result) == ("value", 0, "fail")
+    assert "neither a live LiteLLM key nor the master key" in absent.problems[0].problem
+    assert 'POST /key/generate with it as "key"' in absent.problems[0].fix
+    # the master key unknown (the CLI without LITELLM_MASTER_KEY): it may be the master key
+    unknown = inspect(bridge, settings)
+    assert unknown.result == "warn" and "LITELLM_MASTER_KEY" in unknown.problems[0].fix
+
+    _add(databases, SERVICE_KEY, "openwebui-key")
+    present = inspect(bridge, settings, MASTER_KEY)
+    assert (present.live, present.problems) == (1, ())
+    assert present.describe() == (
+        "recognised by value (BRIDGE_OPENWEBUI_SERVICE_KEY); 1 live key(s) match"
+    )
+    assert startup_line(bridge, settings, MASTER_KEY) == (
+        logging.INFO,
+        "service key " + present.describe(),
+    )
+
+    databases.litellm().execute('UPDATE "LiteLLM_VerificationToken" SET blocked = true')
+    blocked = inspect(bridge, settings, MASTER_KEY)
+    assert (blocked.live, blocked.blocked) == (0, 1)
+    assert _problems(blocked) == [
+        ("fail", "Open WebUI's service key is blocked: LiteLLM refuses every Open WebUI call")
+    ]
+    assert blocked.problems[0].fix == "unblock it: POST /key/unblock"
+    level, line = startup_line(bridge, settings, MASTER_KEY)
+    assert level == logging.WARNING and "FAIL: Open WebUI's service key is blocked" in line
+
+    databases.litellm().execute(
+        'UPDATE "LiteLLM_VerificationToken" SET blocked = NULL, expires = %s',
+        (datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1),),
+    )
+    expired = inspect(bridge, settings, MASTER_KEY)
+    assert (expired.live, expired.expired) == (0, 1)
+    assert _problems(expired) == [
+        ("fail", "Open WebUI's service key has expired: LiteLLM refuses every Open WebUI call")
+    ]
+    text = repr(expired.as_dict()) + startup_line(bridge, settings, MASTER_KEY)[1]
+    assert SERVICE_KEY not in text and token_hash(SERVICE_KEY) not in text
+
+
+@only_newest
+def test_by_value_the_master_key(databases: Databases) -> None:
+    bridge = databases.bridge_litellm()
+    found = inspect(bridge, _settings(databases, MASTER_KEY), MASTER_KEY)
+    assert (found.mode, found.master_key, found.live) == ("value", True, 1)
+    assert found.describe() == (
+        "recognised by value (BRIDGE_OPENWEBUI_SERVICE_KEY, the proxy's master key); "
+        "1 live key(s) match"
+    )
+    # it works, but Open WebUI then holds a key that can manage everything
+    assert found.result == "warn"
+    assert "can manage all of LiteLLM" in found.problems[0].problem
+    assert '"allowed_routes": ["llm_api_routes"]' in found.problems[0].fix
+
+
+@only_newest
+def test_by_alias_zero_one_two_live_keys(databases: Databases) -> None:
+    bridge = databases.bridge_litellm()
+    settings = _settings(databases)
+    none = inspect(bridge, settings)
+    assert (none.mode, none.live, none.result) == ("alias", 0, "fail")
+    assert none.problems[0].problem.startswith(f"no live LiteLLM key carries the alias {ALIAS!r}")
+
+    _add(databases, "sk-openwebui-1-0123456789")
+    one = inspect(bridge, settings)
+    assert (one.live, one.problems) == (1, ())
+    assert one.describe() == (
+        f"recognised by alias {ALIAS!r} (BRIDGE_OPENWEBUI_KEY_ALIAS); 1 live key(s) match"
+    )
+    # an expired and a blocked second key do not count
+    past = datetime.now(UTC) - timedelta(hours=1)
+    _add(databases, "sk-openwebui-2-0123456789", expires=past)
+    _add(databases, "sk-openwebui-3-0123456789", blocked=True)
+    _add(databases, "sk-openwebui-4-0123456789", expires=datetime.now(UTC) + timedelta(days=1))
+    databases.litellm().execute(
+        "UPDATE \"LiteLLM_VerificationToken\" SET key_alias = 'renamed' WHERE token = %s",
+        (token_hash("sk-openwebui-4-0123456789"),),
+    )
+    still_one = inspect(bridge, settings)
+    assert (still_one.live, still_one.blocked, still_one.expired, still_one.problems) == (
+        1,
+        1,
+        1,
+        (),
+    )
+    assert still_one.describe().endswith("1 live key(s) match, 1 blocked, 1 expired")
+
+    _add(databases, "sk-openwebui-5-0123456789", expires=datetime.now(UTC) + timedelta(days=1))
+    two = inspect(bridge, settings)
+    assert (two.live, two.result) == (2, "fail")
+    (problem,) = two.problems
+    assert problem.problem.startswith(f"2 live keys carry the service-key alias {ALIAS!r}")
+    assert "act as them" in problem.problem
+    assert problem.fix.startswith("set BRIDGE_OPENWEBUI_SERVICE_KEY to the value")
+    # set the value: the alias no longer counts, the duplicate is harmless
+    by_value = inspect(bridge, _settings(databases, "sk-openwebui-1-0123456789"), MASTER_KEY)
+    assert (by_value.mode, by_value.live, by_value.problems) == ("value", 1, ())
+
+
+@only_newest
+def test_only_one_blocked_alias_key(databases: Databases) -> None:
+    _add(databases, "sk-openwebui-1-0123456789", blocked=True)
+    found = inspect(databases.bridge_litellm(), _settings(databases))
+    assert (found.live, found.blocked) == (0, 1)
+    assert found.problems[0].problem.startswith("Open WebUI's service key is blocked")
+
+
+def test_the_master_key_as_the_proxy_finds_it(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("general_settings:\n  master_key: os.environ/MY_MASTER\n")
+    assert proxy_master_key(config, {"MY_MASTER": "sk-a", "LITELLM_MASTER_KEY": "sk-b"}) == "sk-a"
+    assert proxy_master_key(config, {"LITELLM_MASTER_KEY": "sk-b"}) == "sk-b"
+    config.write_text("general_settings:\n  master_key: sk-literal\n")
+    assert proxy_master_key(config, {}) == "sk-literal"
+    config.write_text("model_list: []\n")
+    assert proxy_master_key(config, {"LITELLM_MASTER_KEY": "sk-b"}) == "sk-b"
+    assert proxy_master_key(None, {}) is None
+    config.write_text(": not yaml [")
+    assert proxy_master_key(config, {}) is None
+
+
+@only_newest
+def test_doctor_and_status_name_the_service_key(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("BRIDGE_OPENWEBUI_SERVICE_KEY", raising=False)
+    monkeypatch.delenv("BRIDGE_LITELLM_CONFIG", raising=False)
+    monkeypatch.delenv("LITELLM_MASTER_KEY", raising=False)
+    monkeypatch.setenv("BRIDGE_LITELLM_DATABASE_URL", databases.litellm_url)
+    monkeypatch.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", databases.openwebui_url)
+    _add(databases, "sk-openwebui-1-0123456789")
+    _add(databases, "sk-openwebui-2-0123456789")
+
+    main(["doctor"])
+    out = capsys.readouterr().out
+    assert "FAIL service key: 2 live keys carry the service-key alias 'openwebui_global_key'" in out
+    assert "fix: set BRIDGE_OPENWEBUI_SERVICE_KEY to the value of Open WebUI's key" in out
+    main(["status"])
+    out = capsys.readouterr().out
+    assert (
+        "service key: recognised by alias 'openwebui_global_key' (BRIDGE_OPENWEBUI_KEY_ALIAS); "
+        "2 live key(s) match" in out
+    )
+    assert "  fail:     2 live keys carry" in out
+
+    # the value set, and the master key known from the environment as LiteLLM reads it
+    monkeypatch.setenv("BRIDGE_OPENWEBUI_SERVICE_KEY", MASTER_KEY)
+    monkeypatch.setenv("LITELLM_MASTER_KEY", MASTER_KEY)
+    main(["status", "--json"])
+    out = capsys.readouterr().out
+    assert '"master_key": true' in out and '"live": 1' in out and MASTER_KEY not in out
+    main(["doctor"])
+    out = capsys.readouterr().out
+    assert "warn service key: Open WebUI holds the proxy's master key" in out
+    assert "FAIL service key" not in out
