@@ -21,10 +21,12 @@ from . import (
     doctor,
     grants,
     litellm_db,
+    operator_link,
     operator_report,
     outbox,
     passwords,
     report,
+    service_key,
     triggers,
     verify,
 )
@@ -108,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="set the Open WebUI password of a user the bridge created (read from stdin)",
     )
     set_password.add_argument("email", help="the LiteLLM user's email (any case)")
+    link = commands.add_parser(
+        "link",
+        help="link the Open WebUI account with this email to its LiteLLM user, on your word",
+    )
+    link.add_argument("email", help="the person's email (any case)")
     verify = commands.add_parser(
         "verify-user", help="one person in LiteLLM and Open WebUI, every model and why"
     )
@@ -151,6 +158,8 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
             "outbox": outbox.stats(litellm),
             "dead": outbox.dead_rows(litellm) if outbox.outbox_present(litellm) else [],
         }
+        master = service_key.proxy_master_key(settings.litellm_config)
+        service = service_key.inspect(litellm, settings, master).as_dict()
     with connect(settings.openwebui_database_url, "Open WebUI", autocommit=True) as openwebui:
         schema = detect_schema(openwebui)
         openwebui_counts = _one(openwebui, "openwebui.sql", "counts") | {
@@ -164,6 +173,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
         "last_run": runs[0] if runs else None,
         "failures_24h": failures,
         "capture": capture,
+        "service_key": service,
     }
     print(report.to_json(status) if args.json else report.status_text(status))
     last_failed = bool(runs and (runs[0]["failed"] or runs[0]["error"]))
@@ -275,6 +285,21 @@ def _set_password(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
+def _link(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        linked = operator_link.link_account(settings, verify.check_email(args.email))
+    except (verify.VerifyError, operator_link.LinkRefused) as exc:
+        raise UsageError(str(exc)) from None
+    print(
+        f"{'confirmed the link of' if linked.confirmed else 'linked'} Open WebUI account "
+        f"{linked.openwebui_id} ({linked.email}) to LiteLLM user {linked.litellm_id} on your "
+        "word (audited); it now gets the user's mapped role, admin included"
+    )
+    result = reconcile(settings, Scope(users=frozenset({linked.litellm_id})), trigger="cli")
+    print(report.sync_text(result))
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
 def _verify_user(settings: Settings, args: argparse.Namespace) -> int:
     try:
         found = verify.verify_user(settings, args.email)
@@ -324,6 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "worker": _worker,
             "retry-failed": _retry_failed,
             "set-password": _set_password,
+            "link": _link,
             "verify-user": _verify_user,
             "doctor": _doctor,
         }[args.command]

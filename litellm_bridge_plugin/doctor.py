@@ -6,7 +6,6 @@ as skipped and the others still run. Results: ok, warn (works, but look), fail, 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -15,7 +14,7 @@ from typing import Any
 import psycopg
 import yaml
 
-from . import bridge_db, outbox, triggers
+from . import bridge_db, operator_link, outbox, service_key, triggers
 from .db import connect
 from .errors import BridgeError
 from .litellm_db import fetch as litellm_fetch
@@ -75,6 +74,7 @@ class Doctor:
             self.guarded("openwebui connection", [self.openwebui], self._openwebui_settings)
             self.guarded("duplicate emails", [self.litellm], self._duplicates)
             self.guarded("accounts", [self.litellm, self.openwebui], self._accounts)
+            self.guarded("held accounts", [self.litellm, self.openwebui], self._held)
         finally:
             for conn in (self.litellm, self.openwebui):
                 if conn is not None:
@@ -189,39 +189,17 @@ class Doctor:
 
     def _service_key(self) -> None:
         assert self.litellm is not None
-        s = self.settings
-        value = s.openwebui_service_key.get_secret_value() if s.openwebui_service_key else None
-        digest = hashlib.sha256(value.encode()).hexdigest() if value else ""
-        rows = litellm_fetch(
-            self.litellm, "service_keys", {"alias": s.openwebui_key_alias, "hash": digest}
+        master = service_key.proxy_master_key(self.settings.litellm_config)
+        found = service_key.inspect(self.litellm, self.settings, master)
+        if not found.problems:
+            self.add("service key", "ok", found.describe())
+            return
+        self.add(
+            "service key",
+            found.result,
+            "; ".join(p.problem for p in found.problems) + f" [{found.describe()}]",
+            "; ".join(p.fix for p in found.problems),
         )
-        usable = [r for r in rows if not r["blocked"]]
-        if usable:
-            how = "by value" if any(r["by_value"] for r in usable) else "by alias"
-            self.add("service key", "ok", f"found {how} ({s.openwebui_key_alias}), not blocked")
-        elif rows:
-            self.add(
-                "service key",
-                "fail",
-                "Open WebUI's service key is blocked: every Open WebUI call fails",
-                "unblock it: POST /key/unblock",
-            )
-        elif value:
-            self.add(
-                "service key",
-                "warn",
-                "BRIDGE_OPENWEBUI_SERVICE_KEY is not a LiteLLM virtual key (the master key?)",
-                "fine for the master key; otherwise check the value",
-            )
-        else:
-            self.add(
-                "service key",
-                "fail",
-                f"no key with alias {s.openwebui_key_alias!r} and no "
-                "BRIDGE_OPENWEBUI_SERVICE_KEY: Open WebUI's calls are not checked",
-                f"create Open WebUI's key with key_alias {s.openwebui_key_alias!r}, or set "
-                "BRIDGE_OPENWEBUI_KEY_ALIAS / BRIDGE_OPENWEBUI_SERVICE_KEY",
-            )
 
     def _callback(self) -> None:
         path = self.settings.litellm_config
@@ -321,6 +299,23 @@ class Doctor:
                 + ", ".join(extra[:5]),
                 "fine for local admins; otherwise create them in LiteLLM or remove them",
             )
+
+    def _held(self) -> None:
+        assert self.litellm is not None and self.openwebui is not None
+        mode = self.settings.link_existing
+        held = operator_link.held_accounts(self.litellm, self.openwebui, mode)
+        if not held:
+            self.add("held accounts", "ok", f"none (BRIDGE_LINK_EXISTING={mode})")
+            return
+        self.add(
+            "held accounts",
+            "fail",
+            f"{len(held)} Open WebUI account(s) not linked to the LiteLLM user with the same "
+            f"email, so not managed (BRIDGE_LINK_EXISTING={mode}): "
+            + ", ".join(f"{h.email} (role {h.role})" for h in held[:5]),
+            "if an account is that person's: litellm-bridge link EMAIL; otherwise delete it "
+            "in Open WebUI and the bridge creates the person's account",
+        )
 
 
 def run_checks(settings: Settings) -> list[dict[str, Any]]:

@@ -39,7 +39,8 @@ def verify_text(report: Mapping[str, Any]) -> str:
     else:
         lines.append(
             f"  account {owui['id']}: role {owui['role']}, "
-            f"{'active' if owui['active'] else 'INACTIVE'}, managed: {owui['managed_by_bridge']}"
+            f"{'active' if owui['active'] else 'INACTIVE'}, {'SSO' if owui['sso'] else 'no SSO'}, "
+            f"managed: {owui['managed_by_bridge']}"
         )
         lines.append(f"  groups: {', '.join(owui['groups']) or '-'}")
         seen = "every model (admin)" if owui["sees_every_model"] else owui["visible_models"]

@@ -6,12 +6,13 @@ The plan holds only differences, so a converged system plans nothing. No I/O her
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from .mapping import DesiredState, GroupKey, Skip, group_names
+from .mapping import DesiredState, DesiredUser, GroupKey, Skip, group_names
 from .openwebui.state import OpenWebUIState, OpenWebUIUser
+from .settings import LinkExisting
 
 EntityType = Literal["user", "team", "organization", "model"]
 Operation = Literal[
@@ -42,6 +43,8 @@ class Link:
     litellm_id: str
     openwebui_id: str
     created_by_bridge: bool
+    by_operator: bool = False
+    """An operator linked the account (``litellm-bridge link``): its role is managed in full."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,78 +88,176 @@ def _user_fields(user: OpenWebUIUser) -> dict[str, Any]:
     return {"email": user.email, "name": user.name, "role": user.role, "active": user.active}
 
 
+def hold_reason(account: OpenWebUIUser, email: str, link_existing: LinkExisting) -> str | None:
+    """Why the bridge may not link ``account``, found by ``email``, on its own (None: it may).
+
+    Open WebUI never checks the email of an account made by sign-up, so whoever registers a
+    person's email first would get that person's account and grants. Only accounts an identity
+    provider vouches for (SSO) or, in ``verified`` mode, that an Open WebUI admin approved are
+    linked; the others wait for ``litellm-bridge link``, and are never changed meanwhile.
+    """
+    if account.sso and link_existing != "none":
+        return None
+    if link_existing == "verified" and account.role in ("user", "admin"):
+        return None
+    why = {
+        "verified": f"it is {account.role!r} (no Open WebUI admin approved it) and did not "
+        "sign in through SSO",
+        "sso": "it did not sign in through SSO",
+        "none": "the bridge links no existing account by itself",
+    }[link_existing]
+    return (
+        f"Open WebUI account {email!r} is held, not linked: {why} "
+        f"(BRIDGE_LINK_EXISTING={link_existing}); if it is this person's, run "
+        f"`litellm-bridge link {email}`, otherwise delete it in Open WebUI and the bridge "
+        "creates the person's account"
+    )
+
+
+def linked_role(want: DesiredUser, link: Link, account: OpenWebUIUser) -> tuple[str, str | None]:
+    """The role a linked account gets, and why it is less than the mapped one (or None).
+
+    An account the bridge linked by email on its own, without SSO, is never raised to admin:
+    an approval in Open WebUI says someone owns the account, not that it is this person.
+    """
+    if (
+        want.role == "admin"
+        and account.role != "admin"
+        and not (account.sso or link.created_by_bridge or link.by_operator)
+    ):
+        return "user", (
+            f"Open WebUI account {want.email!r} stays 'user', not raised to 'admin': it was "
+            "linked by email without SSO; if it is this person's, run "
+            f"`litellm-bridge link {want.email}`"
+        )
+    return want.role, None
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """The Open WebUI account of a desired user: linked before, found by email, or none."""
+
+    current: OpenWebUIUser | None
+    link: Link | None
+    via: str | None = None
+    """Why an account found by email may be linked; None when no new link is made."""
+
+
+def _find_account(
+    want: DesiredUser,
+    link: Link | None,
+    actual: OpenWebUIState,
+    by_email: Mapping[str, list[OpenWebUIUser]],
+    bridge_made: Collection[str],
+    link_existing: LinkExisting,
+) -> _Found | Skip:
+    current = actual.users.get(link.openwebui_id) if link else None
+    if current is not None:
+        return _Found(current, link)
+    same_email = by_email.get(want.email, [])
+    if len(same_email) > 1:
+        return Skip(
+            "user",
+            want.litellm_id,
+            f"Open WebUI has {len(same_email)} accounts with email {want.email!r}; "
+            "merge them in Open WebUI, then the bridge links the one left",
+        )
+    if not same_email:
+        return _Found(None, link)
+    account = same_email[0]
+    if account.id in bridge_made:
+        via = "created by the bridge"
+    else:
+        reason = hold_reason(account, want.email, link_existing)
+        if reason is not None:
+            return Skip("user", want.litellm_id, reason)
+        via = "sso" if account.sso else f"approved ({account.role})"
+    return _Found(account, Link("user", want.litellm_id, account.id, False), via)
+
+
 def _plan_users(
     desired: DesiredState,
     actual: OpenWebUIState,
     links: Mapping[str, Link],
     litellm_user_ids: Collection[str],
     on_user_delete: str,
+    link_existing: LinkExisting,
     new_id: Callable[[], str],
     password_for: Collection[str],
     changes: list[Change],
     skips: list[Skip],
-) -> dict[str, str]:
-    """Plan user changes; return {LiteLLM user id: Open WebUI user id} for desired users."""
+) -> tuple[dict[str, str], list[str]]:
+    """Plan user changes; return {LiteLLM user id: Open WebUI user id} for desired users, and
+    the Open WebUI ids of the desired users who are admins once the plan is applied."""
     by_email = actual.users_by_email()
+    bridge_made = {link.openwebui_id for link in links.values() if link.created_by_bridge}
+    found: dict[str, _Found] = {}
+    for litellm_id in sorted(desired.users):
+        result = _find_account(
+            desired.users[litellm_id],
+            links.get(litellm_id),
+            actual,
+            by_email,
+            bridge_made,
+            link_existing,
+        )
+        if isinstance(result, Skip):
+            skips.append(result)
+        else:
+            found[litellm_id] = result
+    roles = {
+        litellm_id: linked_role(desired.users[litellm_id], f.link, f.current)
+        if f.current is not None and f.link is not None
+        else (desired.users[litellm_id].role, None)
+        for litellm_id, f in found.items()
+    }
     admins = actual.admins_oldest_first()
-    will_be_admin = any(u.role == "admin" for u in desired.users.values())
+    will_be_admin = any(role == "admin" for role, _ in roles.values())
     sole_admin = admins[0].id if len(admins) == 1 and not will_be_admin else None
     openwebui_id_of: dict[str, str] = {}
     claimed: set[str] = set()
-    for litellm_id in sorted(desired.users):
+    for litellm_id, f in found.items():
         want = desired.users[litellm_id]
-        link = links.get(litellm_id)
-        current = actual.users.get(link.openwebui_id) if link else None
+        current, link = f.current, f.link
         if current is None:
-            same_email = by_email.get(want.email, [])
-            if len(same_email) > 1:
-                skips.append(
-                    Skip(
-                        "user",
-                        litellm_id,
-                        f"Open WebUI has {len(same_email)} accounts with email {want.email!r}; "
-                        "merge them in Open WebUI, then the bridge links the one left",
-                    )
+            openwebui_id = link.openwebui_id if link else new_id()
+            changes.append(
+                Change(
+                    "create_user",
+                    "user",
+                    litellm_id,
+                    openwebui_id,
+                    after={
+                        "email": want.email,
+                        "name": want.name,
+                        "role": want.role,
+                        "active": True,
+                    },
                 )
-                continue
-            if same_email:
-                current = same_email[0]
-                changes.append(
-                    Change(
-                        "link_user",
-                        "user",
-                        litellm_id,
-                        current.id,
-                        before=None,
-                        after={"email": current.email, "openwebui_id": current.id},
-                        created_by_bridge=False,
-                    )
-                )
-                link = Link("user", litellm_id, current.id, created_by_bridge=False)
-            else:
-                openwebui_id = link.openwebui_id if link else new_id()
-                changes.append(
-                    Change(
-                        "create_user",
-                        "user",
-                        litellm_id,
-                        openwebui_id,
-                        after={
-                            "email": want.email,
-                            "name": want.name,
-                            "role": want.role,
-                            "active": True,
-                        },
-                    )
-                )
-                openwebui_id_of[litellm_id] = openwebui_id
-                claimed.add(openwebui_id)
-                continue
+            )
+            openwebui_id_of[litellm_id] = openwebui_id
+            claimed.add(openwebui_id)
+            continue
         assert link is not None
+        if f.via is not None:
+            changes.append(
+                Change(
+                    "link_user",
+                    "user",
+                    litellm_id,
+                    current.id,
+                    before=None,
+                    after={"email": current.email, "openwebui_id": current.id, "via": f.via},
+                    created_by_bridge=False,
+                )
+            )
         claimed.add(current.id)
         openwebui_id_of[litellm_id] = current.id
-        target: dict[str, Any] = {"role": want.role}
-        if current.role == "admin" and want.role != "admin" and sole_admin == current.id:
+        role, limited = roles[litellm_id]
+        if limited is not None:
+            skips.append(Skip("user", litellm_id, limited))
+        target: dict[str, Any] = {"role": role}
+        if current.role == "admin" and role != "admin" and sole_admin == current.id:
             skips.append(
                 Skip(
                     "user",
@@ -261,19 +362,18 @@ def _plan_users(
                     created_by_bridge=link.created_by_bridge,
                 )
             )
-    return openwebui_id_of
-
-
-def _admin_ids(
-    actual: OpenWebUIState, desired: DesiredState, openwebui_id_of: Mapping[str, str]
-) -> list[str]:
-    """Open WebUI's admins (active, oldest first), then admins the bridge creates."""
-    found = [u.id for u in actual.admins_oldest_first()]
-    found += [
-        openwebui_id_of[u.litellm_id]
-        for u in sorted(desired.users.values(), key=lambda u: u.litellm_id)
-        if u.role == "admin" and u.litellm_id in openwebui_id_of
+    new_admins = [
+        openwebui_id_of[litellm_id]
+        for litellm_id, (role, _) in roles.items()
+        if role == "admin" and litellm_id in openwebui_id_of
     ]
+    return openwebui_id_of, new_admins
+
+
+def _admin_ids(actual: OpenWebUIState, new_admins: Iterable[str]) -> list[str]:
+    """Open WebUI's admins (active, oldest first), then admins the bridge makes."""
+    found = [u.id for u in actual.admins_oldest_first()]
+    found += new_admins
     return list(dict.fromkeys(found))
 
 
@@ -288,12 +388,15 @@ def _leaving(changes: Iterable[Change]) -> set[str]:
 
 
 def _owner_candidates(
-    actual: OpenWebUIState, desired: DesiredState, openwebui_id_of: Mapping[str, str]
+    actual: OpenWebUIState,
+    desired: DesiredState,
+    openwebui_id_of: Mapping[str, str],
+    new_admins: Iterable[str],
 ) -> list[str]:
     """Who may own bridge groups, best first: Open WebUI's admins (active, oldest first),
-    admins the bridge creates, then any user at all (``group.user_id`` must name a user; in
+    admins the bridge makes, then any user at all (``group.user_id`` must name a user; in
     Open WebUI admins manage every group whoever owns it)."""
-    found = _admin_ids(actual, desired, openwebui_id_of)
+    found = _admin_ids(actual, new_admins)
     found += [u.id for u in sorted(actual.users.values(), key=lambda u: (u.created_at or 0, u.id))]
     found += [
         openwebui_id_of[u.litellm_id]
@@ -308,6 +411,7 @@ def _plan_groups(
     actual: OpenWebUIState,
     group_links: Mapping[GroupKey, Link],
     openwebui_id_of: Mapping[str, str],
+    owners: Sequence[str],
     new_id: Callable[[], str],
     owned_group_ids: Collection[str] | None,
     changes: list[Change],
@@ -320,7 +424,6 @@ def _plan_groups(
     )
     foreign = [g.name or "" for g in actual.groups.values() if g.id not in owned_ids]
     names = group_names(desired.groups.values(), foreign)
-    owners = _owner_candidates(actual, desired, openwebui_id_of)
     valid_owner_ids = set(actual.users) | set(openwebui_id_of.values())
     kept: set[str] = set()
     for key in sorted(desired.groups):
@@ -427,6 +530,7 @@ def plan(
     *,
     litellm_user_ids: Collection[str],
     on_user_delete: str = "deactivate",
+    link_existing: LinkExisting = "verified",
     new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     password_for: Collection[str] = (),
     owned_group_ids: Collection[str] | None = None,
@@ -438,6 +542,8 @@ def plan(
     ``password_for`` names users with a password supplied by LiteLLM (a management call):
     set on accounts the bridge created, never on linked ones. ``owned_group_ids`` are the Open
     WebUI ids of every bridge group when ``links`` holds only some (a scoped read).
+    ``link_existing`` says which accounts that exist already are linked by email (see
+    :func:`hold_reason`).
     """
     links = list(links)
     user_links = {link.litellm_id: link for link in links if link.entity_type == "user"}
@@ -448,19 +554,28 @@ def plan(
     }
     changes: list[Change] = []
     skips = list(desired.skips)
-    openwebui_id_of = _plan_users(
+    openwebui_id_of, new_admins = _plan_users(
         desired,
         actual,
         user_links,
         litellm_user_ids,
         on_user_delete,
+        link_existing,
         new_id,
         password_for,
         changes,
         skips,
     )
     bridge_groups = _plan_groups(
-        desired, actual, group_links, openwebui_id_of, new_id, owned_group_ids, changes, skips
+        desired,
+        actual,
+        group_links,
+        openwebui_id_of,
+        _owner_candidates(actual, desired, openwebui_id_of, new_admins),
+        new_id,
+        owned_group_ids,
+        changes,
+        skips,
     )
     accounts = {
         litellm_id: link.openwebui_id
@@ -473,6 +588,6 @@ def plan(
         bridge_group_ids=bridge_groups,
         user_openwebui_ids=accounts,
         admin_openwebui_ids=tuple(
-            a for a in _admin_ids(actual, desired, openwebui_id_of) if a not in _leaving(changes)
+            a for a in _admin_ids(actual, new_admins) if a not in _leaving(changes)
         ),
     )

@@ -180,6 +180,10 @@ def status_text(status: Mapping[str, Any]) -> str:
             )
         if capture["dead"]:
             lines.append("            fix the cause, then `litellm-bridge retry-failed`")
+    key = status["service_key"]
+    lines.append(f"service key: {key['describe']}")
+    for problem in key["problems"]:
+        lines.append(f"  {problem['severity']}:     {problem['problem']} (`litellm-bridge doctor`)")
     return "\n".join(lines)
 
 

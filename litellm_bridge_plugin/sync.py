@@ -23,7 +23,7 @@ import psycopg
 
 from . import bridge_db, reads
 from .access import forget_answers
-from .access_state import AccessState
+from .access_state import AccessState, with_current_links
 from .bridge_db import AuditRow
 from .catalog import ModelSource
 from .db import KeptConnections, connect
@@ -48,6 +48,7 @@ PLACEHOLDER_ROUNDS = 4
 PASSWORD_ROUNDS = 12
 MAX_ERROR_LENGTH = 2000
 UNRECORDED_TRIGGERS = frozenset({"outbox", "signal"})
+LINK_CHANGES = frozenset({"create_user", "link_user", "unlink", "delete_user"})
 MEMBER_CHANGES = frozenset({"create_group", "set_members", "create_model", "set_model_access"})
 MODEL_BOOKKEEPING = frozenset({"create_model", "link_model"})
 
@@ -317,6 +318,7 @@ class _Applier:
                         "created_by_bridge": c.created_by_bridge,
                         "password_placeholder": c.operation == "create_user"
                         and c.entity_id not in self.passwords,
+                        "linked_by": "bridge" if c.created_by_bridge else "auto",
                     }
                 )
         return rows
@@ -543,6 +545,7 @@ def _run(
         links,
         litellm_user_ids={u.user_id for u in state.users},
         on_user_delete=settings.on_user_delete,
+        link_existing=settings.link_existing,
         password_for=passwords.keys(),
         owned_group_ids=snapshot.owned_group_ids,
     )
@@ -586,4 +589,9 @@ def _run(
         result.failed,
         len(result.skips),
     )
+    if result.access is not None and any(
+        o.result == "SUCCESS" and o.change.operation in LINK_CHANGES for o in result.outcomes
+    ):
+        # the proxy's check matches Open WebUI ids through the links this run just made
+        result.access = with_current_links(litellm, result.access)
     return result

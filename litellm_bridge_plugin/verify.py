@@ -18,10 +18,13 @@ from . import bridge_db, litellm_db
 from .access_state import AccessState, read_access
 from .catalog import ModelSource
 from .db import connect
+from .mapping import DesiredUser, openwebui_role
 from .model_planner import listable
 from .openwebui import models as openwebui_models
 from .openwebui import state as openwebui_state
 from .openwebui.models import model_id
+from .openwebui.state import OpenWebUIUser
+from .planner import Link, hold_reason, linked_role
 from .settings import Settings
 from .sync import detect_schema
 
@@ -76,17 +79,25 @@ def _litellm_view(access: AccessState, user_id: str, now: datetime) -> dict[str,
     }
 
 
+def _managed(link: Link | None, held: str | None) -> str:
+    if link is None:
+        return "held: not linked (see problems)" if held else "no (not linked to a LiteLLM user)"
+    if link.created_by_bridge:
+        return "created"
+    return "linked by an operator" if link.by_operator else "linked (by email)"
+
+
 def _openwebui_view(
-    openwebui: psycopg.Connection[Any], email: str, linked: dict[str, Any] | None
-) -> dict[str, Any] | None:
+    openwebui: psycopg.Connection[Any], email: str, link: Link | None
+) -> tuple[dict[str, Any] | None, OpenWebUIUser | None]:
     schema = detect_schema(openwebui)
-    ids = {linked["openwebui_id"]} if linked else set()
+    ids = {link.openwebui_id} if link else set()
     state = openwebui_state.read_scope(openwebui, schema, ids, {email}, set())
-    account = state.users.get(linked["openwebui_id"]) if linked else None
+    account = state.users.get(link.openwebui_id) if link else None
     if account is None:
         account = next(iter(state.users_by_email().get(email, [])), None)
     if account is None:
-        return None
+        return None, None
     group_ids = openwebui_state.groups_of_members(openwebui, schema, {account.id})
     names = {g.id: g.name for g in state.groups.values()}
     admin = account.role == "admin"
@@ -95,15 +106,13 @@ def _openwebui_view(
         "email": account.email,
         "role": account.role,
         "active": account.active,
-        "managed_by_bridge": "created"
-        if linked and linked["created_by_bridge"]
-        else ("linked" if linked else "no (not linked to a LiteLLM user)"),
+        "sso": account.sso,
         "groups": sorted(names.get(g, g) for g in group_ids),
         "sees_every_model": admin,
         "visible_models": None
         if admin
         else sorted(openwebui_models.visible_models(openwebui, schema, account.id, group_ids)),
-    }
+    }, account
 
 
 def verify_user(settings: Settings, email: str) -> dict[str, Any]:
@@ -122,13 +131,20 @@ def verify_user(settings: Settings, email: str) -> dict[str, Any]:
             for link in bridge_db.read_links_scoped(litellm, users=user_ids)
             if link.entity_type == "user"
         ]
-    linked = (
-        {"openwebui_id": links[0].openwebui_id, "created_by_bridge": links[0].created_by_bridge}
-        if links
-        else None
-    )
+        roles = {
+            row["user_id"]: openwebui_role(row["user_role"], settings.role_map)
+            for row in litellm_db.fetch(litellm, "users_by_id", {"users": user_ids})
+        }
+    linked = links[0] if links else None
     with connect(settings.openwebui_database_url, "Open WebUI", autocommit=True) as openwebui:
-        owui = _openwebui_view(openwebui, email, linked)
+        owui, account = _openwebui_view(openwebui, email, linked)
+    if account is None or (linked is not None and linked.openwebui_id != account.id):
+        linked = None  # the linked account is gone: the next reconcile makes another link
+    held = None
+    if account is not None and linked is None and len(user_ids) == 1:
+        held = hold_reason(account, email, settings.link_existing)
+    if owui is not None:
+        owui["managed_by_bridge"] = _managed(linked, held)
     report: dict[str, Any] = {
         "email": email,
         "litellm": [_litellm_view(access, u, now) for u in user_ids if u in access.users],
@@ -144,12 +160,19 @@ def verify_user(settings: Settings, email: str) -> dict[str, Any]:
             f"{len(user_ids)} LiteLLM users share this email ({', '.join(user_ids)}); the "
             "bridge skips them until each has one email"
         )
-    if owui is None:
+    if owui is None or account is None:
         problems.append("Open WebUI has no account with this email")
-    elif user_ids and not linked:
+    elif held is not None:
+        problems.append(held)
+    elif user_ids and linked is None:
         problems.append("the Open WebUI account is not linked yet: run `litellm-bridge sync`")
     elif owui["active"] is False and user_ids:
         problems.append("the Open WebUI account is deactivated although LiteLLM has the user")
+    if account is not None and linked is not None and linked.litellm_id in roles:
+        want = DesiredUser(linked.litellm_id, email, "", roles[linked.litellm_id])
+        limited = linked_role(want, linked, account)[1]
+        if limited is not None:
+            problems.append(limited)
     if len(user_ids) == 1 and user_ids[0] in access.users:
         _models(report, access, user_ids[0], catalog, settings, now)
     return report

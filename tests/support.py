@@ -134,3 +134,19 @@ def owui_add_user(
         "INSERT INTO auth (id, email, password, active) VALUES (%s, %s, %s, true)",
         (user_id, email, password),
     )
+
+
+def owui_mark_sso(conn: psycopg.Connection[Any], user_id: str, sub: str = "sub-1") -> None:
+    """Record that the account signed in through SSO, as Open WebUI does (``user.oauth`` JSON
+    since 0.6.41, ``user.oauth_sub`` before)."""
+    newer = conn.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'user' AND column_name = 'oauth'"
+    ).fetchone()
+    if newer:
+        conn.execute(
+            'UPDATE "user" SET oauth = %s::json WHERE id = %s',
+            (json.dumps({"oidc": {"sub": sub}}), user_id),
+        )
+    else:
+        conn.execute('UPDATE "user" SET oauth_sub = %s WHERE id = %s', (f"oidc@{sub}", user_id))

@@ -170,6 +170,9 @@ def test_grants_are_least_privilege(
     code, out = _run(capsys, "grants", "--litellm-role", "bridge_ro")
     assert code == 0
     assert 'GRANT SELECT ON "LiteLLM_UserTable"' in out and '"bridge_ro"' in out
+    # the trigger functions run with the role's rights: nobody else may call them
+    assert "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA litellm_bridge FROM PUBLIC;" in out
+    assert 'ALTER DEFAULT PRIVILEGES FOR ROLE "bridge_ro" REVOKE EXECUTE ON FUNCTIONS' in out
     assert "GRANT %s ON public.%I" in out  # Open WebUI tables, those that exist
     code, out = _run(capsys, "grants", "--openwebui-role", 'x"; DROP ROLE postgres; --')
     assert code == 1 and "not a plain role name" in out

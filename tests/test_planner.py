@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
+
+import pytest
 
 from litellm_bridge_plugin.mapping import DesiredGroup, DesiredState, DesiredUser
 from litellm_bridge_plugin.openwebui.state import OpenWebUIGroup, OpenWebUIState, OpenWebUIUser
@@ -25,6 +28,7 @@ def _owui_user(
     active: bool = True,
     name: str = "X",
     api_key: bool = False,
+    sso: bool = False,
 ) -> OpenWebUIUser:
     return OpenWebUIUser(
         id=id,
@@ -36,6 +40,7 @@ def _owui_user(
         active=active,
         auth_email=email,
         has_api_key=api_key,
+        sso=sso,
     )
 
 
@@ -67,12 +72,105 @@ def test_new_user_is_created_then_nothing() -> None:
 
 def test_existing_account_is_linked_and_only_role_managed() -> None:
     actual = OpenWebUIState(
-        users={"o1": _owui_user("o1", "ALICE@x.com", role="pending", name="Her Own Name")}
+        users={"o1": _owui_user("o1", "ALICE@x.com", role="pending", name="Her Own Name", sso=True)}
     )
     result = plan(_desired(ALICE), actual, [], litellm_user_ids={"alice"})
     ops = [(c.operation, dict(c.after or {})) for c in result.changes]
-    assert ops[0][0] == "link_user"
+    assert ops[0] == (
+        "link_user",
+        {"email": "ALICE@x.com", "openwebui_id": "o1", "via": "sso"},
+    )
     assert ops[1] == ("update_user", {"role": "user"})
+
+
+@pytest.mark.parametrize(
+    ("mode", "role", "sso", "want", "outcome"),
+    [
+        ("verified", "pending", False, "admin", "held"),  # anyone may have registered it
+        ("verified", "pending", False, "user", "held"),
+        ("verified", "pending", True, "admin", "admin"),
+        ("verified", "user", False, "admin", "user"),  # approved: linked, never raised
+        ("verified", "user", False, "user", "user"),
+        ("verified", "admin", False, "admin", "admin"),
+        ("verified", "admin", False, "user", "user"),
+        ("sso", "user", False, "user", "held"),
+        ("sso", "admin", False, "admin", "held"),
+        ("sso", "pending", True, "admin", "admin"),
+        ("none", "user", True, "user", "held"),
+        ("none", "pending", False, "user", "held"),
+    ],
+)
+def test_which_existing_accounts_are_linked(
+    mode: str, role: str, sso: bool, want: str, outcome: str
+) -> None:
+    actual = OpenWebUIState(
+        users={
+            "o1": _owui_user("o1", "alice@x.com", role=role, sso=sso),
+            "root": _owui_user("root", "root@x.com", role="admin"),
+        }
+    )
+    wanted = replace(ALICE, role=want)  # type: ignore[arg-type]
+    result = plan(
+        _desired(wanted),
+        actual,
+        [],
+        litellm_user_ids={"alice"},
+        link_existing=mode,  # type: ignore[arg-type]
+    )
+    if outcome == "held":
+        assert result.changes == ()  # not linked, not changed
+        assert "alice" not in result.user_openwebui_ids
+        (skip,) = result.skips
+        assert "is held, not linked" in skip.reason
+        assert f"BRIDGE_LINK_EXISTING={mode}" in skip.reason
+        assert "litellm-bridge link alice@x.com" in skip.reason
+        return
+    assert result.changes[0].operation == "link_user"
+    updates = [dict(c.after or {}) for c in result.changes if c.operation == "update_user"]
+    assert (updates[0].get("role") if updates else role) == outcome
+    not_raised = [s.reason for s in result.skips if "not raised to 'admin'" in s.reason]
+    assert bool(not_raised) == (want == "admin" and outcome == "user")
+    assert ("o1" in result.admin_openwebui_ids) == (outcome == "admin")
+
+
+def test_an_operator_link_gets_the_mapped_role_in_full() -> None:
+    actual = OpenWebUIState(users={"o1": _owui_user("o1", "alice@x.com", role="pending")})
+    admin = replace(ALICE, role="admin")
+    auto = plan(
+        _desired(admin), actual, [Link("user", "alice", "o1", False)], litellm_user_ids={"alice"}
+    )
+    assert [dict(c.after or {}) for c in auto.changes] == [{"role": "user"}]
+    assert "not raised to 'admin'" in auto.skips[0].reason
+    operator = plan(
+        _desired(admin),
+        actual,
+        [Link("user", "alice", "o1", False, by_operator=True)],
+        litellm_user_ids={"alice"},
+    )
+    assert [dict(c.after or {}) for c in operator.changes] == [{"role": "admin"}]
+    assert operator.skips == ()
+    assert operator.admin_openwebui_ids == ("o1",)
+
+
+def test_an_admin_not_raised_does_not_count_as_the_next_admin() -> None:
+    """Open WebUI's only admin is not demoted for an admin the bridge will not make."""
+    actual = OpenWebUIState(
+        users={
+            "boss": _owui_user("boss", "boss@x.com", role="admin"),
+            "o1": _owui_user("o1", "alice@x.com", role="user"),
+        }
+    )
+    boss = DesiredUser("boss", "boss@x.com", "Boss", "user")
+    result = plan(
+        _desired(boss, replace(ALICE, role="admin")),
+        actual,
+        [],
+        litellm_user_ids={"alice", "boss"},
+    )
+    # both linked, neither role changed
+    assert [c.operation for c in result.changes] == ["link_user", "link_user"]
+    assert result.admin_openwebui_ids == ("boss",)
+    assert any("only admin" in s.reason for s in result.skips)
 
 
 def test_removed_user_deactivated_or_deleted_by_policy() -> None:
@@ -110,8 +208,15 @@ def test_already_deactivated_user_needs_nothing() -> None:
     )
 
 
-def test_link_moves_to_a_recreated_litellm_user_with_the_same_email() -> None:
-    actual = OpenWebUIState(users={"o1": _owui_user("o1", "alice@x.com", name="Alice")})
+@pytest.mark.parametrize(
+    ("role", "changed"),
+    # 0.6.30 sets a deactivated account to pending: still the bridge's own, not held
+    [("user", []), ("pending", [("update_user", "alice-2")])],
+)
+def test_link_moves_to_a_recreated_litellm_user_with_the_same_email(
+    role: str, changed: list[tuple[str, str]]
+) -> None:
+    actual = OpenWebUIState(users={"o1": _owui_user("o1", "alice@x.com", role, name="Alice")})
     new_alice = DesiredUser("alice-2", "alice@x.com", "Alice", "user")
     result = plan(
         _desired(new_alice),
@@ -121,6 +226,7 @@ def test_link_moves_to_a_recreated_litellm_user_with_the_same_email() -> None:
     )
     assert [(c.operation, c.entity_id) for c in result.changes] == [
         ("link_user", "alice-2"),
+        *changed,
         ("unlink", "alice"),
     ]
 

@@ -36,6 +36,7 @@ def test_detects_each_supported_release(databases: Databases) -> None:
             "column",
         )
         assert not schema.session_stamp and not schema.access_grant
+        assert schema.sso == "oauth_sub"
         assert schema.revision == "38d63c18f30f"
     else:
         assert (schema.generation, schema.membership, schema.api_keys) == (
@@ -44,6 +45,7 @@ def test_detects_each_supported_release(databases: Databases) -> None:
             "table",
         )
         assert schema.session_stamp and schema.access_grant
+        assert schema.sso == "oauth"  # 0.6.41 moved oauth_sub into this JSON
         assert schema.revision == "0bd252b206fb"
 
 

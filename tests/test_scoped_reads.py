@@ -11,7 +11,7 @@ from litellm_bridge_plugin.scope import Scope
 from litellm_bridge_plugin.settings import Settings
 from litellm_bridge_plugin.sync import reconcile, restrict
 
-from .support import Databases, owui_add_user
+from .support import Databases, owui_add_user, owui_mark_sso
 
 
 def _untidy_state(databases: Databases, settings: Settings) -> None:
@@ -56,6 +56,13 @@ def _untidy_state(databases: Databases, settings: Settings) -> None:
     )
     seed.delete_team(conn, "team-product")
     owui_add_user(owui, "owui-lone", "lone@x.com", "Lone")
+    # someone registered a newcomer's email first (held); another account came through SSO
+    seed.add_user(conn, "hire", "hire@x.com", role="proxy_admin")
+    seed.add_team_member(conn, "hire", "team-x")
+    owui_add_user(owui, "owui-hire", "hire@x.com", "Hire?", role="pending")
+    seed.add_user(conn, "sso", "sso@x.com", role="proxy_admin")
+    owui_add_user(owui, "owui-sso", "sso@x.com", "SSO", role="pending")
+    owui_mark_sso(owui, "owui-sso")
 
 
 def _normal(plan: Plan, known_ids: set[str]) -> set[tuple[Any, ...]]:
@@ -98,6 +105,8 @@ def test_scoped_plans_match_the_full_plan(databases: Databases, settings: Settin
     assert full.plan is not None
     full_plan = full.plan
     assert len(full_plan.changes) > 8  # the state really is untidy
+    assert any(s.entity_id == "hire" and "is held" in s.reason for s in full_plan.skips)
+    assert any(c.operation == "link_user" and c.entity_id == "sso" for c in full_plan.changes)
     scopes = [
         Scope(users=frozenset({u}))
         for u in (
@@ -112,6 +121,8 @@ def test_scoped_plans_match_the_full_plan(databases: Databases, settings: Settin
             "new",
             "nomail",
             "ghost",
+            "hire",
+            "sso",
         )
     ]
     scopes += [Scope(teams=frozenset({t})) for t in ("team-ai-research", "team-product", "team-x")]

@@ -82,6 +82,14 @@ def test_bridge_variable_wins_over_database_url(monkeypatch: pytest.MonkeyPatch)
             {
                 "BRIDGE_OPENWEBUI_DATABASE_URL": OWUI,
                 "DATABASE_URL": LITELLM,
+                "BRIDGE_LINK_EXISTING": "any",
+            },
+            "BRIDGE_LINK_EXISTING",
+        ),
+        (
+            {
+                "BRIDGE_OPENWEBUI_DATABASE_URL": OWUI,
+                "DATABASE_URL": LITELLM,
                 "BRIDGE_ROLE_MAP": "proxy_admin_viewer=root",
             },
             "BRIDGE_ROLE_MAP: role 'proxy_admin_viewer' maps to 'root'",

@@ -12,7 +12,7 @@ from litellm_bridge_plugin.scope import Scope
 from litellm_bridge_plugin.settings import Settings, load_settings
 from litellm_bridge_plugin.sync import reconcile
 
-from .support import Databases, owui_add_user
+from .support import Databases, owui_add_user, owui_mark_sso
 
 
 def _audit_ops(databases: Databases) -> list[tuple[str, str, str]]:
@@ -85,6 +85,7 @@ def test_non_ascii_and_quote_laden_names(databases: Databases, settings: Setting
 def test_existing_open_webui_account_is_linked_not_duplicated(
     databases: Databases, settings: Settings
 ) -> None:
+    """An account that signed in through SSO (its email vouched for) is linked, even pending."""
     owui = databases.openwebui()
     password = bcrypt.hashpw(b"her own password", bcrypt.gensalt(4)).decode()
     owui_add_user(
@@ -95,6 +96,7 @@ def test_existing_open_webui_account_is_linked_not_duplicated(
         role="pending",
         password=password,
     )
+    owui_mark_sso(owui, "pre-existing-id")
     seed.seed_company(databases.litellm())
 
     assert reconcile(settings).ok

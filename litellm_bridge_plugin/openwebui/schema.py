@@ -63,6 +63,9 @@ class OpenWebUISchema:
     """``auth.session_stamp`` exists (0.12+): changing it signs the user out everywhere."""
     access_grant: bool
     """``access_grant`` table exists (0.8+)."""
+    sso: Literal["oauth", "oauth_sub", "none"] = "none"
+    """Where an account's SSO identity is: ``user.oauth`` JSON (0.6.41+), ``user.oauth_sub``
+    (older) or nowhere the bridge knows."""
 
     @property
     def generation(self) -> str:
@@ -152,10 +155,16 @@ def detect(conn: psycopg.Connection[Any]) -> OpenWebUISchema:
         api_keys = "table"
     elif "api_key" in tables["user"]:
         api_keys = "column"
+    sso: Literal["oauth", "oauth_sub", "none"] = "none"
+    if "oauth" in tables["user"]:
+        sso = "oauth"
+    elif "oauth_sub" in tables["user"]:
+        sso = "oauth_sub"
     return OpenWebUISchema(
         revision=revision,
         membership=membership,
         api_keys=api_keys,
         session_stamp="session_stamp" in tables["auth"],
         access_grant="access_grant" in tables,
+        sso=sso,
     )

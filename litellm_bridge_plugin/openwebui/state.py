@@ -24,6 +24,9 @@ class OpenWebUIUser:
     active: bool | None
     auth_email: str | None
     has_api_key: bool = False
+    sso: bool = False
+    """Signed in through SSO (Open WebUI keeps the provider's subject): the identity
+    provider vouches for the email, which Open WebUI's own sign-up never checks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,9 @@ def _rows(
         return cur.fetchall()
 
 
-def _users(user_rows: list[dict[str, Any]], key_owners: set[str]) -> dict[str, OpenWebUIUser]:
+def _users(
+    user_rows: list[dict[str, Any]], key_owners: set[str], sso: set[str]
+) -> dict[str, OpenWebUIUser]:
     return {
         row["id"]: OpenWebUIUser(
             id=row["id"],
@@ -87,6 +92,7 @@ def _users(user_rows: list[dict[str, Any]], key_owners: set[str]) -> dict[str, O
             active=row["active"],
             auth_email=row["auth_email"],
             has_api_key=row["id"] in key_owners,
+            sso=row["id"] in sso,
         )
         for row in user_rows
     }
@@ -114,17 +120,33 @@ def _json_members(conn: psycopg.Connection[Any]) -> dict[str, set[str]]:
     return members
 
 
+def _id_set(
+    conn: psycopg.Connection[Any], name: str, column: str, ids: list[str] | None
+) -> set[str]:
+    """``column`` of query ``name``'s rows: all, or among ``ids`` (its ``_scoped`` form)."""
+    if ids is None:
+        return {r[column] for r in _rows(conn, name)}
+    return {r[column] for r in _rows(conn, name + "_scoped", {"ids": ids})}
+
+
 def _key_owners(
     conn: psycopg.Connection[Any], schema: OpenWebUISchema, ids: list[str] | None
 ) -> set[str]:
     """Users holding an Open WebUI API key: all of them, or among ``ids``."""
-    scoped = "_scoped" if ids is not None else ""
-    params = {"ids": ids} if ids is not None else None
     if schema.api_keys == "table":
-        return {r["user_id"] for r in _rows(conn, "api_key_owners_table" + scoped, params)}
+        return _id_set(conn, "api_key_owners_table", "user_id", ids)
     if schema.api_keys == "column":
-        return {r["id"] for r in _rows(conn, "api_key_owners_column" + scoped, params)}
+        return _id_set(conn, "api_key_owners_column", "id", ids)
     return set()
+
+
+def _sso_accounts(
+    conn: psycopg.Connection[Any], schema: OpenWebUISchema, ids: list[str] | None
+) -> set[str]:
+    """Users who signed in through SSO: all of them, or among ``ids``."""
+    if schema.sso == "none":
+        return set()
+    return _id_set(conn, f"sso_users_{schema.sso}", "id", ids)
 
 
 def _members(
@@ -150,9 +172,12 @@ def read_state(conn: psycopg.Connection[Any], schema: OpenWebUISchema) -> OpenWe
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         user_rows = _rows(conn, "users")
         key_owners = _key_owners(conn, schema, None)
+        sso = _sso_accounts(conn, schema, None)
         group_rows = _rows(conn, "groups")
         members = _members(conn, schema, None)
-    return OpenWebUIState(users=_users(user_rows, key_owners), groups=_groups(group_rows, members))
+    return OpenWebUIState(
+        users=_users(user_rows, key_owners, sso), groups=_groups(group_rows, members)
+    )
 
 
 def groups_of_members(
@@ -179,7 +204,11 @@ def read_scope(
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         user_rows = _rows(conn, "users_scoped", {"ids": sorted(user_ids), "emails": sorted(emails)})
-        key_owners = _key_owners(conn, schema, sorted(r["id"] for r in user_rows))
+        found = sorted(r["id"] for r in user_rows)
+        key_owners = _key_owners(conn, schema, found)
+        sso = _sso_accounts(conn, schema, found)
         group_rows = _rows(conn, "groups")
         members = _members(conn, schema, sorted(group_ids))
-    return OpenWebUIState(users=_users(user_rows, key_owners), groups=_groups(group_rows, members))
+    return OpenWebUIState(
+        users=_users(user_rows, key_owners, sso), groups=_groups(group_rows, members)
+    )

@@ -8,17 +8,20 @@ SELECT pg_advisory_lock(hashtext('litellm_bridge.reconcile'));
 SELECT pg_advisory_unlock(hashtext('litellm_bridge.reconcile'));
 
 -- name: links
-SELECT entity_type, litellm_id, openwebui_id, created_by_bridge FROM litellm_bridge.link;
+SELECT entity_type, litellm_id, openwebui_id, created_by_bridge,
+       linked_by = 'operator' AS by_operator
+FROM litellm_bridge.link;
 
 -- name: upsert_link
 INSERT INTO litellm_bridge.link (entity_type, litellm_id, openwebui_id, created_by_bridge,
-                                 password_placeholder)
+                                 password_placeholder, linked_by)
 VALUES (%(entity_type)s, %(litellm_id)s, %(openwebui_id)s, %(created_by_bridge)s,
-        %(password_placeholder)s)
+        %(password_placeholder)s, %(linked_by)s)
 ON CONFLICT (entity_type, litellm_id) DO UPDATE
 SET openwebui_id = EXCLUDED.openwebui_id,
     created_by_bridge = EXCLUDED.created_by_bridge,
     password_placeholder = EXCLUDED.password_placeholder,
+    linked_by = EXCLUDED.linked_by,
     deactivated_at = NULL,
     linked_at = now();
 
@@ -91,7 +94,9 @@ SELECT count(*) AS n FROM litellm_bridge.sync_audit
 WHERE result = 'FAILED' AND at >= now() - %(window)s::interval;
 
 -- name: links_scoped
-SELECT entity_type, litellm_id, openwebui_id, created_by_bridge FROM litellm_bridge.link
+SELECT entity_type, litellm_id, openwebui_id, created_by_bridge,
+       linked_by = 'operator' AS by_operator
+FROM litellm_bridge.link
 WHERE (entity_type = 'user' AND litellm_id = ANY(%(users)s))
    OR (entity_type = 'team' AND litellm_id = ANY(%(teams)s))
    OR (entity_type = 'organization' AND litellm_id = ANY(%(organizations)s))

@@ -142,11 +142,6 @@ SELECT to_regclass('litellm_bridge.link') IS NOT NULL AS present;
 SELECT user_id FROM "LiteLLM_UserTable" WHERE lower(user_email) = lower(%(email)s)
 ORDER BY user_id;
 
--- name: service_keys
--- Open WebUI's service key, found by alias or by the hash of its value (never returned).
-SELECT key_alias, blocked, expires, (token = %(hash)s) AS by_value
-FROM "LiteLLM_VerificationToken"
-WHERE key_alias = %(alias)s OR token = %(hash)s;
 
 -- name: duplicate_emails
 SELECT lower(user_email) AS email, array_agg(user_id ORDER BY user_id) AS user_ids

@@ -29,6 +29,15 @@ SELECT DISTINCT user_id FROM api_key WHERE user_id IS NOT NULL;
 -- name: api_key_owners_column
 SELECT id FROM "user" WHERE api_key IS NOT NULL;
 
+-- name: sso_users_oauth
+-- Accounts that signed in through SSO: 0.6.41+ keeps {"<provider>": {"sub": ...}} in
+-- user.oauth (its migration moved oauth_sub there).
+SELECT id FROM "user" WHERE oauth IS NOT NULL AND oauth::text::jsonb NOT IN ('null', '{}');
+
+-- name: sso_users_oauth_sub
+-- Before 0.6.41: the provider's subject in user.oauth_sub.
+SELECT id FROM "user" WHERE oauth_sub IS NOT NULL AND oauth_sub <> '';
+
 -- name: groups
 SELECT id, name, description, user_id FROM "group";
 
@@ -159,6 +168,13 @@ SELECT DISTINCT user_id FROM api_key WHERE user_id = ANY(%(ids)s);
 
 -- name: api_key_owners_column_scoped
 SELECT id FROM "user" WHERE api_key IS NOT NULL AND id = ANY(%(ids)s);
+
+-- name: sso_users_oauth_scoped
+SELECT id FROM "user"
+WHERE oauth IS NOT NULL AND oauth::text::jsonb NOT IN ('null', '{}') AND id = ANY(%(ids)s);
+
+-- name: sso_users_oauth_sub_scoped
+SELECT id FROM "user" WHERE oauth_sub IS NOT NULL AND oauth_sub <> '' AND id = ANY(%(ids)s);
 
 -- name: group_members_table_scoped
 SELECT group_id, user_id FROM group_member WHERE group_id = ANY(%(group_ids)s);

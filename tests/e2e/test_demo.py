@@ -65,7 +65,7 @@ def test_the_demo_shows_the_stack_and_stops_on_ctrl_c(pg_server: str, tmp_path: 
             ["dave@techcompany.com", "-", "-", "-"],
         ]
         assert "Alice, gpt-4 through Open WebUI: 200 'Hello from the mock gpt-4.'" in out
-        assert "may not use model gpt-3.5-turbo" in out
+        assert "403 model gpt-3.5-turbo: LiteLLM does not grant it to you" in out
         assert "Dave's Open WebUI lists ['gpt-3.5-turbo']" in out
         assert "Demo-2026" not in out.split("== Running")[0]  # passwords only in the logins
         demo.send_signal(signal.SIGINT)

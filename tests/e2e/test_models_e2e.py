@@ -49,4 +49,4 @@ def test_each_person_sees_and_uses_exactly_their_grant(
         {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "hi"}]},
         {"X-OpenWebUI-User-Email": "alice@techcompany.com"},
     )
-    assert status == 403 and "may not use model gpt-3.5-turbo" in str(body)
+    assert status == 403 and "model gpt-3.5-turbo: LiteLLM does not grant it to you" in str(body)

@@ -101,3 +101,49 @@ def test_synced_users_sign_in_to_the_real_open_webui(stack: Any) -> None:
     assert server.sign_in("bob@techcompany.com", PASSWORDS["bob"])[0] in (400, 403)
     status, session = server.call("GET", "/api/v1/auths/", token=alice["token"])
     assert status == 200 and session["role"] == "admin"
+
+
+@pytest.mark.parametrize("stack", ["0.12.4"], indirect=True)
+def test_a_self_registered_account_waits_for_the_operator(stack: Any) -> None:
+    """Someone signs up with a proxy_admin's email first: the account stays pending through
+    the sync, and becomes admin once an operator vouches for it with `litellm-bridge link`."""
+    server, settings, litellm_url, _ = stack
+    import psycopg
+
+    status, root = server.call(  # the first account to sign up is Open WebUI's admin
+        "POST",
+        "/api/v1/auths/signup",
+        {"name": "Root", "email": "root@local.test", "password": "Root-Admin-2026"},
+    )
+    assert status == 200 and root["role"] == "admin", root
+    status, config = server.call("GET", "/api/v1/auths/admin/config", token=root["token"])
+    assert status == 200
+    body = {k: v for k, v in config.items() if v is not None} | {"ENABLE_SIGNUP": True}
+    status, saved = server.call("POST", "/api/v1/auths/admin/config", body, token=root["token"])
+    assert status == 200 and saved["ENABLE_SIGNUP"] is True, saved
+    status, early = server.call(
+        "POST",
+        "/api/v1/auths/signup",
+        {"name": "Carol?", "email": "Carol@TechCompany.com", "password": "First-Come-2026"},
+    )
+    assert status == 200 and early["role"] == "pending", early
+
+    with psycopg.connect(litellm_url, autocommit=True) as conn:
+        seed.seed_company(conn)  # Carol is a proxy_admin in LiteLLM
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BRIDGE_LITELLM_DATABASE_URL", settings.litellm_database_url)
+        env.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", settings.openwebui_database_url)
+        assert cli_main(["sync"]) == 0
+        status, session = server.call("GET", "/api/v1/auths/", token=early["token"])
+        assert status == 200 and session["role"] == "pending"
+        status, again = server.sign_in("carol@techcompany.com", "First-Come-2026")
+        assert status == 200 and again["role"] == "pending"  # held: not linked, not changed
+        assert cli_main(["sync"]) == 0
+        assert server.call("GET", "/api/v1/auths/", token=early["token"])[1]["role"] == "pending"
+
+        assert cli_main(["link", "carol@techcompany.com"]) == 0
+        assert cli_main(["sync"]) == 0
+    status, session = server.call("GET", "/api/v1/auths/", token=early["token"])
+    assert status == 200 and session["role"] == "admin"
+    status, carol = server.sign_in("carol@techcompany.com", "First-Come-2026")
+    assert status == 200 and carol["role"] == "admin"  # her own password, untouched
