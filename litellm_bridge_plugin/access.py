@@ -10,7 +10,7 @@ the organisation's models.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -56,7 +56,6 @@ class Holder:
     id: str
     models: tuple[str, ...] = ()
     blocked: bool = False
-    aliases: dict[str, str] = field(default_factory=dict)
     organization_id: str | None = None
     """The organisation a team or user belongs to."""
     budget: Budget = NO_BUDGET
@@ -98,7 +97,6 @@ def _allows(
     router: Any,
     object_type: str,
     team_id: str | None = None,
-    aliases: dict[str, str] | None = None,
 ) -> bool:
     """LiteLLM's answer, remembered: many keys, users and teams share one model list."""
     memo_key = (
@@ -107,11 +105,10 @@ def _allows(
         router,  # the object itself (hashed by identity; an id could be reused)
         object_type,
         team_id,
-        tuple(sorted(aliases.items())) if aliases else None,
     )
     answer = _MEMO.get(memo_key)
     if answer is None:
-        answer = _ask_litellm(model, models, router, object_type, team_id, aliases)
+        answer = _ask_litellm(model, models, router, object_type, team_id)
         if len(_MEMO) >= _MEMO_LIMIT:
             _MEMO.clear()
         _MEMO[memo_key] = answer
@@ -124,7 +121,6 @@ def _ask_litellm(
     router: Any,
     object_type: str,
     team_id: str | None,
-    aliases: dict[str, str] | None,
 ) -> bool:
     from litellm.proxy.auth.auth_checks import can_object_call_model
 
@@ -133,7 +129,10 @@ def _ask_litellm(
             model=model,
             llm_router=router,
             models=list(models),
-            team_model_aliases=aliases or None,
+            # a team's model aliases are not grants: the alias rewrites the name only on the
+            # team's own keys, so through Open WebUI's service key the real model of that name
+            # would answer
+            team_model_aliases=None,
             team_id=team_id,
             object_type=object_type,  # type: ignore[arg-type]
         )
@@ -167,13 +166,12 @@ def key_may_call(
             now=now,
         )
         return Decision(False, f"key {name} expired at {key.expires}", expired=live.allowed)
-    team_aliases = team.aliases if team else None
-    if not _allows(model, key.models, router, "key", key.team_id, team_aliases):
+    if not _allows(model, key.models, router, "key", key.team_id):
         return Decision(False, f"key {name} is limited to {list(key.models)}")
     if team is not None:
         if team.blocked:
             return Decision(False, f"team {team.id} is blocked")
-        if not _allows(model, team.models, router, "team", team.id, team_aliases):
+        if not _allows(model, team.models, router, "team", team.id):
             return Decision(False, f"team {team.id} is limited to {list(team.models)}")
     elif user is not None:
         if NO_DEFAULT_MODELS in user.models:
@@ -183,7 +181,7 @@ def key_may_call(
     if (
         organization is not None
         and organization.models
-        and not _allows(model, organization.models, router, "org", None, team_aliases)
+        and not _allows(model, organization.models, router, "org", None)
     ):
         return Decision(
             False, f"organization {organization.id} is limited to {list(organization.models)}"

@@ -102,12 +102,6 @@ def _models(raw: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(m for m in (raw or ()) if m)
 
 
-def _aliases(raw: object) -> dict[str, str]:
-    if not isinstance(raw, dict):
-        return {}
-    return {str(k): str(v) for k, v in raw.items() if isinstance(v, str)}
-
-
 def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = None) -> AccessState:
     """Users (all, or ``users``), their keys, and every team and organisation."""
     params = {"users": sorted(users) if users is not None else None}
@@ -151,9 +145,8 @@ def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = N
                 row["team_id"],
                 _models(row["models"]),
                 bool(row["blocked"]),
-                _aliases(row["model_aliases"]),
-                row["organization_id"],
-                _budget(row),
+                organization_id=row["organization_id"],
+                budget=_budget(row),
             )
             for row in team_rows
         },

@@ -241,6 +241,13 @@ class Enforcer:
             )
         return user_id
 
+    def may_use(self, user_id: str) -> Callable[[str], bool]:
+        """Whether ``user_id`` may call a model now (grant and budgets), for fallback lists."""
+        loaded = self._loaded
+        if loaded is None or user_id not in loaded.state.users:
+            return lambda _model: False
+        return lambda model: self._decide(loaded, user_id, model).allowed
+
     def _decide(self, loaded: _Loaded, user_id: str, model: str) -> Decision:
         now = datetime.now(UTC)
         cached = loaded.cache.get((user_id, model))
@@ -346,6 +353,65 @@ def requested_models(data: Mapping[str, Any]) -> list[str]:
     for name in fallbacks:
         found += _names(name, "fallbacks")
     return list(dict.fromkeys(found))
+
+
+def _target_names(target: object) -> list[str]:
+    """The model names one fallback target of the router's lists may reach."""
+    from litellm.proxy.auth.auth_utils import request_fallback_model_names
+
+    if isinstance(target, str):
+        return [target]
+    if isinstance(target, dict):
+        return list(request_fallback_model_names({"fallbacks": [target]}))
+    return []
+
+
+def _narrowed(entries: list[Any], may_use: Callable[[str], bool]) -> list[Any]:
+    """The router's fallback list with only targets the person may use; the keys (which model
+    group falls back, ``*`` for any) stay, so the router matches entries as before."""
+    kept: list[Any] = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            kept.append(
+                {
+                    group: [t for t in targets if all(map(may_use, _target_names(t)))]
+                    if isinstance(targets, list)
+                    else []
+                    for group, targets in entry.items()
+                }
+            )
+        elif isinstance(entry, str) and may_use(entry):
+            kept.append(entry)
+    return kept
+
+
+def narrow_router_fallbacks(
+    data: dict[str, Any], router: Any, may_use: Callable[[str], bool]
+) -> None:
+    """Hand the call the router's own fallback lists with only the models its person may use.
+
+    The operator's ``router_settings`` fallbacks (and ``default_fallbacks``) apply to every call
+    and are followed when a model fails, a prompt is too long or a provider's content policy
+    refuses: through Open WebUI's one key that would reach models the person was never
+    granted. LiteLLM's router takes a call's own fallback fields instead of its lists, so each
+    list is set on the call, narrowed. Fields the call (or its key's router settings) already
+    sets were checked whole by :func:`requested_models` and are left alone.
+    """
+    if router is None:
+        return
+    override = data.get(OVERRIDE)
+    for name in FALLBACK_FIELDS:
+        configured = getattr(router, name, None)
+        if not isinstance(configured, list) or not configured or data.get(name) is not None:
+            continue
+        if isinstance(override, dict) and override.get(name) is not None:
+            continue
+        data[name] = _narrowed(configured, may_use)
+
+
+UNCHECKED_CALL_TYPES = frozenset({"pass_through_endpoint"})
+"""Call types whose request body is the provider's own: the bridge cannot tell the person or
+the LiteLLM model from it, so Open WebUI's key may not use them."""
 
 
 def _hash(key: str) -> str:

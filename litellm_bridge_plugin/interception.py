@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMappi
 from dataclasses import dataclass, field
 from typing import Any
 
+from .asgi_wrap import wrap_middleware_stack
 from .worker import EVERYTHING, Ref
 
 log = logging.getLogger("litellm_bridge")
@@ -274,13 +275,7 @@ def _proxy_paths(app: Any) -> set[str] | None:
 
 def install(app: Any, submit: Submit) -> ManagementTap:
     """Wrap the proxy app's middleware stack (idempotent) and warn about missing routes."""
-    stack = app.middleware_stack
-    if isinstance(stack, ManagementTap):
-        return stack
-    if stack is None:
-        stack = app.build_middleware_stack()
-    tap = ManagementTap(stack, submit)
-    app.middleware_stack = tap
+    tap = wrap_middleware_stack(app, ManagementTap, lambda stack: ManagementTap(stack, submit))
     paths = _proxy_paths(app)
     if paths is None:
         log.warning("litellm-bridge: could not list the proxy's routes; watching by path only")

@@ -21,9 +21,17 @@ from typing import Any
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 
-from . import interception
+from . import interception, token_vault
 from .catalog import ModelSource
-from .enforcement import Enforcer, RequestError, Verdict, attribute, requested_models
+from .enforcement import (
+    UNCHECKED_CALL_TYPES,
+    Enforcer,
+    RequestError,
+    Verdict,
+    attribute,
+    narrow_router_fallbacks,
+    requested_models,
+)
 from .identity import JWT_HEADER
 from .logs import ensure_log_handler
 from .settings import Settings, load_settings
@@ -51,11 +59,18 @@ def _drop_token(value: object, depth: int = 0) -> None:
 
 
 def _headers(data: dict[str, Any]) -> dict[str, str]:
+    """The call's headers, lower-cased, with the identity token the vault took from them."""
     request = data.get("proxy_server_request")
     raw = request.get("headers") if isinstance(request, dict) else None
-    if not isinstance(raw, dict):
-        return {}
-    return {str(k).lower(): v for k, v in raw.items() if isinstance(v, str)}
+    found = (
+        {str(k).lower(): v for k, v in raw.items() if isinstance(v, str)}
+        if isinstance(raw, dict)
+        else {}
+    )
+    token = token_vault.signed_token()
+    if token is not None:
+        found[JWT_HEADER] = token
+    return found
 
 
 class BridgePlugin(CustomLogger):
@@ -89,6 +104,7 @@ class BridgePlugin(CustomLogger):
             proxy = sys.modules.get("litellm.proxy.proxy_server")
             if proxy is not None and getattr(proxy, "app", None) is not None:
                 interception.install(proxy.app, self.worker.submit)
+                token_vault.install(proxy.app)
 
     async def async_pre_call_hook(
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
@@ -100,6 +116,12 @@ class BridgePlugin(CustomLogger):
         ):
             return data
         try:
+            if str(call_type) in UNCHECKED_CALL_TYPES:
+                raise RequestError(
+                    "route",
+                    f"is a {call_type} route, whose body the bridge cannot check; give Open "
+                    "WebUI's key only the LLM routes it uses (README, Trust model)",
+                )
             verdict = self.enforcer.check(_headers(data), requested_models(data))
         except RequestError as exc:
             verdict = Verdict(False, 400, exc.message, detail=exc.message)
@@ -107,5 +129,9 @@ class BridgePlugin(CustomLogger):
         if not verdict.allowed:
             log.info("litellm-bridge: refused an Open WebUI call: %s", verdict.detail)
             raise HTTPException(status_code=verdict.status, detail={"error": verdict.message})
+        if verdict.user_id is not None:
+            narrow_router_fallbacks(
+                data, _proxy_attr("llm_router"), self.enforcer.may_use(verdict.user_id)
+            )
         attribute(data, verdict)
         return data

@@ -581,3 +581,40 @@ def test_several_keys_with_the_service_alias_stop_open_webui_calls(databases: Da
     )
     worker._refresh_access()
     assert plugin.enforcer.check(alice, ["gpt-4"]).allowed
+
+
+@only_newest
+def test_pass_through_routes_are_not_open_to_the_service_key(databases: Databases) -> None:
+    """A pass-through body is the provider's own JSON: the person and the model the bridge
+    would read from it are the caller's to write."""
+    seed.seed_scenario(databases.litellm())
+    plugin = BridgePlugin(_settings(databases), start=False)
+    plugin.enforcer.load(read_access(databases.litellm()))
+    forged = {
+        "model": "gpt-4",
+        "proxy_server_request": {"headers": {"x-openwebui-user-email": "alice@techcompany.com"}},
+    }
+    service = UserAPIKeyAuth(api_key=hash_token(SERVICE_KEY))
+    with pytest.raises(HTTPException) as refused:
+        asyncio.run(plugin.async_pre_call_hook(service, None, forged, "pass_through_endpoint"))
+    assert refused.value.status_code == 400 and "pass_through_endpoint" in str(refused.value.detail)
+
+
+def test_the_token_vault_takes_the_header_out_of_the_request() -> None:
+    from litellm_bridge_plugin.token_vault import TokenVault, signed_token
+
+    seen: list[tuple[list[tuple[bytes, bytes]], str | None]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append((list(scope.get("headers", [])), signed_token()))
+
+    vault = TokenVault(app)
+    headers = [(b"x-openwebui-user-jwt", b"tok.en.one"), (b"x-other", b"1")]
+    asyncio.run(vault({"type": "http", "headers": headers}, None, None))
+    assert seen[-1] == ([(b"x-other", b"1")], "tok.en.one")
+    assert signed_token() is None  # only for the request's duration
+    twice = [(b"X-OpenWebUI-User-Jwt", b"a.b.c"), (b"x-openwebui-user-jwt", b"d.e.f")]
+    asyncio.run(vault({"type": "http", "headers": twice}, None, None))
+    assert seen[-1] == ([], "a.b.c,d.e.f")  # two tokens: neither is believed
+    asyncio.run(vault({"type": "lifespan"}, None, None))
+    assert seen[-1] == ([], None)

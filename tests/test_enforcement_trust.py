@@ -34,6 +34,7 @@ SECRET = "a-jwt-secret-of-at-least-32-bytes!"
 
 
 def _seed(conn: Any) -> None:
+    seed.add_user(conn, "root", "root@corp.test", role="proxy_admin")  # owns the model rows
     seed.add_user(conn, "gina", "gina@corp.test")
     seed.add_user(conn, "hank", "hank@corp.test")
     seed.add_user(conn, "ivy", "ivy@corp.test")
@@ -313,6 +314,7 @@ def test_the_signed_token_never_reaches_the_provider(
         ),
         ready_as=signed,
         BRIDGE_OPENWEBUI_JWT_SECRET=SECRET,
+        LITELLM_LOG="DEBUG",  # LiteLLM logs request headers before any callback runs
     )
     status, answer = _chat(proxy, signed, model="recorded")
     assert status == 200 and "recorded" in answer, answer
@@ -326,3 +328,63 @@ def test_the_signed_token_never_reaches_the_provider(
     )
     assert _chat(proxy, {"X-OpenWebUI-User-Jwt": gina}, model="recorded")[0] == 403
     assert gina not in proxy.log and gina not in json.dumps(_Recorder.seen)
+
+
+ROUTER_FALLBACKS = (
+    "router_settings:\n"
+    '  fallbacks: [{"gpt-3.5-turbo": ["gpt-4"]}]\n'
+    '  context_window_fallbacks: [{"gpt-3.5-turbo": ["claude-3-sonnet"]}]\n'
+)
+
+
+@only_newest
+def test_the_operators_fallbacks_take_only_what_the_person_may_use(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path
+) -> None:
+    """``router_settings`` fallbacks apply to every call; through Open WebUI's one key they are
+    narrowed to the person's grant (a long prompt or a provider error must not lift Gina, who
+    may use gpt-3.5-turbo only, onto gpt-4 or claude-3-sonnet)."""
+    proxy, spend = _start(databases, proxy_factory, tmp_path, general="\n" + ROUTER_FALLBACKS)
+    before = len(_reached(spend))
+    for flag in ("mock_testing_fallbacks", "mock_testing_context_fallbacks"):
+        status, answer = _chat(proxy, GINA, model="gpt-3.5-turbo", **{flag: True})
+        assert status != 200 and "mock gpt-4" not in answer and "claude" not in answer, answer
+    # Hank may use gpt-4: the operator's fallback works for him as configured
+    status, answer = _chat(proxy, HANK, model="gpt-3.5-turbo", mock_testing_fallbacks=True)
+    assert status == 200 and "mock gpt-4" in answer, answer
+    proxy.wait_until(lambda: len(_reached(spend)) > before, "Hank's call recorded")
+    assert _reached(spend)[before:] == ["gpt-4"]
+
+
+@only_newest
+def test_a_team_model_alias_is_not_a_grant(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path
+) -> None:
+    """A team alias renames a model on the team's own keys; Open WebUI's key has no such alias,
+    so the router would serve the real model of that name."""
+    conn = databases.litellm()
+    seed.add_user(conn, "lena", "lena@corp.test")
+    seed.add_team(conn, "t-cheap", "cheap", models=["gpt-3.5-turbo"])
+    model_id = conn.execute(
+        'INSERT INTO "LiteLLM_ModelTable" (aliases, created_by, updated_by) '
+        "VALUES ('{\"gpt-4\": \"gpt-3.5-turbo\"}'::jsonb, 'admin', 'admin') RETURNING id"
+    ).fetchone()["id"]
+    conn.execute(
+        'UPDATE "LiteLLM_TeamTable" SET model_id = %s WHERE team_id = %s', (model_id, "t-cheap")
+    )
+    seed.add_team_member(conn, "lena", "t-cheap")
+    seed.add_key(conn, "hashed-lena", "lena-team", "lena", [], team_id="t-cheap")
+    proxy, _ = _start(databases, proxy_factory, tmp_path)
+    lena = {"X-OpenWebUI-User-Email": "lena@corp.test"}
+    assert _chat(proxy, lena, model="gpt-3.5-turbo")[0] == 200
+    status, answer = _chat(proxy, lena, model="gpt-4")
+    assert status == 403 and "mock gpt-4" not in answer, answer
+    # nor does Open WebUI list it for her
+    proxy.wait_until(
+        lambda: (
+            "lena@corp.test"
+            in databases.owui_models().get("gpt-3.5-turbo", {}).get("readers", set())
+        ),
+        "Lena's grants in Open WebUI",
+    )
+    assert "lena@corp.test" not in databases.owui_models()["gpt-4"]["readers"]

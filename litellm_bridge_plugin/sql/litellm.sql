@@ -109,11 +109,9 @@ WHERE %(users)s::text[] IS NULL OR u.user_id = ANY(%(users)s)
 ORDER BY u.user_id;
 
 -- name: access_teams
-SELECT team_id, team_alias, organization_id, models, blocked, spend, max_budget,
-       model_aliases
+-- (a team's model aliases are not read: they are not grants, see access.py)
+SELECT team_id, team_alias, organization_id, models, blocked, spend, max_budget
 FROM "LiteLLM_TeamTable" t
-LEFT JOIN LATERAL (SELECT a.aliases AS model_aliases FROM "LiteLLM_ModelTable" a
-                   WHERE a.id = t.model_id) ma ON true
 ORDER BY team_id;
 
 -- name: access_organizations
