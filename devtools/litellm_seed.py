@@ -184,11 +184,14 @@ def add_key(
     blocked: bool = False,
     spend: float = 0.0,
     max_budget: float | None = None,
+    allowed_routes: Iterable[str] = (),
 ) -> None:
-    """``/key/generate``: ``token`` stands for the hash LiteLLM stores (never the key)."""
+    """``/key/generate``: ``token`` stands for the hash LiteLLM stores (never the key);
+    ``allowed_routes`` empty lets the key call every route, as in LiteLLM."""
     conn.execute(
         'INSERT INTO "LiteLLM_VerificationToken" (token, key_alias, user_id, team_id, models, '
-        "expires, blocked, spend, max_budget) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "expires, blocked, spend, max_budget, allowed_routes) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             token,
             alias,
@@ -199,6 +202,7 @@ def add_key(
             blocked,
             spend,
             max_budget,
+            list(allowed_routes),
         ),
     )
 

@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="link the Open WebUI account with this email to its LiteLLM user, on your word",
     )
     link.add_argument("email", help="the person's email (any case)")
+    link.add_argument(
+        "--account-id",
+        help="the Open WebUI account id you checked (verify-user shows it): refuse if the "
+        "account with the email is another one",
+    )
     verify = commands.add_parser(
         "verify-user", help="one person in LiteLLM and Open WebUI, every model and why"
     )
@@ -287,7 +292,9 @@ def _set_password(settings: Settings, args: argparse.Namespace) -> int:
 
 def _link(settings: Settings, args: argparse.Namespace) -> int:
     try:
-        linked = operator_link.link_account(settings, verify.check_email(args.email))
+        linked = operator_link.link_account(
+            settings, verify.check_email(args.email), account_id=args.account_id
+        )
     except (verify.VerifyError, operator_link.LinkRefused) as exc:
         raise UsageError(str(exc)) from None
     print(

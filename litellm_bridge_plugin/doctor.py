@@ -6,7 +6,6 @@ as skipped and the others still run. Results: ok, warn (works, but look), fail, 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from . import bridge_db, operator_link, outbox, service_key, triggers
 from .db import connect
 from .errors import BridgeError
 from .litellm_db import fetch as litellm_fetch
+from .openwebui import config as openwebui_config
 from .queries import queries
 from .settings import Settings, mask_url
 from .sync import detect_schema
@@ -72,6 +72,7 @@ class Doctor:
             self.guarded("service key", [self.litellm], self._service_key)
             self._callback()
             self.guarded("openwebui connection", [self.openwebui], self._openwebui_settings)
+            self.guarded("openwebui sign-up role", [self.openwebui], self._signup_role)
             self.guarded("duplicate emails", [self.litellm], self._duplicates)
             self.guarded("accounts", [self.litellm, self.openwebui], self._accounts)
             self.guarded("held accounts", [self.litellm, self.openwebui], self._held)
@@ -245,19 +246,46 @@ class Doctor:
 
     def _openwebui_urls(self) -> list[str] | None:
         assert self.openwebui is not None
-        try:
-            rows = _owui_rows(self.openwebui, "config_rows")
-            values = {r["key"]: json.loads(r["value"]) for r in rows}
-        except psycopg.errors.UndefinedColumn:
-            docs = _owui_rows(self.openwebui, "config_document")
-            data = json.loads(docs[0]["data"]) if docs else {}
-            openai = data.get("openai") or {}
-            values = {f"openai.{k}": v for k, v in openai.items()}
+        values = openwebui_config.read_config(
+            self.openwebui, detect_schema(self.openwebui), "openai"
+        )
         if not values:
             return None
         if values.get("openai.enable") is False:
             return []
         return [str(u) for u in values.get("openai.api_base_urls") or []]
+
+    def _signup_role(self) -> None:
+        assert self.openwebui is not None
+        mode = self.settings.link_existing
+        found = openwebui_config.signup_role(self.openwebui, detect_schema(self.openwebui))
+        if mode != "verified":
+            self.add(
+                "openwebui sign-up role",
+                "ok",
+                f"{found.describe()} (not used: "
+                f"BRIDGE_LINK_EXISTING={mode} links no account for its role)",
+            )
+            return
+        if found.role == "pending":
+            self.add(
+                "openwebui sign-up role",
+                "ok",
+                f"{found.describe()}: an account with role 'user' was approved by an admin",
+            )
+            return
+        self.add(
+            "openwebui sign-up role",
+            "warn",
+            f"{found.describe()}: an account with role 'user' "
+            + ("or 'admin' " if found.role == "admin" else "")
+            + "may be anyone's sign-up, so the bridge holds it instead of linking it "
+            "(BRIDGE_LINK_EXISTING=verified)",
+            "set Default User Role to 'pending' in Open WebUI's admin settings (Settings > "
+            "General), then check any 'user' account that signed up before (litellm-bridge "
+            "verify-user EMAIL), as it will count as approved; or have people sign in through "
+            "SSO, or vouch for each account with litellm-bridge link EMAIL",
+        )
 
     def _duplicates(self) -> None:
         assert self.litellm is not None

@@ -87,9 +87,12 @@ def _refuse_existing(
             )
 
 
-def link_account(settings: Settings, email: str) -> Linked:
+def link_account(settings: Settings, email: str, account_id: str | None = None) -> Linked:
     """Link the one Open WebUI account with ``email`` to the one LiteLLM user with it, or
-    raise :class:`LinkRefused` saying why not. The next reconcile applies the mapped role."""
+    raise :class:`LinkRefused` saying why not. The next reconcile applies the mapped role.
+
+    ``account_id`` is the account the operator checked: the account that has the email when
+    the link is made must be that one (someone may have deleted it and signed up again)."""
     with connect(settings.litellm_database_url, "LiteLLM", autocommit=True) as litellm:
         bridge_db.ensure_schema(litellm)
         user_id = _one_user(litellm, email)
@@ -121,6 +124,12 @@ def link_account(settings: Settings, email: str) -> Linked:
                     "all but the person's in Open WebUI, then link again"
                 )
             account = accounts[0]
+            if account_id is not None and account.id != account_id:
+                raise LinkRefused(
+                    f"the Open WebUI account with email {email!r} is {account.id}, not "
+                    f"{account_id}; nothing was changed (check it with `litellm-bridge "
+                    "verify-user`)"
+                )
             mine = next((k for k in links if k.openwebui_id in state.users), None)
             _refuse_existing(litellm, user_id, account.id, mine)
             with litellm.transaction():
@@ -179,7 +188,7 @@ def held_accounts(
             continue
         if accounts[0].id in bridge_made:
             continue
-        reason = hold_reason(accounts[0], email, mode)
+        reason = hold_reason(accounts[0], email, mode, state.signup_role)
         if reason is not None:
             held.append(Held(email, user_ids[0], accounts[0].role, reason))
     return held

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .mapping import DesiredState, DesiredUser, GroupKey, Skip, group_names
+from .openwebui.config import SignupRole
 from .openwebui.state import OpenWebUIState, OpenWebUIUser
 from .settings import LinkExisting
 
@@ -88,21 +89,47 @@ def _user_fields(user: OpenWebUIUser) -> dict[str, Any]:
     return {"email": user.email, "name": user.name, "role": user.role, "active": user.active}
 
 
-def hold_reason(account: OpenWebUIUser, email: str, link_existing: LinkExisting) -> str | None:
+def _approved(account: OpenWebUIUser, signup: SignupRole) -> bool:
+    """Whether the account's role says an Open WebUI admin approved it: a role a sign-up does
+    not get by itself. ``user`` counts only while new sign-ups are saved as ``pending``;
+    ``admin`` unless sign-ups are made admins."""
+    if account.role == "admin":
+        return signup.role != "admin"
+    return account.role == "user" and signup.role == "pending"
+
+
+def _unapproved_why(account: OpenWebUIUser, signup: SignupRole) -> str:
+    if account.role not in ("user", "admin"):
+        return f"it is {account.role!r} (no Open WebUI admin approved it)"
+    if signup.role is None:
+        return (
+            f"it is {account.role!r}, but {signup.describe()}, so the bridge cannot tell an "
+            "account an admin approved from a sign-up"
+        )
+    return (
+        f"it is {account.role!r}, which every sign-up gets ({signup.describe()}), so the role "
+        "does not say an admin approved it"
+    )
+
+
+def hold_reason(
+    account: OpenWebUIUser, email: str, link_existing: LinkExisting, signup: SignupRole
+) -> str | None:
     """Why the bridge may not link ``account``, found by ``email``, on its own (None: it may).
 
     Open WebUI never checks the email of an account made by sign-up, so whoever registers a
     person's email first would get that person's account and grants. Only accounts an identity
     provider vouches for (SSO) or, in ``verified`` mode, that an Open WebUI admin approved are
-    linked; the others wait for ``litellm-bridge link``, and are never changed meanwhile.
+    linked; ``signup`` (Open WebUI's saved default role for new sign-ups) says whether the
+    account's role shows that approval. The others wait for ``litellm-bridge link``, and are
+    never changed meanwhile.
     """
     if account.sso and link_existing != "none":
         return None
-    if link_existing == "verified" and account.role in ("user", "admin"):
+    if link_existing == "verified" and _approved(account, signup):
         return None
     why = {
-        "verified": f"it is {account.role!r} (no Open WebUI admin approved it) and did not "
-        "sign in through SSO",
+        "verified": f"{_unapproved_why(account, signup)}, and it did not sign in through SSO",
         "sso": "it did not sign in through SSO",
         "none": "the bridge links no existing account by itself",
     }[link_existing]
@@ -117,18 +144,22 @@ def hold_reason(account: OpenWebUIUser, email: str, link_existing: LinkExisting)
 def linked_role(want: DesiredUser, link: Link, account: OpenWebUIUser) -> tuple[str, str | None]:
     """The role a linked account gets, and why it is less than the mapped one (or None).
 
-    An account the bridge linked by email on its own, without SSO, is never raised to admin:
-    an approval in Open WebUI says someone owns the account, not that it is this person.
+    An account the bridge linked by email on its own, SSO included, is never raised to admin:
+    an approval in Open WebUI says someone owns the account, not that it is this person, and
+    Open WebUI's account merging by email (``OAUTH_MERGE_ACCOUNTS_BY_EMAIL``) puts the SSO mark
+    on whatever account had the email first. Only an account the bridge created or an operator
+    linked gets the admin role.
     """
     if (
         want.role == "admin"
         and account.role != "admin"
-        and not (account.sso or link.created_by_bridge or link.by_operator)
+        and not (link.created_by_bridge or link.by_operator)
     ):
         return "user", (
-            f"Open WebUI account {want.email!r} stays 'user', not raised to 'admin': it was "
-            "linked by email without SSO; if it is this person's, run "
-            f"`litellm-bridge link {want.email}`"
+            f"Open WebUI account {want.email!r} stays 'user', not raised to 'admin': the "
+            "bridge linked it by email on its own, and an account that has the email (even "
+            "one marked as signed in through SSO) may be someone else's; if it is this "
+            f"person's, run `litellm-bridge link {want.email}`"
         )
     return want.role, None
 
@@ -168,7 +199,7 @@ def _find_account(
     if account.id in bridge_made:
         via = "created by the bridge"
     else:
-        reason = hold_reason(account, want.email, link_existing)
+        reason = hold_reason(account, want.email, link_existing, actual.signup_role)
         if reason is not None:
             return Skip("user", want.litellm_id, reason)
         via = "sso" if account.sso else f"approved ({account.role})"

@@ -5,13 +5,15 @@ The proxy's check (``enforcement.py``) treats a call as Open WebUI's when the ca
 ``BRIDGE_OPENWEBUI_SERVICE_KEY`` (compared by hash; it may be the master key) or, when that is
 not set, when the key carries the alias ``BRIDGE_OPENWEBUI_KEY_ALIAS``. This module reads the
 same rule against LiteLLM's key table and says what is wrong when not exactly one live key
-answers to it. Only counts are read: never a key's hash or value.
+answers to it, or when that key may call routes where the check never runs. Only counts and
+route names are read: never a key's hash or value.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import os
 from collections.abc import Mapping
@@ -26,6 +28,31 @@ from .queries import queries
 from .settings import Settings
 
 MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
+
+OPENWEBUI_ROUTES = ("/v1/chat/completions", "/v1/models", "/v1/embeddings")
+"""What Open WebUI 0.12.4 calls on its OpenAI-style connection (its routers/openai.py): the
+model list, chat completions and embeddings. Its key needs no other route."""
+
+CHECKED_ROUTES = frozenset(
+    {
+        *OPENWEBUI_ROUTES,
+        "/chat/completions",
+        "/embeddings",
+        "/v1/completions",
+        "/completions",
+        "/v1/images/generations",
+        "/images/generations",
+        "/v1/audio/speech",
+        "/audio/speech",
+        "/v1/audio/transcriptions",
+        "/audio/transcriptions",
+    }
+)
+"""``allowed_routes`` entries that let a key reach only routes where LiteLLM runs the
+bridge's check (its pre-call hook), or the model list. LiteLLM takes an entry as that path and
+every path below it (``/v1/models`` admits ``/v1/models/{id}``), and a route-group name
+(``llm_api_routes``, ``openai_routes``) as the whole group; so ``/models``, which admits
+Google's ``/models/{model}:generateContent``, and every group are left out."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +77,8 @@ class ServiceKeyReport:
     master_key: bool
     """Value mode: the value is the proxy's master key."""
     problems: tuple[Problem, ...]
+    allowed_routes: tuple[tuple[str, ...], ...] = ()
+    """The ``allowed_routes`` of each live matching key (empty: it may call every route)."""
 
     @property
     def result(self) -> Literal["ok", "warn", "fail"]:
@@ -96,14 +125,57 @@ def inspect(
     assert row is not None  # an aggregate always answers
     live, blocked, expired = int(row["live"]), int(row["blocked"]), int(row["expired"])
     if value is None:
-        problems = _alias_problems(alias, live, blocked, expired)
-        return ServiceKeyReport("alias", alias, live, blocked, expired, False, problems)
+        routes = _routes(conn, None, alias) if live else ()
+        problems = _alias_problems(alias, live, blocked, expired) + _route_problems(routes)
+        return ServiceKeyReport("alias", alias, live, blocked, expired, False, problems, routes)
     is_master = bool(master_key) and hmac.compare_digest(value.encode(), str(master_key).encode())
     if is_master:
         problems = (_MASTER_KEY_HELD,)
         return ServiceKeyReport("value", alias, max(live, 1), blocked, expired, True, problems)
+    routes = _routes(conn, token_hash(value), None) if live else ()
     problems = _value_problems(live, blocked, expired, master_known=bool(master_key))
-    return ServiceKeyReport("value", alias, live, blocked, expired, False, problems)
+    problems += _route_problems(routes)
+    return ServiceKeyReport("value", alias, live, blocked, expired, False, problems, routes)
+
+
+def _routes(
+    conn: psycopg.Connection[Any], hashed: str | None, alias: str | None
+) -> tuple[tuple[str, ...], ...]:
+    """The ``allowed_routes`` of each live key with token ``hashed`` or alias ``alias``."""
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(
+            queries("service_key.sql")["matching_key_routes"], {"hash": hashed, "alias": alias}
+        )
+        return tuple(tuple(r["allowed_routes"]) for r in cur.fetchall())
+
+
+def _route_problems(routes: tuple[tuple[str, ...], ...]) -> tuple[Problem, ...]:
+    """Warnings for service keys that may call routes where the bridge's check never runs:
+    whoever holds the key calls them as Open WebUI, unchecked."""
+    problems = []
+    if any(not r for r in routes):
+        problems.append(
+            Problem(
+                "warn",
+                "Open WebUI's service key may call every LiteLLM route (its allowed_routes is "
+                f"empty): on routes that never run the bridge's check ({_UNCHECKED_EXAMPLES}) "
+                "whoever holds it is not checked",
+                _LIMIT_ROUTES,
+            )
+        )
+    unchecked = sorted({r for limit in routes for r in limit if r not in CHECKED_ROUTES})
+    if unchecked:
+        problems.append(
+            Problem(
+                "warn",
+                "the allowed_routes of Open WebUI's service key include "
+                f"{', '.join(unchecked)}, which admit routes that never run the bridge's check "
+                f"(route groups such as llm_api_routes hold {_UNCHECKED_EXAMPLES}): whoever "
+                "holds the key is not checked there",
+                _LIMIT_ROUTES,
+            )
+        )
+    return tuple(problems)
 
 
 def startup_line(
@@ -141,11 +213,20 @@ def proxy_master_key(config: Path | None, environ: Mapping[str, str] = os.enviro
     return environ.get(MASTER_KEY_ENV) or None
 
 
+_ROUTE_LIST = json.dumps(list(OPENWEBUI_ROUTES))
+_UNCHECKED_EXAMPLES = (
+    "pass-through routes such as /openai/* and /anthropic/*, assistants and threads, /a2a, "
+    "/mcp, /v1/rag, the token counter"
+)
+_LIMIT_ROUTES = (
+    "limit it to the routes Open WebUI calls: POST /key/update with its key (or key_alias) "
+    f'and "allowed_routes": {_ROUTE_LIST}'
+)
 _MASTER_KEY_HELD = Problem(
     "warn",
     "Open WebUI holds the proxy's master key: whoever obtains it can manage all of LiteLLM",
-    "give Open WebUI its own key limited to the LLM routes (POST /key/generate with "
-    'key_alias and "allowed_routes": ["llm_api_routes"]) and set that key in Open WebUI\'s '
+    "give Open WebUI its own key limited to the routes it calls (POST /key/generate with "
+    f'key_alias and "allowed_routes": {_ROUTE_LIST}) and set that key in Open WebUI\'s '
     "OPENAI_API_KEY and in BRIDGE_OPENWEBUI_SERVICE_KEY",
 )
 _UNBLOCK = "unblock it: POST /key/unblock"

@@ -22,6 +22,7 @@ from .mapping import DesiredUser, openwebui_role
 from .model_planner import listable
 from .openwebui import models as openwebui_models
 from .openwebui import state as openwebui_state
+from .openwebui.config import SignupRole
 from .openwebui.models import model_id
 from .openwebui.state import OpenWebUIUser
 from .planner import Link, hold_reason, linked_role
@@ -89,7 +90,7 @@ def _managed(link: Link | None, held: str | None) -> str:
 
 def _openwebui_view(
     openwebui: psycopg.Connection[Any], email: str, link: Link | None
-) -> tuple[dict[str, Any] | None, OpenWebUIUser | None]:
+) -> tuple[dict[str, Any] | None, OpenWebUIUser | None, SignupRole]:
     schema = detect_schema(openwebui)
     ids = {link.openwebui_id} if link else set()
     state = openwebui_state.read_scope(openwebui, schema, ids, {email}, set())
@@ -97,22 +98,26 @@ def _openwebui_view(
     if account is None:
         account = next(iter(state.users_by_email().get(email, [])), None)
     if account is None:
-        return None, None
+        return None, None, state.signup_role
     group_ids = openwebui_state.groups_of_members(openwebui, schema, {account.id})
     names = {g.id: g.name for g in state.groups.values()}
     admin = account.role == "admin"
-    return {
-        "id": account.id,
-        "email": account.email,
-        "role": account.role,
-        "active": account.active,
-        "sso": account.sso,
-        "groups": sorted(names.get(g, g) for g in group_ids),
-        "sees_every_model": admin,
-        "visible_models": None
-        if admin
-        else sorted(openwebui_models.visible_models(openwebui, schema, account.id, group_ids)),
-    }, account
+    return (
+        {
+            "id": account.id,
+            "email": account.email,
+            "role": account.role,
+            "active": account.active,
+            "sso": account.sso,
+            "groups": sorted(names.get(g, g) for g in group_ids),
+            "sees_every_model": admin,
+            "visible_models": None
+            if admin
+            else sorted(openwebui_models.visible_models(openwebui, schema, account.id, group_ids)),
+        },
+        account,
+        state.signup_role,
+    )
 
 
 def verify_user(settings: Settings, email: str) -> dict[str, Any]:
@@ -137,12 +142,12 @@ def verify_user(settings: Settings, email: str) -> dict[str, Any]:
         }
     linked = links[0] if links else None
     with connect(settings.openwebui_database_url, "Open WebUI", autocommit=True) as openwebui:
-        owui, account = _openwebui_view(openwebui, email, linked)
+        owui, account, signup = _openwebui_view(openwebui, email, linked)
     if account is None or (linked is not None and linked.openwebui_id != account.id):
         linked = None  # the linked account is gone: the next reconcile makes another link
     held = None
     if account is not None and linked is None and len(user_ids) == 1:
-        held = hold_reason(account, email, settings.link_existing)
+        held = hold_reason(account, email, settings.link_existing, signup)
     if owui is not None:
         owui["managed_by_bridge"] = _managed(linked, held)
     report: dict[str, Any] = {

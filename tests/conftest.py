@@ -14,13 +14,14 @@ from collections.abc import Iterator
 # LiteLLM fetches its model cost map from the internet at import unless told not to.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+import psycopg
 import pytest
 
 from devtools import dbs
 from litellm_bridge_plugin.settings import Settings, load_settings
 
 from .roles import as_bridge
-from .support import Databases
+from .support import Databases, owui_save_signup_role
 
 
 def _docker_server() -> Iterator[str] | None:
@@ -60,7 +61,11 @@ def templates(pg_server: str) -> Iterator[dict[str, str]]:
     dbs.apply_litellm_schema(dbs.create_database(pg_server, names["litellm"]))
     for version in dbs.OPENWEBUI_VERSIONS:
         name = f"tpl_{tag}_owui_{version.replace('.', '_')}"
-        dbs.apply_openwebui_schema(dbs.create_database(pg_server, name), version)
+        url = dbs.create_database(pg_server, name)
+        dbs.apply_openwebui_schema(url, version)
+        with psycopg.connect(url, autocommit=True) as conn:
+            # Open WebUI's default, saved as Open WebUI saves it (see owui_save_signup_role)
+            owui_save_signup_role(conn, "pending")
         names[version] = name
     yield names
     for name in names.values():

@@ -150,3 +150,43 @@ def owui_mark_sso(conn: psycopg.Connection[Any], user_id: str, sub: str = "sub-1
         )
     else:
         conn.execute('UPDATE "user" SET oauth_sub = %s WHERE id = %s', (f"oidc@{sub}", user_id))
+
+
+def owui_save_setting(conn: psycopg.Connection[Any], key: str, value: Any) -> None:
+    """Save an Open WebUI setting (``key`` dotted, as ``ui.default_user_role``) as Open WebUI
+    does: a ``config`` row (0.12.4 writes every default there at its first start) or a path in
+    its one JSON document (0.6.30, once an admin saves the setting). ``None`` removes it."""
+    rows = conn.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'config' AND column_name = 'key'"
+    ).fetchone()
+    if rows:
+        conn.execute("DELETE FROM config WHERE key = %s", (key,))
+        if value is not None:
+            conn.execute(
+                "INSERT INTO config (key, value, updated_at) VALUES (%s, %s::json, 1)",
+                (key, json.dumps(value)),
+            )
+        return
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute("SELECT id, data::text AS data FROM config ORDER BY id DESC LIMIT 1")
+        latest = row.fetchone()
+    data = json.loads(latest["data"]) if latest else {"version": 0, "ui": {}}
+    *path, name = key.split(".")
+    section = data
+    for part in path:
+        section = section.setdefault(part, {})
+    section.pop(name, None)
+    if value is not None:
+        section[name] = value
+    if latest:
+        conn.execute(
+            "UPDATE config SET data = %s::json WHERE id = %s", (json.dumps(data), latest["id"])
+        )
+    else:
+        conn.execute("INSERT INTO config (data, version) VALUES (%s::json, 0)", (json.dumps(data),))
+
+
+def owui_save_signup_role(conn: psycopg.Connection[Any], role: str | None) -> None:
+    """Open WebUI's default role for new sign-ups (its DEFAULT_USER_ROLE), saved."""
+    owui_save_setting(conn, "ui.default_user_role", role)

@@ -15,11 +15,12 @@ import litellm
 import pytest
 import yaml
 from fastapi import HTTPException
-from litellm.proxy._types import GenerateKeyRequest, UserAPIKeyAuth
+from litellm.proxy._types import GenerateKeyRequest, UpdateKeyRequest, UserAPIKeyAuth
 from litellm.proxy.auth.route_checks import RouteChecks
 
 from devtools import dbs, stack
 from devtools.proxy import CONFIG
+from litellm_bridge_plugin.service_key import OPENWEBUI_ROUTES
 from litellm_bridge_plugin.settings import Settings
 
 DOCKER = Path(__file__).resolve().parents[1] / "docker"
@@ -54,7 +55,11 @@ def _environment(service: str, env: dict[str, str]) -> dict[str, str]:
     return {k: _resolve(str(v), env) for k, v in raw.items()}
 
 
-KEYS = {"LITELLM_MASTER_KEY": "sk-master-0123456789", "OPENWEBUI_SERVICE_KEY": "sk-owui-0123456789"}
+KEYS = {
+    "LITELLM_MASTER_KEY": "sk-master-0123456789",
+    "OPENWEBUI_SERVICE_KEY": "sk-owui-0123456789",
+    "WEBUI_SECRET_KEY": "0123456789abcdef" * 4,
+}
 
 
 def test_versions_are_the_tested_ones() -> None:
@@ -125,23 +130,41 @@ def test_open_webui_gets_a_key_of_its_own_not_the_master_key() -> None:
     # without OPENWEBUI_SERVICE_KEY compose refuses to start: no falling back to the master key
     for name in ("open-webui", "litellm", "openwebui-key"):
         with pytest.raises(KeyError, match="OPENWEBUI_SERVICE_KEY"):
-            _environment(name, {"LITELLM_MASTER_KEY": master})
+            _environment(name, {k: v for k, v in KEYS.items() if k != "OPENWEBUI_SERVICE_KEY"})
 
     body = json.loads(maker["KEY_REQUEST"])
     assert body["key"] == service_key
     assert body["key_alias"] == Settings.model_fields["openwebui_key_alias"].default
-    assert body["allowed_routes"] == ["llm_api_routes"]
+    assert body["allowed_routes"] == list(OPENWEBUI_ROUTES)
     request = GenerateKeyRequest.model_validate(body)  # fields LiteLLM's /key/generate takes
     assert (request.key, request.key_alias) == (service_key, body["key_alias"])
-    assert request.allowed_routes == ["llm_api_routes"]
-    # what LiteLLM lets such a key call: Open WebUI's routes, no management route
+    assert request.allowed_routes == list(OPENWEBUI_ROUTES)
+    # a key made by an earlier run gets the same routes (/key/update takes the key's value)
+    update = UpdateKeyRequest.model_validate(json.loads(maker["ROUTES_UPDATE"]))
+    assert (update.key, update.allowed_routes) == (service_key, list(OPENWEBUI_ROUTES))
+    # what LiteLLM lets such a key call: the routes Open WebUI calls, each one checked by the
+    # bridge; no management route and none LiteLLM serves without its pre-call hook
     holder = UserAPIKeyAuth(api_key="hashed", allowed_routes=body["allowed_routes"])
-    for route in ("/v1/models", "/v1/chat/completions", "/chat/completions", "/v1/embeddings"):
+    for route in ("/v1/models", "/v1/chat/completions", "/v1/embeddings", "/v1/models/gpt-4"):
         assert RouteChecks.is_virtual_key_allowed_to_call_route(route, holder)
-    for route in ("/key/generate", "/user/new", "/team/new", "/key/delete", "/model/new"):
+    for route in (
+        "/key/generate",
+        "/user/new",
+        "/team/new",
+        "/key/delete",
+        "/model/new",
+        "/openai/v1/chat/completions",
+        "/anthropic/v1/messages",
+        "/v1/threads/thread_x/runs",
+        "/v1/assistants",
+        "/a2a/agent-1",
+        "/mcp/tools/call",
+        "/v1/rag/ingest",
+        "/utils/token_counter",
+    ):
         with pytest.raises(HTTPException) as refused:
             RouteChecks.is_virtual_key_allowed_to_call_route(route, holder)
-        assert refused.value.status_code == 403
+        assert refused.value.status_code == 403, route
 
     script = services["openwebui-key"]["command"][0]
     assert f"http://litellm:{stack.PROXY_PORT}/key/generate" in script
@@ -151,3 +174,13 @@ def test_open_webui_gets_a_key_of_its_own_not_the_master_key() -> None:
     assert services["open-webui"]["depends_on"]["openwebui-key"] == {
         "condition": "service_completed_successfully"
     }
+
+
+def test_open_webui_needs_its_own_secret() -> None:
+    """WEBUI_SECRET_KEY signs Open WebUI's sessions: a known default would let anyone sign
+    in as anyone, so compose refuses to start without one."""
+    assert _environment("open-webui", KEYS)["WEBUI_SECRET_KEY"] == KEYS["WEBUI_SECRET_KEY"]
+    without = {k: v for k, v in KEYS.items() if k != "WEBUI_SECRET_KEY"}
+    with pytest.raises(KeyError, match="WEBUI_SECRET_KEY"):
+        _environment("open-webui", without)
+    assert "change-me" not in (DOCKER / "docker-compose.yml").read_text()

@@ -19,7 +19,8 @@ from litellm_bridge_plugin.cli import main
 from litellm_bridge_plugin.settings import Settings, load_settings
 from litellm_bridge_plugin.sync import reconcile
 
-from .support import Databases, owui_add_user, owui_mark_sso
+from .roles import BRIDGE_ROLES
+from .support import Databases, owui_add_user, owui_mark_sso, owui_save_signup_role
 
 CAROL = "carol@techcompany.com"
 
@@ -114,15 +115,69 @@ def test_an_approved_account_is_linked_but_not_raised_to_admin(
     assert len(_carol_audit(databases)) == len(ops)
 
 
-def test_an_sso_account_is_linked_with_the_mapped_role(
+def test_an_sso_account_is_linked_but_not_raised_to_admin(
     databases: Databases, settings: Settings
 ) -> None:
+    """Open WebUI's OAUTH_MERGE_ACCOUNTS_BY_EMAIL puts the SSO mark on whatever account had
+    the email, a squatter's password account included: the mark links it, never to admin."""
     _register(databases, sso=True)
     assert reconcile(settings).ok
-    assert _account(databases)["role"] == "admin"
-    assert [op for op, _, _ in _carol_audit(databases)] == ["link_user", "update_user"]
+    assert _account(databases)["role"] == "user"
+    ops = _carol_audit(databases)
+    assert [op for op, _, _ in ops] == ["link_user", "update_user", "skip"]
     after = next(r["after"] for r in databases.audit() if r["operation"] == "link_user")
     assert after["via"] == "sso"
+    reason = ops[-1][2]
+    assert reason is not None and "stays 'user', not raised to 'admin'" in reason
+    assert "even one marked as signed in through SSO" in reason
+    assert "litellm-bridge link carol@techcompany.com" in reason
+    assert reconcile(settings).planned == ()
+    assert _link_and_sync(databases) == "admin"  # on the operator's word
+
+
+def _link_and_sync(databases: Databases) -> str:
+    """``litellm-bridge link`` Carol's account, sync; her account's role then."""
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("DATABASE_URL", raising=False)
+        env.setenv("BRIDGE_LITELLM_DATABASE_URL", databases.litellm_url)
+        env.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", databases.openwebui_url)
+        assert main(["link", CAROL]) == 0
+        assert main(["sync"]) == 0
+    role: str = _account(databases)["role"]
+    return role
+
+
+@pytest.mark.parametrize("saved", ["user", None])
+def test_a_user_account_is_held_while_every_sign_up_gets_user(
+    databases: Databases, settings: Settings, saved: str | None
+) -> None:
+    """With Open WebUI's DEFAULT_USER_ROLE=user a sign-up is 'user' at once: that role says
+    no admin approved it. The bridge reads the saved default from Open WebUI's database;
+    when it is not 'pending' or not saved, a 'user' account is held like a pending one."""
+    with databases.openwebui() as owui:
+        owui_save_signup_role(owui, saved)
+    _register(databases, role="user")
+    before = _account(databases)
+    assert reconcile(settings).ok
+
+    assert _account(databases) == before  # not linked, not changed
+    assert "carol" not in _links(databases)
+    assert all(
+        "Carol@TechCompany.com" not in g["members"] for g in databases.owui_groups().values()
+    )
+    ((operation, result, reason),) = _carol_audit(databases)
+    assert (operation, result) == ("skip", "SKIPPED")
+    assert reason is not None and "is held, not linked: it is 'user'" in reason
+    if saved is None:
+        assert "default role for new sign-ups is unknown: it is not saved" in reason
+    else:
+        assert "saved default role for new sign-ups is 'user'" in reason
+    assert reconcile(settings).planned == ()
+
+    with databases.openwebui() as owui:  # an admin sets Default User Role to pending
+        owui_save_signup_role(owui, "pending")
+    assert reconcile(settings).ok
+    assert _links(databases)["carol"]["openwebui_id"] == "signed-up"
 
 
 @pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
@@ -144,10 +199,27 @@ def test_sso_mode_links_only_sso_accounts_and_none_mode_nothing(databases: Datab
     assert _links(databases)["carol"]["openwebui_id"] == "sso"
     assert "alice" not in _links(databases)
     users = databases.owui_users()
-    assert users["carol@techcompany.com"]["role"] == "admin"
+    assert users["carol@techcompany.com"]["role"] == "user"  # SSO links, never to admin
     assert users["alice@techcompany.com"]["role"] == "user"  # untouched, as it was
     (held,) = [s.reason for s in sso.skips if s.entity_id == "alice"]
     assert "did not sign in through SSO (BRIDGE_LINK_EXISTING=sso)" in held
+
+
+def test_a_user_account_is_held_when_the_saved_role_cannot_be_read(
+    databases: Databases, settings: Settings
+) -> None:
+    """Open WebUI's upgrade to per-key settings replaces its `config` table, and the bridge's
+    role loses its right to read it: the sync goes on, 'user' accounts wait, and both the skip
+    reason and doctor name the fix."""
+    with databases.openwebui() as owui:
+        owui.execute(f"REVOKE SELECT ON config FROM {BRIDGE_ROLES['openwebui']}")
+    _register(databases, role="user")
+    result = reconcile(settings)
+    assert result.ok and result.succeeded  # everyone else is synced
+    assert "carol" not in _links(databases)
+    ((_, _, reason),) = _carol_audit(databases)
+    assert reason is not None and "may not read Open WebUI's `config` table" in reason
+    assert "`litellm-bridge grants`" in reason
 
 
 @pytest.fixture
@@ -195,6 +267,29 @@ def test_link_on_the_operators_word_then_the_mapped_role_in_full(
     assert reconcile(_settings(cli_env)).planned == ()
     code, out = _run(capsys, "link", CAROL)
     assert code == 1 and "an operator linked this account" in out
+
+
+def test_link_with_the_account_id_links_only_that_account(
+    cli_env: Databases, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The operator checked account signed-up; by the time they link, the email may belong to
+    another account (the first deleted, the email registered again)."""
+    _register_and_sync(cli_env, capsys)
+    with cli_env.openwebui() as owui:
+        owui.execute("DELETE FROM auth WHERE id = 'signed-up'")
+        owui.execute("DELETE FROM \"user\" WHERE id = 'signed-up'")
+        owui_add_user(owui, "signed-up-again", CAROL, "Carol!", role="pending")
+    code, out = _run(capsys, "link", CAROL, "--account-id", "signed-up")
+    assert code == 1
+    assert "the Open WebUI account with email 'carol@techcompany.com' is signed-up-again, " in out
+    assert "not signed-up; nothing was changed" in out
+    assert "carol" not in _links(cli_env)
+    assert not [r for r in cli_env.audit() if r["operation"] == "link_user"]
+
+    code, out = _run(capsys, "link", CAROL, "--account-id", "signed-up-again")
+    assert code == 0, out
+    assert _links(cli_env)["carol"]["openwebui_id"] == "signed-up-again"
+    assert _account(cli_env)["role"] == "admin"
 
 
 def test_link_confirms_an_automatic_link_to_raise_it_to_admin(
@@ -285,6 +380,28 @@ def test_verify_user_and_doctor_show_the_held_account_and_the_fix(
     assert report["openwebui"]["role"] == "admin" and report["problems"] == []
     code, out = _run(capsys, "doctor", "--json")
     assert {c["name"]: c for c in json.loads(out)}["held accounts"]["result"] == "ok"
+
+
+@pytest.mark.parametrize("saved", ["user", None, "pending"])
+def test_doctor_warns_when_role_user_does_not_mean_approved(
+    cli_env: Databases, capsys: pytest.CaptureFixture[str], saved: str | None
+) -> None:
+    with cli_env.openwebui() as owui:
+        owui_save_signup_role(owui, saved)
+    _, out = _run(capsys, "doctor", "--json")
+    check = {c["name"]: c for c in json.loads(out)}["openwebui sign-up role"]
+    if saved == "pending":
+        assert check["result"] == "ok" and "is 'pending'" in check["detail"]
+        return
+    assert check["result"] == "warn"
+    assert "may be anyone's sign-up, so the bridge holds it" in check["detail"]
+    assert ("unknown" in check["detail"]) == (saved is None)
+    assert "set Default User Role to 'pending' in Open WebUI's admin settings" in check["fix"]
+    assert "litellm-bridge link EMAIL" in check["fix"] and "SSO" in check["fix"]
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BRIDGE_LINK_EXISTING", "sso")
+        _, out = _run(capsys, "doctor", "--json")
+    assert {c["name"]: c for c in json.loads(out)}["openwebui sign-up role"]["result"] == "ok"
 
 
 def test_verify_user_names_an_account_not_raised_to_admin(

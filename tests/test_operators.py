@@ -15,8 +15,9 @@ import pytest
 
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.cli import main
+from litellm_bridge_plugin.service_key import OPENWEBUI_ROUTES
 
-from .support import Databases, owui_add_user
+from .support import Databases, owui_add_user, owui_save_setting
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "litellm_config.yaml"
 
@@ -132,7 +133,13 @@ def test_doctor_names_each_failure_and_its_fix(
 
     assert main(["sync"]) == 0
     assert main(["install-triggers"]) == 0
-    seed.add_key(scenario.litellm(), "hashed-owui", "openwebui_global_key", None)
+    seed.add_key(
+        scenario.litellm(),
+        "hashed-owui",
+        "openwebui_global_key",
+        None,
+        allowed_routes=OPENWEBUI_ROUTES,
+    )
     capsys.readouterr()
     code, checks = _json(capsys, "doctor")
     by_name = {c["name"]: c for c in checks}
@@ -162,6 +169,28 @@ def test_doctor_names_each_failure_and_its_fix(
     code, out = _run(capsys, "doctor")
     assert code == 1 and "FAIL openwebui database" in out and "hunter2" not in out
     assert "skip openwebui schema" in out and "ok   triggers" in out
+
+
+def test_doctor_reads_open_webuis_saved_connection(
+    scenario: Databases, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Open WebUI's connection settings, as each release saves them (rows or one document)."""
+
+    def connection() -> dict[str, Any]:
+        found: dict[str, Any] = {c["name"]: c for c in _json(capsys, "doctor")[1]}
+        return found["openwebui connection"]
+
+    assert connection()["detail"].startswith("no saved connection settings")
+    with scenario.openwebui() as owui:
+        owui_save_setting(owui, "openai.enable", True)
+        owui_save_setting(owui, "openai.api_base_urls", ["http://litellm:8313/v1"])
+    check = connection()
+    assert check["result"] == "warn"
+    assert check["detail"].startswith("connections ['http://litellm:8313/v1']")
+    with scenario.openwebui() as owui:
+        owui_save_setting(owui, "openai.enable", False)
+    check = connection()
+    assert check["result"] == "fail" and "no OpenAI-style connection" in check["detail"]
 
 
 def test_grants_are_least_privilege(

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from litellm_bridge_plugin.mapping import DesiredGroup, DesiredState, DesiredUser
+from litellm_bridge_plugin.openwebui.config import SignupRole
 from litellm_bridge_plugin.openwebui.state import OpenWebUIGroup, OpenWebUIState, OpenWebUIUser
 from litellm_bridge_plugin.planner import Link, plan
 
@@ -53,6 +54,8 @@ def _desired(*users: DesiredUser, groups: tuple[DesiredGroup, ...] = ()) -> Desi
 
 
 ALICE = DesiredUser("alice", "alice@x.com", "Alice", "user")
+PENDING = SignupRole("pending")
+"""Open WebUI's default: new sign-ups wait, so role 'user' means an admin approved it."""
 
 
 def test_new_user_is_created_then_nothing() -> None:
@@ -84,30 +87,37 @@ def test_existing_account_is_linked_and_only_role_managed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("mode", "role", "sso", "want", "outcome"),
+    ("mode", "role", "sso", "signup", "want", "outcome"),
     [
-        ("verified", "pending", False, "admin", "held"),  # anyone may have registered it
-        ("verified", "pending", False, "user", "held"),
-        ("verified", "pending", True, "admin", "admin"),
-        ("verified", "user", False, "admin", "user"),  # approved: linked, never raised
-        ("verified", "user", False, "user", "user"),
-        ("verified", "admin", False, "admin", "admin"),
-        ("verified", "admin", False, "user", "user"),
-        ("sso", "user", False, "user", "held"),
-        ("sso", "admin", False, "admin", "held"),
-        ("sso", "pending", True, "admin", "admin"),
-        ("none", "user", True, "user", "held"),
-        ("none", "pending", False, "user", "held"),
+        ("verified", "pending", False, "pending", "admin", "held"),  # anyone may register it
+        ("verified", "pending", False, "pending", "user", "held"),
+        ("verified", "pending", True, "pending", "admin", "user"),  # SSO: linked, not raised
+        ("verified", "pending", True, "pending", "user", "user"),
+        ("verified", "user", False, "pending", "admin", "user"),  # approved: linked, not raised
+        ("verified", "user", False, "pending", "user", "user"),
+        ("verified", "user", False, "user", "user", "held"),  # every sign-up is 'user'
+        ("verified", "user", False, None, "user", "held"),  # nobody can tell
+        ("verified", "user", True, "user", "admin", "user"),
+        ("verified", "admin", False, "pending", "admin", "admin"),
+        ("verified", "admin", False, None, "admin", "admin"),  # only an admin makes admins
+        ("verified", "admin", False, "user", "user", "user"),
+        ("verified", "admin", False, "admin", "admin", "held"),  # sign-ups are made admins
+        ("sso", "user", False, "pending", "user", "held"),
+        ("sso", "admin", False, "pending", "admin", "held"),
+        ("sso", "pending", True, "pending", "admin", "user"),
+        ("none", "user", True, "pending", "user", "held"),
+        ("none", "pending", False, "pending", "user", "held"),
     ],
 )
 def test_which_existing_accounts_are_linked(
-    mode: str, role: str, sso: bool, want: str, outcome: str
+    mode: str, role: str, sso: bool, signup: str | None, want: str, outcome: str
 ) -> None:
     actual = OpenWebUIState(
         users={
             "o1": _owui_user("o1", "alice@x.com", role=role, sso=sso),
             "root": _owui_user("root", "root@x.com", role="admin"),
-        }
+        },
+        signup_role=SignupRole(signup, None if signup else "it is not saved"),
     )
     wanted = replace(ALICE, role=want)  # type: ignore[arg-type]
     result = plan(
@@ -124,6 +134,9 @@ def test_which_existing_accounts_are_linked(
         assert "is held, not linked" in skip.reason
         assert f"BRIDGE_LINK_EXISTING={mode}" in skip.reason
         assert "litellm-bridge link alice@x.com" in skip.reason
+        if mode == "verified" and role != "pending":
+            assert "default role for new sign-ups" in skip.reason
+            assert ("unknown: it is not saved" in skip.reason) == (signup is None)
         return
     assert result.changes[0].operation == "link_user"
     updates = [dict(c.after or {}) for c in result.changes if c.operation == "update_user"]
@@ -158,7 +171,8 @@ def test_an_admin_not_raised_does_not_count_as_the_next_admin() -> None:
         users={
             "boss": _owui_user("boss", "boss@x.com", role="admin"),
             "o1": _owui_user("o1", "alice@x.com", role="user"),
-        }
+        },
+        signup_role=PENDING,
     )
     boss = DesiredUser("boss", "boss@x.com", "Boss", "user")
     result = plan(

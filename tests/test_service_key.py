@@ -18,6 +18,8 @@ from litellm.proxy._types import hash_token
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.cli import main
 from litellm_bridge_plugin.service_key import (
+    CHECKED_ROUTES,
+    OPENWEBUI_ROUTES,
     inspect,
     proxy_master_key,
     startup_line,
@@ -43,6 +45,8 @@ def _settings(databases: Databases, service_key: str | None = None) -> Settings:
 
 
 def _add(databases: Databases, value: str, alias: str = ALIAS, **kwargs: Any) -> None:
+    """A key as /key/generate makes it, limited to Open WebUI's routes unless told."""
+    kwargs.setdefault("allowed_routes", OPENWEBUI_ROUTES)
     seed.add_key(databases.litellm(), token_hash(value), alias, None, **kwargs)
 
 
@@ -114,7 +118,10 @@ def test_by_value_the_master_key(databases: Databases) -> None:
     # it works, but Open WebUI then holds a key that can manage everything
     assert found.result == "warn"
     assert "can manage all of LiteLLM" in found.problems[0].problem
-    assert '"allowed_routes": ["llm_api_routes"]' in found.problems[0].fix
+    assert (
+        '"allowed_routes": ["/v1/chat/completions", "/v1/models", "/v1/embeddings"]'
+        in found.problems[0].fix
+    )
 
 
 @only_newest
@@ -218,3 +225,89 @@ def test_doctor_and_status_name_the_service_key(
     out = capsys.readouterr().out
     assert "warn service key: Open WebUI holds the proxy's master key" in out
     assert "FAIL service key" not in out
+
+
+@only_newest
+@pytest.mark.parametrize(
+    ("routes", "warned"),
+    [
+        (list(OPENWEBUI_ROUTES), None),
+        (["/v1/chat/completions", "/chat/completions", "/v1/images/generations"], None),
+        ([], "may call every LiteLLM route (its allowed_routes is empty)"),
+        (["llm_api_routes"], "include llm_api_routes, which admit routes"),
+        (["/v1/chat/completions", "openai_routes"], "include openai_routes, which"),
+        (["/v1/models", "/models"], "include /models, which"),  # prefix: Google's routes
+        (["/openai/*", "/v1/threads"], "include /openai/*, /v1/threads, which"),
+    ],
+)
+def test_routes_that_skip_the_check_are_warned_about(
+    databases: Databases,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    routes: list[str],
+    warned: str | None,
+) -> None:
+    """The service key's allowed_routes are read from LiteLLM's key table, by value or
+    alias: a key that may reach a route LiteLLM runs without the bridge's check is named."""
+    _add(databases, SERVICE_KEY, allowed_routes=routes)
+    bridge = databases.bridge_litellm()
+    for settings in (_settings(databases, SERVICE_KEY), _settings(databases)):
+        found = inspect(bridge, settings, MASTER_KEY)
+        assert found.live == 1 and found.allowed_routes == (tuple(routes),)
+        if warned is None:
+            assert found.problems == ()
+            continue
+        (problem,) = found.problems
+        assert problem.severity == "warn" and warned in problem.problem
+        assert "whoever holds" in problem.problem and "not checked" in problem.problem
+        assert problem.fix.startswith("limit it to the routes Open WebUI calls: POST /key/update")
+        assert '["/v1/chat/completions", "/v1/models", "/v1/embeddings"]' in problem.fix
+        text = repr(found.as_dict()) + startup_line(bridge, settings, MASTER_KEY)[1]
+        assert SERVICE_KEY not in text and token_hash(SERVICE_KEY) not in text
+    if warned is None:
+        return
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("BRIDGE_OPENWEBUI_SERVICE_KEY", raising=False)
+    monkeypatch.setenv("BRIDGE_LITELLM_DATABASE_URL", databases.litellm_url)
+    monkeypatch.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", databases.openwebui_url)
+    main(["doctor"])
+    assert f"warn service key: {found.problems[0].problem}" in capsys.readouterr().out
+
+
+UNCHECKED = (
+    "/openai/v1/chat/completions",  # pass-through: no pre-call hook
+    "/anthropic/v1/messages",
+    "/bedrock/model/x/invoke",
+    "/vertex_ai/v1/projects/p/locations/l/publishers/google/models/m:generateContent",
+    "/v1/threads/thread_x/runs",
+    "/v1/threads",
+    "/v1/assistants",
+    "/a2a/agent-1",
+    "/mcp/tools/call",
+    "/v1/rag/ingest",
+    "/utils/token_counter",
+    "/models/gemini-pro:generateContent",
+    "/v1/responses/resp_1",
+    "/v1/files",
+    "/key/generate",
+)
+
+
+def test_litellm_admits_exactly_the_routes_the_bridge_calls_checked() -> None:
+    """LiteLLM's own route check (the gate user_api_key_auth runs on every call) with a key
+    limited to the checked routes: those pass, every route the check never sees is refused."""
+    from fastapi import HTTPException
+    from litellm.proxy._types import UserAPIKeyAuth
+    from litellm.proxy.auth.route_checks import RouteChecks
+
+    holder = UserAPIKeyAuth(api_key="hashed", allowed_routes=sorted(CHECKED_ROUTES))
+    for route in (*CHECKED_ROUTES, "/v1/models/gpt-4"):
+        assert RouteChecks.is_virtual_key_allowed_to_call_route(route, holder), route
+    for route in UNCHECKED:
+        with pytest.raises(HTTPException) as refused:
+            RouteChecks.is_virtual_key_allowed_to_call_route(route, holder)
+        assert refused.value.status_code == 403, route
+    # what the checked list guards against: the group admits every one of them
+    group = UserAPIKeyAuth(api_key="hashed", allowed_routes=["llm_api_routes"])
+    for route in (r for r in UNCHECKED if r != "/key/generate"):
+        assert RouteChecks.is_virtual_key_allowed_to_call_route(route, group), route

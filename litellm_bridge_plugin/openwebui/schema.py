@@ -66,6 +66,9 @@ class OpenWebUISchema:
     sso: Literal["oauth", "oauth_sub", "none"] = "none"
     """Where an account's SSO identity is: ``user.oauth`` JSON (0.6.41+), ``user.oauth_sub``
     (older) or nowhere the bridge knows."""
+    config: Literal["rows", "document", "none"] = "none"
+    """Where Open WebUI keeps its saved settings: a ``config`` row per key (``key``, ``value``
+    JSON; 0.12.4 has it), one JSON document in ``config.data`` (0.6.30), or nowhere."""
 
     @property
     def generation(self) -> str:
@@ -160,6 +163,11 @@ def detect(conn: psycopg.Connection[Any]) -> OpenWebUISchema:
         sso = "oauth"
     elif "oauth_sub" in tables["user"]:
         sso = "oauth_sub"
+    config: Literal["rows", "document", "none"] = "none"
+    if tables.get("config", {}).keys() >= {"key", "value"}:
+        config = "rows"
+    elif "data" in tables.get("config", {}):
+        config = "document"
     return OpenWebUISchema(
         revision=revision,
         membership=membership,
@@ -167,4 +175,5 @@ def detect(conn: psycopg.Connection[Any]) -> OpenWebUISchema:
         session_stamp="session_stamp" in tables["auth"],
         access_grant="access_grant" in tables,
         sso=sso,
+        config=config,
     )

@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 
 from ..queries import queries
+from .config import NOT_READ, SignupRole, signup_role
 from .schema import OpenWebUISchema
 
 
@@ -42,6 +43,9 @@ class OpenWebUIGroup:
 class OpenWebUIState:
     users: dict[str, OpenWebUIUser] = field(default_factory=dict)
     groups: dict[str, OpenWebUIGroup] = field(default_factory=dict)
+    signup_role: SignupRole = NOT_READ
+    """The role Open WebUI gives new sign-ups: says whether role ``user`` means an admin
+    approved the account (planner.hold_reason)."""
 
     def users_by_email(self) -> dict[str, list[OpenWebUIUser]]:
         """Users keyed by lower-cased email (a list: old databases may hold duplicates)."""
@@ -167,7 +171,8 @@ def _members(
 
 
 def read_state(conn: psycopg.Connection[Any], schema: OpenWebUISchema) -> OpenWebUIState:
-    """Read users, logins, API-key owners, groups and members in one snapshot."""
+    """Read users, logins, API-key owners, groups, members and the sign-up role in one
+    snapshot."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         user_rows = _rows(conn, "users")
@@ -175,8 +180,11 @@ def read_state(conn: psycopg.Connection[Any], schema: OpenWebUISchema) -> OpenWe
         sso = _sso_accounts(conn, schema, None)
         group_rows = _rows(conn, "groups")
         members = _members(conn, schema, None)
+        signup = signup_role(conn, schema)
     return OpenWebUIState(
-        users=_users(user_rows, key_owners, sso), groups=_groups(group_rows, members)
+        users=_users(user_rows, key_owners, sso),
+        groups=_groups(group_rows, members),
+        signup_role=signup,
     )
 
 
@@ -209,6 +217,9 @@ def read_scope(
         sso = _sso_accounts(conn, schema, found)
         group_rows = _rows(conn, "groups")
         members = _members(conn, schema, sorted(group_ids))
+        signup = signup_role(conn, schema)
     return OpenWebUIState(
-        users=_users(user_rows, key_owners, sso), groups=_groups(group_rows, members)
+        users=_users(user_rows, key_owners, sso),
+        groups=_groups(group_rows, members),
+        signup_role=signup,
     )

@@ -185,13 +185,19 @@ SELECT DISTINCT group_id FROM group_member WHERE user_id = ANY(%(ids)s);
 -- name: account_emails
 SELECT id, lower(email) AS email, role FROM "user";
 
+-- Open WebUI's saved settings (openwebui/config.py).
+
+-- name: config_readable
+SELECT has_table_privilege('config', 'SELECT') AS readable;
+
 -- name: config_rows
--- 0.8+ keeps each setting in a row of "config" (key, value JSON).
-SELECT key, value::text AS value FROM config WHERE key LIKE 'openai.%%';
+-- One row per setting (0.12.4): the setting %(key)s and those below it (%(key)s.*).
+SELECT key, value::text AS value FROM config
+WHERE key = %(key)s OR starts_with(key, %(key)s || '.');
 
 -- name: config_document
--- Before: one JSON document in config.data, newest row last.
-SELECT data::text AS data FROM config ORDER BY id DESC LIMIT 1;
+-- One JSON document (0.6.30), the newest row: the value at %(path)s (a text[] path).
+SELECT (data::jsonb #> %(path)s)::text AS value FROM config ORDER BY id DESC LIMIT 1;
 
 -- name: missing_privileges
 -- What the bridge's role lacks on the tables it reads and writes (sql/grants.sql gives it);
@@ -204,7 +210,7 @@ FROM (VALUES ('user', 'SELECT'), ('user', 'INSERT'), ('user', 'UPDATE'), ('user'
              ('group_member', 'DELETE'), ('model', 'SELECT'), ('model', 'INSERT'),
              ('model', 'UPDATE'), ('model', 'DELETE'), ('access_grant', 'SELECT'),
              ('access_grant', 'INSERT'), ('access_grant', 'DELETE'), ('api_key', 'SELECT'),
-             ('api_key', 'DELETE')) AS w(name, privilege)
+             ('api_key', 'DELETE'), ('config', 'SELECT')) AS w(name, privilege)
 WHERE to_regclass(format('public.%%I', w.name)) IS NOT NULL
   AND NOT has_table_privilege(format('public.%%I', w.name), w.privilege)
 ORDER BY 1, 2;

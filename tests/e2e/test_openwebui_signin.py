@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,34 +18,70 @@ import pytest
 from devtools import dbs
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.cli import main as cli_main
+from litellm_bridge_plugin.openwebui import config as openwebui_config
+from litellm_bridge_plugin.openwebui.schema import detect
 from litellm_bridge_plugin.settings import load_settings
 from litellm_bridge_plugin.sync import reconcile
 
 from ..roles import as_bridge
+from ..support import owui_mark_sso
 from .openwebui_harness import running_openwebui
 
 PASSWORDS = {"alice": "Alice-Wonder-1", "bob": "Bob-Builder-2", "carol": "Carol-Admin-3"}
+
+
+@contextmanager
+def _running(
+    pg_server: str, templates: dict[str, str], tmp_path: Path, version: str, **env: str
+) -> Iterator[Any]:
+    """Open WebUI ``version`` (its environment plus ``env``) on an empty database it migrates,
+    a LiteLLM database, and the bridge's settings for both."""
+    tag = uuid.uuid4().hex[:10]
+    litellm_name, openwebui_name = f"t_{tag}_litellm", f"t_{tag}_owui_real"
+    litellm_url = dbs.create_database(pg_server, litellm_name, templates["litellm"])
+    openwebui_url = dbs.create_database(pg_server, openwebui_name)
+    try:
+        with running_openwebui(version, openwebui_url, tmp_path, **env) as server:
+            settings = load_settings(  # the bridge under its least-privilege roles
+                litellm_database_url=as_bridge(litellm_url, "litellm"),
+                openwebui_database_url=as_bridge(openwebui_url, "openwebui"),
+            )
+            yield server, settings, litellm_url, version, openwebui_url
+    finally:
+        dbs.drop_database(pg_server, litellm_name)
+        dbs.drop_database(pg_server, openwebui_name)
 
 
 @pytest.fixture(params=["0.12.4", "0.6.30"], ids=lambda v: f"openwebui-{v}")
 def stack(
     request: pytest.FixtureRequest, pg_server: str, templates: dict[str, str], tmp_path: Path
 ) -> Iterator[Any]:
-    version = request.param
-    tag = uuid.uuid4().hex[:10]
-    litellm_name, openwebui_name = f"t_{tag}_litellm", f"t_{tag}_owui_real"
-    litellm_url = dbs.create_database(pg_server, litellm_name, templates["litellm"])
-    openwebui_url = dbs.create_database(pg_server, openwebui_name)
-    try:
-        with running_openwebui(version, openwebui_url, tmp_path) as server:
-            settings = load_settings(  # the bridge under its least-privilege roles
-                litellm_database_url=as_bridge(litellm_url, "litellm"),
-                openwebui_database_url=as_bridge(openwebui_url, "openwebui"),
-            )
-            yield server, settings, litellm_url, version
-    finally:
-        dbs.drop_database(pg_server, litellm_name)
-        dbs.drop_database(pg_server, openwebui_name)
+    with _running(pg_server, templates, tmp_path, request.param) as (*found, _):
+        yield tuple(found)
+
+
+def _open_sign_up(server: Any) -> dict[str, Any]:
+    """The first account (Open WebUI's admin) signs up and lets others sign up; returns it."""
+    status, root = server.call(
+        "POST",
+        "/api/v1/auths/signup",
+        {"name": "Root", "email": "root@local.test", "password": "Root-Admin-2026"},
+    )
+    assert status == 200 and root["role"] == "admin", root
+    status, config = server.call("GET", "/api/v1/auths/admin/config", token=root["token"])
+    assert status == 200
+    body = {k: v for k, v in config.items() if v is not None} | {"ENABLE_SIGNUP": True}
+    status, saved = server.call("POST", "/api/v1/auths/admin/config", body, token=root["token"])
+    assert status == 200 and saved["ENABLE_SIGNUP"] is True, saved
+    return root
+
+
+def _cli_sync(settings: Any) -> None:
+    """``litellm-bridge sync``, as an operator runs it."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("BRIDGE_LITELLM_DATABASE_URL", settings.litellm_database_url)
+        env.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", settings.openwebui_database_url)
+        assert cli_main(["sync"]) == 0
 
 
 def test_synced_users_sign_in_to_the_real_open_webui(stack: Any) -> None:
@@ -110,17 +147,7 @@ def test_a_self_registered_account_waits_for_the_operator(stack: Any) -> None:
     server, settings, litellm_url, _ = stack
     import psycopg
 
-    status, root = server.call(  # the first account to sign up is Open WebUI's admin
-        "POST",
-        "/api/v1/auths/signup",
-        {"name": "Root", "email": "root@local.test", "password": "Root-Admin-2026"},
-    )
-    assert status == 200 and root["role"] == "admin", root
-    status, config = server.call("GET", "/api/v1/auths/admin/config", token=root["token"])
-    assert status == 200
-    body = {k: v for k, v in config.items() if v is not None} | {"ENABLE_SIGNUP": True}
-    status, saved = server.call("POST", "/api/v1/auths/admin/config", body, token=root["token"])
-    assert status == 200 and saved["ENABLE_SIGNUP"] is True, saved
+    _open_sign_up(server)
     status, early = server.call(
         "POST",
         "/api/v1/auths/signup",
@@ -147,3 +174,53 @@ def test_a_self_registered_account_waits_for_the_operator(stack: Any) -> None:
     assert status == 200 and session["role"] == "admin"
     status, carol = server.sign_in("carol@techcompany.com", "First-Come-2026")
     assert status == 200 and carol["role"] == "admin"  # her own password, untouched
+
+
+@pytest.mark.parametrize("version", ["0.12.4", "0.6.30"])
+def test_when_every_sign_up_is_a_user_a_squatter_is_held(
+    pg_server: str, templates: dict[str, str], tmp_path: Path, version: str
+) -> None:
+    """With Open WebUI's DEFAULT_USER_ROLE=user, someone who registers Carol's and Alice's
+    emails first is 'user' at once, like an approved account. The bridge reads the role new
+    sign-ups get from Open WebUI's database and holds those accounts: no link, no groups, no
+    admin. Open WebUI's SSO account merging later marks Carol's as SSO: linked, still 'user'."""
+    import psycopg
+
+    with _running(pg_server, templates, tmp_path, version, DEFAULT_USER_ROLE="user") as found:
+        server, settings, litellm_url, _, openwebui_url = found
+        _open_sign_up(server)
+        squatted = {}
+        for name in ("carol", "alice"):
+            status, account = server.call(
+                "POST",
+                "/api/v1/auths/signup",
+                {"name": "?", "email": f"{name}@techcompany.com", "password": "Squat-2026-x"},
+            )
+            assert status == 200 and account["role"] == "user", account
+            squatted[name] = account
+        with psycopg.connect(litellm_url, autocommit=True) as conn:
+            seed.seed_company(conn)  # Carol is a proxy_admin, Alice in two teams
+        _cli_sync(settings)
+
+        for name, account in squatted.items():
+            status, session = server.call("GET", "/api/v1/auths/", token=account["token"])
+            assert status == 200 and session["role"] == "user", (name, session)
+            status, groups = server.call("GET", "/api/v1/groups/", token=account["token"])
+            assert status == 200 and groups == [], (name, groups)
+        with psycopg.connect(litellm_url) as conn:
+            links = conn.execute(
+                "SELECT litellm_id FROM litellm_bridge.link WHERE entity_type = 'user'"
+            ).fetchall()
+            reasons = dict(
+                conn.execute("SELECT entity_id, reason FROM litellm_bridge.skipped").fetchall()
+            )
+        assert not {r[0] for r in links} & {"carol", "alice"}
+        assert "saved default role for new sign-ups is 'user'" in reasons["carol"]
+
+        with psycopg.connect(openwebui_url, autocommit=True) as conn:
+            owui_mark_sso(conn, squatted["carol"]["id"])  # as OAUTH_MERGE_ACCOUNTS_BY_EMAIL
+        _cli_sync(settings)
+        status, session = server.call("GET", "/api/v1/auths/", token=squatted["carol"]["token"])
+        assert status == 200 and session["role"] == "user"  # linked by the mark, never admin
+        with psycopg.connect(openwebui_url) as conn:  # what Open WebUI saved, as it saved it
+            assert openwebui_config.signup_role(conn, detect(conn)).role == "user"
