@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import random
@@ -73,6 +74,16 @@ def build_state(users: int, rng: random.Random) -> AccessState:
                 team_id=user_teams[0] if k == 0 else None,
                 expires=now + timedelta(days=7) if k == 2 else None,
                 blocked=u % 41 == 0 and k == 1,
+                auth={  # as the access read gives it: LiteLLM's key view, hash included
+                    "token": hashlib.sha256(f"{user_id}-k{k}".encode()).hexdigest(),
+                    "key_alias": f"{user_id}-k{k}",
+                    "user_id": user_id,
+                    "team_id": user_teams[0] if k == 0 else None,
+                    "team_alias": user_teams[0] if k == 0 else None,
+                    "user_email": f"user-{u}@example.test",
+                    "spend": 0.0,
+                    "rpm_limit": 1000,
+                },
             )
             for k in range(2 + u % 2)
         )

@@ -10,7 +10,7 @@ the organisation's models.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -47,6 +47,20 @@ class KeyGrant:
     expires: datetime | None = None
     blocked: bool = False
     budget: Budget = NO_BUDGET
+    auth: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The key as LiteLLM's ``UserAPIKeyAuth`` takes it (its combined key/team view, the hash
+    included): what an Open WebUI call it grants is made as. Never logged."""
+
+    @property
+    def order(self) -> tuple[bool, bool, str, str]:
+        """Which of several granting keys an Open WebUI call is made with: team keys before
+        personal ones, then by alias (keys without one last), then by LiteLLM's key name."""
+        return (
+            self.team_id is None,
+            self.key_alias is None,
+            self.key_alias or "",
+            str(self.auth.get("key_name") or ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +84,8 @@ class Decision:
     """Refused only because a budget is spent (the grant itself holds)."""
     expired: bool = False
     """Refused only because the key that would grant it has passed its ``expires``."""
+    key: KeyGrant | None = None
+    """The key the call is made as (``BRIDGE_ACCESS_SOURCE=keys``, allowed calls only)."""
 
 
 def key_is_live(key: KeyGrant, now: datetime) -> bool:
@@ -250,7 +266,7 @@ def _by_keys(
         return Decision(False, f"user {user.id} has no keys")
     refusals: list[Decision] = []
     spent: list[str] = []
-    for key in keys:
+    for key in sorted(keys, key=lambda k: k.order):
         team = teams.get(key.team_id) if key.team_id else None
         org_id = (
             key.organization_id or (team.organization_id if team else None) or user.organization_id
@@ -270,7 +286,7 @@ def _by_keys(
             continue
         refusal = _key_budget_refusal(key, team, organization) if budgets else None
         if refusal is None:
-            return decision
+            return replace(decision, key=key)
         spent.append(refusal)
     if spent:
         return Decision(False, "; ".join(spent), over_budget=True)

@@ -124,6 +124,7 @@ def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = N
                 expires=row["expires"],
                 blocked=bool(row["blocked"]),
                 budget=_budget(row),
+                auth=row,
             )
         )
     return AccessState(

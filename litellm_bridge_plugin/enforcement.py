@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from .access import Decision, forget_answers
+from .access import Decision, KeyGrant, forget_answers
 from .access_state import AccessState
 from .identity import Identity, IdentityError, identity_of
 from .service_key import ServiceKeyReport
@@ -39,6 +39,8 @@ class Verdict:
     email: str | None = None
     detail: str = ""
     """The whole reason, for the proxy log."""
+    key: KeyGrant | None = None
+    """The person's key the allowed call is made as."""
     stranger: bool = False
     """Refused only because the person is not a LiteLLM user (anonymous mode lets it pass)."""
 
@@ -54,6 +56,8 @@ class _Loaded:
     at: float
     cache: dict[tuple[str, str], tuple[Decision, datetime | None]] = field(default_factory=dict)
     """Decisions made on this state; swapped with it, so none outlives a reload."""
+    auth_objects: dict[str, Any] = field(default_factory=dict)
+    """LiteLLM key objects built from this state's keys, by hash."""
 
 
 CACHE_LIMIT = 100_000
@@ -206,7 +210,22 @@ class Enforcer:
             else:
                 said = f"model {model}: LiteLLM does not grant it to you"
             return _refuse(403, said, detail, user_id=user_id, email=email)
-        return Verdict(True, user_id=user_id, email=email)
+        key = self._decide(loaded, user_id, models[0]).key  # the model the call names first
+        return Verdict(True, user_id=user_id, email=email, key=key)
+
+    def key_auth(self, key: KeyGrant) -> Any:
+        """LiteLLM's ``UserAPIKeyAuth`` for ``key``, built from its combined key/team view as
+        LiteLLM builds it (remembered with the grants it was read with)."""
+        from litellm.proxy._types import UserAPIKeyAuth
+
+        loaded = self._loaded
+        token = str(key.auth.get("token") or "")
+        found = loaded.auth_objects.get(token) if loaded is not None else None
+        if found is None:
+            found = UserAPIKeyAuth(**dict(key.auth), api_key=token)
+            if loaded is not None:
+                loaded.auth_objects[token] = found
+        return found
 
     def _resolve(self, loaded: _Loaded, identity: Identity) -> str | Verdict:
         """The LiteLLM user a call names. When it names both an email and an Open WebUI id,
@@ -418,6 +437,24 @@ def _hash(key: str) -> str:
     from litellm.proxy._types import hash_token
 
     return str(hash_token(key))
+
+
+def charge_to(person: Any, data: dict[str, Any]) -> None:
+    """Write the person's key (LiteLLM's ``UserAPIKeyAuth`` of the granting key) into the
+    call's metadata with LiteLLM's own function, where its spend tracking (the key's, user's,
+    team's and organisation's spend), its spend logs and its rate limiter's accounting read
+    the key. The service key's own object is never changed: LiteLLM may keep it in a cache."""
+    from litellm.proxy.litellm_pre_call_utils import LiteLLMProxyRequestSetup
+
+    filled = [
+        name
+        for name in ("metadata", "litellm_metadata")
+        if isinstance(data.get(name), dict) and "user_api_key_user_id" in data[name]
+    ] or ["metadata"]
+    for name in filled:
+        if not isinstance(data.get(name), dict):
+            data[name] = {}
+        LiteLLMProxyRequestSetup.add_user_api_key_auth_to_request_metadata(data, person, name)
 
 
 def attribute(data: dict[str, Any], verdict: Verdict) -> None:

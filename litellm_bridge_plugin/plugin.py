@@ -18,6 +18,7 @@ import logging
 import sys
 from typing import Any
 
+import litellm
 from fastapi import HTTPException
 from litellm.integrations.custom_logger import CustomLogger
 
@@ -29,6 +30,7 @@ from .enforcement import (
     RequestError,
     Verdict,
     attribute,
+    charge_to,
     narrow_router_fallbacks,
     requested_models,
 )
@@ -133,5 +135,28 @@ class BridgePlugin(CustomLogger):
             narrow_router_fallbacks(
                 data, _proxy_attr("llm_router"), self.enforcer.may_use(verdict.user_id)
             )
+        if verdict.key is not None:
+            person = self.enforcer.key_auth(verdict.key).model_copy(
+                update={"parent_otel_span": getattr(user_api_key_dict, "parent_otel_span", None)}
+            )
+            await _rate_limit(person, cache, data, call_type)
+            charge_to(person, data)
         attribute(data, verdict)
         return data
+
+
+async def _rate_limit(person: Any, cache: Any, data: dict[str, Any], call_type: Any) -> None:
+    """LiteLLM's own rate limiter (rpm, tpm, max parallel requests of the key, its user, team
+    and team membership; in Redis when the proxy has one) applied to the person's key: it
+    raises LiteLLM's 429. Its accounting after the call reads the key from the metadata
+    :func:`charge_to` writes."""
+    from litellm.proxy.hooks.parallel_request_limiter_v3 import (
+        _PROXY_MaxParallelRequestsHandler_v3 as Limiter,
+    )
+
+    for callback in litellm.callbacks:
+        if isinstance(callback, Limiter):
+            await callback.async_pre_call_hook(
+                user_api_key_dict=person, cache=cache, data=data, call_type=call_type
+            )
+            return

@@ -27,6 +27,12 @@ class SpendRecorder(CustomLogger):
             "spend_logs_user": payload.get("user"),
             "callback_user_id": meta.get("user_api_key_user_id"),
             "callback_user_email": meta.get("user_api_key_user_email"),
+            "spend_logs_api_key": payload.get("api_key"),
+            "spend_logs_team_id": payload.get("team_id"),
+            "callback_key_hash": meta.get("user_api_key_hash"),
+            "callback_key_alias": meta.get("user_api_key_alias"),
+            "callback_team_id": meta.get("user_api_key_team_id"),
+            "callback_org_id": meta.get("user_api_key_org_id"),
         }
         with open(os.environ["BRIDGE_TEST_SPEND_FILE"], "a", encoding="utf-8") as out:
             out.write(json.dumps(line) + "\n")

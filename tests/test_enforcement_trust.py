@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import jwt
 import pytest
+from litellm.proxy._types import hash_token
 
 from devtools import litellm_seed as seed
 from devtools.proxy import CONFIG
@@ -68,9 +69,12 @@ def _start(
     models: str = "",
     openwebui_url: str | None = None,
     ready_as: dict[str, str] = HANK,
+    prepare: Callable[[Any], object] | None = None,
     **env: str,
 ) -> tuple[Proxy, Path]:
     _seed(databases.litellm())
+    if prepare is not None:
+        prepare(databases.litellm())
     spend = tmp_path / "spend.jsonl"
     spend.touch()
     proxy = proxy_factory(
@@ -388,3 +392,44 @@ def test_a_team_model_alias_is_not_a_grant(
         "Lena's grants in Open WebUI",
     )
     assert "lena@corp.test" not in databases.owui_models()["gpt-4"]["readers"]
+
+
+@only_newest
+def test_a_call_is_made_as_the_persons_granting_key(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path
+) -> None:
+    """Spend and limits follow the key that grants the person the model (issue 11): the logging
+    payload and LiteLLM's SpendLogs row carry that key's hash and team, and LiteLLM's own rate
+    limiter counts the calls against that key's ``rpm_limit``."""
+    conn = databases.litellm()
+    seed.add_team(conn, "t-lab", "lab", models=["gpt-4"])
+    seed.add_user(conn, "mo", "mo@corp.test")
+    seed.add_team_member(conn, "mo", "t-lab")
+    # two keys grant Mo gpt-4: the team key is the one calls are made as
+    lab = hash_token("sk-mo-lab")  # what LiteLLM stores: the sha256 of the key
+    seed.add_key(conn, hash_token("sk-mo-own"), "a-mo-own", "mo", ["gpt-4"])
+    seed.add_key(conn, lab, "z-mo-lab", "mo", [], team_id="t-lab")
+    limit_gina = 'UPDATE "LiteLLM_VerificationToken" SET rpm_limit = 2 WHERE token = %s'
+    proxy, spend = _start(
+        databases,
+        proxy_factory,
+        tmp_path,
+        prepare=lambda c: c.execute(limit_gina, ("hashed-gina",)),
+    )
+    before = len(_reached(spend))
+    assert _chat(proxy, MO, model="gpt-4")[0] == 200
+    proxy.wait_until(lambda: len(_reached(spend)) > before, "Mo's call recorded")
+    line = [json.loads(x) for x in spend.read_text().splitlines()][-1]
+    assert line["callback_key_hash"] == lab and line["callback_team_id"] == "t-lab"
+    assert line["spend_logs_api_key"] == lab and line["spend_logs_team_id"] == "t-lab"
+    assert lab not in proxy.log  # the hash is used, never logged by the bridge
+    assert line["spend_logs_user"] == "mo" and line["callback_key_alias"] == "z-mo-lab"
+    # Gina's key allows 2 requests a minute: LiteLLM's limiter lets two through, then 429
+    # (the service key itself has no limit, and Hank's calls are not counted against hers)
+    codes = [_chat(proxy, GINA, model="gpt-3.5-turbo") for _ in range(3)]
+    assert [c for c, _ in codes] == [200, 200, 429], codes
+    assert "rate limit" in codes[-1][1].lower(), codes[-1]
+    assert _chat(proxy, HANK, model="gpt-3.5-turbo")[0] == 200
+
+
+MO = {"X-OpenWebUI-User-Email": "mo@corp.test"}

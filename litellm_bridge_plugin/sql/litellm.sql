@@ -121,13 +121,29 @@ LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = o.budget_id
 ORDER BY o.organization_id;
 
 -- name: access_keys
-SELECT key_alias, models, user_id, team_id, organization_id, expires, blocked,
-       spend, max_budget
-FROM "LiteLLM_VerificationToken"
-WHERE user_id IS NOT NULL AND (%(users)s::text[] IS NULL OR user_id = ANY(%(users)s))
+-- Each user's keys, with what LiteLLM's own key object (`UserAPIKeyAuth`, built from its
+-- combined key/team view) holds for them: an Open WebUI call the key grants is then made as
+-- that key (its hash, limits and budgets). The hash stays in memory: never logged or audited.
+SELECT v.token, v.key_alias, v.key_name, v.models, v.user_id, v.team_id, v.organization_id,
+       v.expires, v.blocked, v.spend, v.max_budget, v.soft_budget_cooldown, v.rpm_limit,
+       v.tpm_limit, v.max_parallel_requests, v.model_max_budget, v.budget_duration,
+       v.budget_reset_at, v.metadata, v.allowed_routes,
+       t.team_alias, t.spend AS team_spend, t.max_budget AS team_max_budget,
+       t.rpm_limit AS team_rpm_limit, t.tpm_limit AS team_tpm_limit,
+       COALESCE(t.models, '{}') AS team_models, COALESCE(t.blocked, false) AS team_blocked,
+       t.model_max_budget AS team_model_max_budget,
+       u.user_email, u.spend AS user_spend, u.max_budget AS user_max_budget,
+       u.rpm_limit AS user_rpm_limit, u.tpm_limit AS user_tpm_limit,
+       o.organization_alias
+FROM "LiteLLM_VerificationToken" v
+LEFT JOIN "LiteLLM_TeamTable" t ON t.team_id = v.team_id
+LEFT JOIN "LiteLLM_UserTable" u ON u.user_id = v.user_id
+LEFT JOIN "LiteLLM_OrganizationTable" o
+       ON o.organization_id = COALESCE(v.organization_id, t.organization_id)
+WHERE v.user_id IS NOT NULL AND (%(users)s::text[] IS NULL OR v.user_id = ANY(%(users)s))
   -- LiteLLM UI sign-in sessions are keys of the pseudo team litellm-dashboard: not grants
-  AND team_id IS DISTINCT FROM 'litellm-dashboard'
-ORDER BY user_id, key_alias;
+  AND v.team_id IS DISTINCT FROM 'litellm-dashboard'
+ORDER BY v.user_id, v.key_alias;
 
 -- name: user_links
 SELECT litellm_id, openwebui_id FROM litellm_bridge.link WHERE entity_type = 'user';
