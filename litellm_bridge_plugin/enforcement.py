@@ -455,6 +455,24 @@ def charge_to(person: Any, data: dict[str, Any]) -> None:
         if not isinstance(data.get(name), dict):
             data[name] = {}
         LiteLLMProxyRequestSetup.add_user_api_key_auth_to_request_metadata(data, person, name)
+        # the budget fields LiteLLM 1.106 writes inline (add_litellm_data_to_request), which its
+        # model budget limiter and prometheus read after the call
+        data[name].update(
+            {f"user_api_key_{field}": getattr(person, field, None) for field in BUDGET_FIELDS}
+        )
+
+
+BUDGET_FIELDS = (
+    "spend",
+    "max_budget",
+    "model_max_budget",
+    "team_spend",
+    "team_max_budget",
+    "team_model_max_budget",
+    "user_spend",
+    "user_max_budget",
+    "user_model_max_budget",
+)
 
 
 def attribute(data: dict[str, Any], verdict: Verdict) -> None:

@@ -18,11 +18,11 @@ import logging
 import sys
 from typing import Any
 
-import litellm
 from fastapi import HTTPException
+from litellm.exceptions import BudgetExceededError
 from litellm.integrations.custom_logger import CustomLogger
 
-from . import interception, token_vault
+from . import interception, limits, token_vault
 from .catalog import ModelSource
 from .enforcement import (
     UNCHECKED_CALL_TYPES,
@@ -124,7 +124,8 @@ class BridgePlugin(CustomLogger):
                     f"is a {call_type} route, whose body the bridge cannot check; give Open "
                     "WebUI's key only the LLM routes it uses (README, Trust model)",
                 )
-            verdict = self.enforcer.check(_headers(data), requested_models(data))
+            models = requested_models(data)
+            verdict = self.enforcer.check(_headers(data), models)
         except RequestError as exc:
             verdict = Verdict(False, 400, exc.message, detail=exc.message)
         _drop_token(data)  # read: it must not reach logs, callbacks or the provider
@@ -139,24 +140,21 @@ class BridgePlugin(CustomLogger):
             person = self.enforcer.key_auth(verdict.key).model_copy(
                 update={"parent_otel_span": getattr(user_api_key_dict, "parent_otel_span", None)}
             )
-            await _rate_limit(person, cache, data, call_type)
+            try:
+                await limits.apply(person, cache, data, call_type, models)
+            except BudgetExceededError:
+                # LiteLLM's message names the key's hash: not for the log
+                log.info(
+                    "litellm-bridge: refused an Open WebUI call: LiteLLM user %s: key %s is over "
+                    "its model_max_budget for %s",
+                    verdict.user_id,
+                    person.key_alias,
+                    models[0],
+                )
+                raise HTTPException(
+                    status_code=400,
+                    detail={"error": f"model {models[0]}: your LiteLLM budget is used up"},
+                ) from None
             charge_to(person, data)
         attribute(data, verdict)
         return data
-
-
-async def _rate_limit(person: Any, cache: Any, data: dict[str, Any], call_type: Any) -> None:
-    """LiteLLM's own rate limiter (rpm, tpm, max parallel requests of the key, its user, team
-    and team membership; in Redis when the proxy has one) applied to the person's key: it
-    raises LiteLLM's 429. Its accounting after the call reads the key from the metadata
-    :func:`charge_to` writes."""
-    from litellm.proxy.hooks.parallel_request_limiter_v3 import (
-        _PROXY_MaxParallelRequestsHandler_v3 as Limiter,
-    )
-
-    for callback in litellm.callbacks:
-        if isinstance(callback, Limiter):
-            await callback.async_pre_call_hook(
-                user_api_key_dict=person, cache=cache, data=data, call_type=call_type
-            )
-            return

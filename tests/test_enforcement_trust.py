@@ -433,3 +433,32 @@ def test_a_call_is_made_as_the_persons_granting_key(
 
 
 MO = {"X-OpenWebUI-User-Email": "mo@corp.test"}
+
+
+@only_newest
+def test_the_granting_keys_model_budget_applies(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path
+) -> None:
+    """``model_max_budget`` of the person's key, checked by LiteLLM's own limiter: the first
+    call spends it, the next is refused with a budget message (the spend lives in the proxy)."""
+    tiny = '{"gpt-3.5-turbo": {"budget_limit": 0.0000001, "time_period": "1d"}}'
+    limit_gina = (
+        'UPDATE "LiteLLM_VerificationToken" SET model_max_budget = %s::jsonb WHERE token = %s'
+    )
+    proxy, spend = _start(
+        databases,
+        proxy_factory,
+        tmp_path,
+        prepare=lambda c: c.execute(limit_gina, (tiny, "hashed-gina")),
+    )
+    before = len(_reached(spend))
+    assert _chat(proxy, GINA, model="gpt-3.5-turbo")[0] == 200
+    proxy.wait_until(lambda: len(_reached(spend)) > before, "Gina's call recorded")
+    status, answer = proxy.post(
+        "/v1/chat/completions",
+        {"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "hi"}]},
+        GINA,
+    )
+    assert status == 400 and "budget is used up" in json.dumps(answer), answer
+    assert "hashed-gina" not in json.dumps(answer) and "hashed-gina" not in proxy.log
+    assert _chat(proxy, HANK, model="gpt-3.5-turbo")[0] == 200  # his key has no such budget
