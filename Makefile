@@ -31,6 +31,7 @@ bench: setup
 	$(PY) -m bench.latency
 	$(PY) -m bench.interception
 	$(PY) -m bench.enforcement
+	$(PY) -m bench.spend
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

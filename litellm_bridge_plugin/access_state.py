@@ -175,3 +175,58 @@ def _link_rows(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     if not fetch(conn, "has_links")[0]["present"]:
         return []
     return fetch(conn, "user_links")
+
+
+SpendFigures = Mapping[tuple[str, str], Budget]
+"""(kind, id) -> spend and max_budget; kind is key (by hash), user, team or organization."""
+
+
+def read_spend(conn: psycopg.Connection[Any]) -> dict[tuple[str, str], Budget]:
+    """Every key's, user's, team's and organisation's spend and max_budget, as they are now."""
+    return {(row["kind"], row["id"]): _budget(row) for row in fetch(conn, "spend_figures")}
+
+
+def with_spend(state: AccessState, figures: SpendFigures) -> AccessState | None:
+    """``state`` with the budgets ``figures`` hold, or None when none changed (cheap: only the
+    entities whose figures moved are rebuilt)."""
+
+    def moved(kind: str, entity_id: str | None, budget: Budget) -> Budget | None:
+        new = figures.get((kind, entity_id or ""))
+        return new if new is not None and new != budget else None
+
+    users = dict(state.users)
+    changed = False
+    for user_id, user in state.users.items():
+        new = moved("user", user_id, user.holder.budget)
+        if new is not None:
+            users[user_id] = replace(user, holder=replace(user.holder, budget=new))
+            changed = True
+    groups: dict[str, Mapping[str, Holder]] = {}
+    for kind, holders in (("team", state.teams), ("organization", state.organizations)):
+        updated = dict(holders)
+        for holder_id, holder in holders.items():
+            new = moved(kind, holder_id, holder.budget)
+            if new is not None:
+                updated[holder_id] = replace(holder, budget=new)
+                changed = True
+        groups[kind] = updated
+    keys = dict(state.keys)
+    for user_id, grants in state.keys.items():
+        fresh = tuple(
+            _key_spend(k, moved("key", str(k.auth.get("token") or ""), k.budget)) for k in grants
+        )
+        if any(new is not old for new, old in zip(fresh, grants, strict=True)):
+            keys[user_id] = fresh
+            changed = True
+    if not changed:
+        return None
+    return replace(
+        state, users=users, teams=groups["team"], organizations=groups["organization"], keys=keys
+    )
+
+
+def _key_spend(key: KeyGrant, budget: Budget | None) -> KeyGrant:
+    if budget is None:
+        return key
+    auth = dict(key.auth) | {"spend": budget.spend, "max_budget": budget.max_budget}
+    return replace(key, budget=budget, auth=auth)

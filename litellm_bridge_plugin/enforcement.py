@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .access import Decision, KeyGrant, forget_answers
-from .access_state import AccessState
+from .access_state import AccessState, SpendFigures, with_spend
 from .identity import Identity, IdentityError, identity_of
 from .service_key import ServiceKeyReport
 from .settings import Settings
@@ -125,6 +125,16 @@ class Enforcer:
                 at = self._clock()
             forget_answers()
             self._loaded = _Loaded(state, _index_emails(state), at)
+
+    def refresh_spend(self, figures: SpendFigures) -> None:
+        """Take in spend figures read since the last load: budgets just spent are refused from
+        the next call (decisions made on the old figures are dropped)."""
+        with self._lock:
+            current = self._loaded
+            state = with_spend(current.state, figures) if current is not None else None
+            if current is None or state is None:
+                return
+            self._loaded = _Loaded(state, current.by_email, current.at)
 
     @property
     def loaded(self) -> bool:

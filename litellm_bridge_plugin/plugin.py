@@ -96,6 +96,7 @@ class BridgePlugin(CustomLogger):
             ),
             on_access=self.enforcer.load,
             on_service_key=self.enforcer.service_key_seen,
+            on_spend=self.enforcer.refresh_spend,
             master_key=(lambda: _proxy_attr("master_key")) if in_proxy else None,
         )
         if start:

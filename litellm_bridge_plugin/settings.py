@@ -37,6 +37,7 @@ _ENV_NAMES = {
     "on_user_delete": "BRIDGE_ON_USER_DELETE",
     "lock_timeout": "BRIDGE_LOCK_TIMEOUT",
     "poll_interval": "BRIDGE_POLL_INTERVAL",
+    "spend_interval": "BRIDGE_SPEND_INTERVAL",
     "max_attempts": "BRIDGE_MAX_ATTEMPTS",
     "litellm_config": "BRIDGE_LITELLM_CONFIG",
     "access_source": "BRIDGE_ACCESS_SOURCE",
@@ -129,6 +130,8 @@ class Settings(BaseSettings):
     on_user_delete: Literal["deactivate", "delete"] = "deactivate"
     lock_timeout: float = Field(default=60.0, gt=0)
     poll_interval: float = Field(default=5.0, gt=0)
+    spend_interval: float = Field(default=5.0, gt=0)
+    """Seconds between reads of spend figures for the proxy's budget checks."""
     litellm_config: Path | None = None
     max_attempts: int = Field(default=10, ge=1)
     access_source: Literal["keys", "user"] = "keys"

@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 
 from . import outbox, service_key
-from .access_state import AccessState, read_access
+from .access_state import AccessState, SpendFigures, read_access, read_spend
 from .catalog import ModelSource
 from .db import KeptConnections, connect
 from .errors import BridgeError
@@ -52,6 +52,7 @@ class BridgeWorker:
         models: ModelSource | None = None,
         on_access: Callable[[AccessState, frozenset[str] | None], None] | None = None,
         on_service_key: Callable[[service_key.ServiceKeyReport], None] | None = None,
+        on_spend: Callable[[SpendFigures], None] | None = None,
         master_key: Callable[[], str | None] | None = None,
     ) -> None:
         self.settings = settings
@@ -59,6 +60,7 @@ class BridgeWorker:
         self.models = models
         self.on_access = on_access
         self.on_service_key = on_service_key
+        self.on_spend = on_spend
         self._master_key = master_key or (
             lambda: service_key.proxy_master_key(settings.litellm_config)
         )
@@ -87,6 +89,10 @@ class BridgeWorker:
             threading.Thread(target=self._loop, name="litellm-bridge-worker", daemon=True),
             threading.Thread(target=self._listen, name="litellm-bridge-listen", daemon=True),
         ]
+        if self.on_spend is not None:
+            self._threads.append(
+                threading.Thread(target=self._spend, name="litellm-bridge-spend", daemon=True)
+            )
         for thread in self._threads:
             thread.start()
 
@@ -274,6 +280,25 @@ class BridgeWorker:
                 timeout = max(0.0, min(timeout, self._next_sweep - time.monotonic()))
             self._wake.wait(timeout)
         self._connections.close()
+
+    # --- the spend thread ------------------------------------------------------------------
+    def _spend(self) -> None:
+        """Read spend figures every BRIDGE_SPEND_INTERVAL seconds, on a connection of its own,
+        so a long reconcile never delays them: LiteLLM records spend without a signal."""
+        assert self.on_spend is not None
+        conn: psycopg.Connection[Any] | None = None
+        while not self._stop.wait(self.settings.spend_interval):
+            try:
+                if conn is None or conn.closed or conn.broken:
+                    conn = connect(self.settings.litellm_database_url, "LiteLLM", autocommit=True)
+                self.on_spend(read_spend(conn))
+            except (BridgeError, psycopg.Error) as exc:
+                log.warning("litellm-bridge: cannot read spend figures: %s", exc)
+                if conn is not None:
+                    conn.close()
+                conn = None
+        if conn is not None:
+            conn.close()
 
     # --- the listener thread ---------------------------------------------------------------
     def _listen(self) -> None:

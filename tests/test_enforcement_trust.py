@@ -462,3 +462,36 @@ def test_the_granting_keys_model_budget_applies(
     assert status == 400 and "budget is used up" in json.dumps(answer), answer
     assert "hashed-gina" not in json.dumps(answer) and "hashed-gina" not in proxy.log
     assert _chat(proxy, HANK, model="gpt-3.5-turbo")[0] == 200  # his key has no such budget
+
+
+@only_newest
+def test_a_budget_just_spent_is_refused_within_seconds(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path
+) -> None:
+    """LiteLLM records spend with plain UPDATEs that fire no trigger; with a sweep only every
+    300 s, the spend read (BRIDGE_SPEND_INTERVAL, 5 s) still refuses within 15 s."""
+    proxy, _ = _start(databases, proxy_factory, tmp_path, BRIDGE_SWEEP_INTERVAL="300")
+    assert _chat(proxy, GINA, model="gpt-3.5-turbo")[0] == 200
+    conn = databases.litellm()
+    conn.execute(
+        'UPDATE "LiteLLM_VerificationToken" SET spend = 10, max_budget = 10 WHERE token = %s',
+        ("hashed-gina",),
+    )
+    # the bound is functional, not a timing figure: no sweep can come within 15 s here
+    proxy.wait_until(
+        lambda: _chat(proxy, GINA, model="gpt-3.5-turbo")[0] == 400, "the refusal", timeout=15
+    )
+    assert "budget is used up" in _chat(proxy, GINA, model="gpt-3.5-turbo")[1]
+    # a budget reset (LiteLLM sets spend back to 0) lets her through again as fast
+    conn.execute(
+        'UPDATE "LiteLLM_VerificationToken" SET spend = 0 WHERE token = %s', ("hashed-gina",)
+    )
+    proxy.wait_until(
+        lambda: _chat(proxy, GINA, model="gpt-3.5-turbo")[0] == 200, "the reset", timeout=15
+    )
+    conn.execute(
+        'UPDATE "LiteLLM_UserTable" SET spend = 5, max_budget = 5 WHERE user_id = %s', ("hank",)
+    )
+    proxy.wait_until(
+        lambda: _chat(proxy, HANK, model="gpt-4")[0] == 400, "Hank's user budget", timeout=15
+    )

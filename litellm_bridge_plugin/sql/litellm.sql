@@ -165,3 +165,19 @@ GROUP BY lower(user_email) HAVING count(*) > 1 ORDER BY 1;
 -- name: user_emails
 SELECT user_id, lower(user_email) AS email FROM "LiteLLM_UserTable"
 WHERE position('@' IN user_email) > 0;
+
+-- name: spend_figures
+-- Spend and max_budget of every key, user, team and organisation the proxy's check uses:
+-- LiteLLM records spend without firing the bridge's triggers, so these are read on their own,
+-- every BRIDGE_SPEND_INTERVAL seconds. Keys are matched by hash in memory (never returned
+-- beyond the process, never logged).
+SELECT 'key' AS kind, token AS id, spend, max_budget FROM "LiteLLM_VerificationToken"
+WHERE user_id IS NOT NULL AND team_id IS DISTINCT FROM 'litellm-dashboard'
+UNION ALL
+SELECT 'user', user_id, spend, max_budget FROM "LiteLLM_UserTable"
+UNION ALL
+SELECT 'team', team_id, spend, max_budget FROM "LiteLLM_TeamTable"
+UNION ALL
+SELECT 'organization', o.organization_id, o.spend, b.max_budget
+FROM "LiteLLM_OrganizationTable" o
+LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = o.budget_id;
