@@ -21,7 +21,7 @@ from typing import Any
 import bcrypt
 import psycopg
 
-from . import bridge_db, reads
+from . import bridge_db, broadcast, reads
 from .access import forget_answers
 from .access_state import AccessState, with_current_links
 from .bridge_db import AuditRow
@@ -48,6 +48,7 @@ PLACEHOLDER_ROUNDS = 4
 PASSWORD_ROUNDS = 12
 MAX_ERROR_LENGTH = 2000
 UNRECORDED_TRIGGERS = frozenset({"outbox", "signal"})
+ANNOUNCED_TRIGGERS = frozenset({"outbox", "cli"})
 LINK_CHANGES = frozenset({"create_user", "link_user", "unlink", "delete_user"})
 MEMBER_CHANGES = frozenset({"create_group", "set_members", "create_model", "set_model_access"})
 MODEL_BOOKKEEPING = frozenset({"create_model", "link_model"})
@@ -513,6 +514,10 @@ def _reconcile_on(
                 failed=result.failed,
                 skipped=len(result.skips),
             )
+        if trigger in ANNOUNCED_TRIGGERS and result.access is not None:
+            # changes made behind the proxy's back (outbox) or by an operator reach every
+            # proxy's check now; sweeps are not announced (every process sweeps on its own)
+            broadcast.announce(litellm, None if scope is None else result.access.users.keys())
         return result
 
 

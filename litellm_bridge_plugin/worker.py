@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 
-from . import outbox, service_key
+from . import broadcast, outbox, service_key
 from .access_state import AccessState, SpendFigures, read_access, read_spend
 from .catalog import ModelSource
 from .db import KeptConnections, connect
@@ -67,6 +67,13 @@ class BridgeWorker:
         self._service_key_line: str | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._fresh_wake = threading.Event()
+        self._to_announce: set[str] | None = set()
+        """Users whose access changed here, to announce to every process (None: everyone)."""
+        self._to_reload: set[str] | None = set()
+        """Users whose access another process (or this one) announced (None: everyone)."""
+        self._announcing = False
+        self._reloading = False
         self._lock = threading.Lock()
         self._refs: set[Ref] = set()
         self._passwords: dict[str, str] = {}
@@ -91,7 +98,7 @@ class BridgeWorker:
         ]
         if self.on_spend is not None:
             self._threads.append(
-                threading.Thread(target=self._spend, name="litellm-bridge-spend", daemon=True)
+                threading.Thread(target=self._fresh, name="litellm-bridge-fresh", daemon=True)
             )
         for thread in self._threads:
             thread.start()
@@ -99,6 +106,7 @@ class BridgeWorker:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
+        self._fresh_wake.set()
         for thread in self._threads:
             thread.join(timeout)
             if thread.is_alive():
@@ -115,11 +123,19 @@ class BridgeWorker:
 
         Cheap and non-blocking: called on the proxy's request path after the response.
         """
+        refs = set(refs)
         with self._lock:
             self._refs.update(refs)
             if passwords:
                 self._passwords.update(passwords)
+            if self.on_spend is not None:  # a proxy process: tell every process at once
+                self._to_announce = _add(
+                    self._to_announce,
+                    None if EVERYTHING in refs else {i for t, i in refs if t == "user"},
+                )
+                self._announcing = True
         self._wake.set()
+        self._fresh_wake.set()
 
     # --- the worker thread -----------------------------------------------------------------
     def _announce(self) -> None:
@@ -281,24 +297,64 @@ class BridgeWorker:
             self._wake.wait(timeout)
         self._connections.close()
 
-    # --- the spend thread ------------------------------------------------------------------
-    def _spend(self) -> None:
-        """Read spend figures every BRIDGE_SPEND_INTERVAL seconds, on a connection of its own,
-        so a long reconcile never delays them: LiteLLM records spend without a signal."""
-        assert self.on_spend is not None
+    # --- the freshness thread ----------------------------------------------------------------
+    def _take(self) -> tuple[set[str] | None, bool, set[str] | None, bool]:
+        with self._lock:
+            taken = (self._to_announce, self._announcing, self._to_reload, self._reloading)
+            self._to_announce, self._to_reload = set(), set()
+            self._announcing = self._reloading = False
+        return taken
+
+    def _fresh(self) -> None:
+        """Keep the proxy's check fresh, on a connection of its own so a long reconcile never
+        delays it: announce access changes this process learnt of, re-read the grants other
+        processes announce, and read spend figures every BRIDGE_SPEND_INTERVAL seconds (LiteLLM
+        records spend without a signal)."""
+        assert self.on_spend is not None and self.on_access is not None
         conn: psycopg.Connection[Any] | None = None
-        while not self._stop.wait(self.settings.spend_interval):
+        next_spend = time.monotonic() + self.settings.spend_interval
+        while not self._stop.is_set():
+            self._fresh_wake.wait(max(0.0, next_spend - time.monotonic()))
+            self._fresh_wake.clear()
+            if self._stop.is_set():
+                break
+            announce, announcing, reload, reloading = self._take()
             try:
                 if conn is None or conn.closed or conn.broken:
                     conn = connect(self.settings.litellm_database_url, "LiteLLM", autocommit=True)
-                self.on_spend(read_spend(conn))
+                if announcing:
+                    broadcast.announce(conn, announce)
+                if reloading:
+                    users = None if reload is None else frozenset(reload)
+                    self.on_access(read_access(conn, users), users)
+                if time.monotonic() >= next_spend:
+                    self.on_spend(read_spend(conn))
+                    next_spend = time.monotonic() + self.settings.spend_interval
             except (BridgeError, psycopg.Error) as exc:
-                log.warning("litellm-bridge: cannot read spend figures: %s", exc)
+                log.warning("litellm-bridge: cannot keep the proxy's grants fresh: %s", exc)
+                with self._lock:  # try those again
+                    if announcing:
+                        self._to_announce = _add(self._to_announce, announce)
+                        self._announcing = True
+                    if reloading:
+                        self._to_reload = _add(self._to_reload, reload)
+                        self._reloading = True
                 if conn is not None:
                     conn.close()
                 conn = None
+                self._stop.wait(FIRST_RETRY_SECONDS)
+                next_spend = time.monotonic()
         if conn is not None:
             conn.close()
+
+    def _heard(self, text: str) -> None:
+        """Another process (or this one) announced an access change."""
+        if self.on_access is None or self.on_spend is None:
+            return
+        with self._lock:
+            self._to_reload = _add(self._to_reload, broadcast.parse(text))
+            self._reloading = True
+        self._fresh_wake.set()
 
     # --- the listener thread ---------------------------------------------------------------
     def _listen(self) -> None:
@@ -307,9 +363,13 @@ class BridgeWorker:
             try:
                 with outbox.listening(self.settings) as conn:
                     delay = FIRST_RETRY_SECONDS
+                    broadcast.listen(conn)
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
-                            self._wake.set()
+                        for note in conn.notifies(timeout=1.0, stop_after=1):
+                            if note.channel == broadcast.CHANNEL:
+                                self._heard(note.payload)
+                            else:
+                                self._wake.set()
             except (BridgeError, psycopg.Error) as exc:
                 log.warning(
                     "litellm-bridge: change notifications unavailable (%s); polling every %.0fs",
@@ -318,3 +378,10 @@ class BridgeWorker:
                 )
                 self._stop.wait(delay)
                 delay = min(delay * 2, self.settings.sweep_interval)
+
+
+def _add(pending: set[str] | None, more: set[str] | frozenset[str] | None) -> set[str] | None:
+    """Pending users plus ``more`` (None, everyone, absorbs all)."""
+    if pending is None or more is None:
+        return None
+    return pending | set(more)

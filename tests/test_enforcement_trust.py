@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import jwt
+import psycopg
 import pytest
 from litellm.proxy._types import hash_token
 
@@ -495,3 +497,77 @@ def test_a_budget_just_spent_is_refused_within_seconds(
     proxy.wait_until(
         lambda: _chat(proxy, HANK, model="gpt-4")[0] == 400, "Hank's user budget", timeout=15
     )
+
+
+def _gina_gets_gpt4(conn: Any) -> None:
+    """A change made behind the proxies' back: Gina's key now grants gpt-4 instead."""
+    conn.execute(
+        "UPDATE \"LiteLLM_VerificationToken\" SET models = '{gpt-4}' WHERE token = 'hashed-gina'"
+    )
+
+
+def _both_see(proxies: list[Proxy], what: str) -> float:
+    """Seconds until every proxy answers Gina as the change says (the sweep is 300 s, the
+    spend read does not read grants: only the broadcast can bring it)."""
+    started = time.monotonic()
+    for proxy in proxies:
+        proxy.wait_until(
+            lambda proxy=proxy: (
+                _chat(proxy, GINA, model="gpt-4")[0] == 200
+                and _chat(proxy, GINA, model="gpt-3.5-turbo")[0] == 403
+            ),
+            what,
+            timeout=10,
+        )
+    return time.monotonic() - started
+
+
+@only_newest
+@pytest.mark.parametrize("source", ["cli", "sql", "signal"])
+def test_an_access_change_reaches_every_proxy_at_once(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path, source: str
+) -> None:
+    """Two proxy processes on one LiteLLM database: a change made by the CLI, by SQL (with the
+    triggers) or signalled by a management call in one process reaches both checks within
+    seconds, with a 300 s sweep. The management API cannot run here (no Prisma), so the signal
+    comes from a bridge worker in this process, the seam the proxy's route tap calls."""
+    from litellm_bridge_plugin import triggers
+    from litellm_bridge_plugin.settings import load_settings
+    from litellm_bridge_plugin.sync import reconcile
+    from litellm_bridge_plugin.worker import BridgeWorker
+
+    first, _ = _start(databases, proxy_factory, tmp_path, BRIDGE_SWEEP_INTERVAL="300")
+    env = env_for(
+        databases.litellm_url,
+        databases.openwebui_url,
+        BRIDGE_OPENWEBUI_SERVICE_KEY=MASTER_KEY,
+        BRIDGE_SWEEP_INTERVAL="300",
+    )
+    second = proxy_factory(env)
+    second.wait_until(second.ready, "the second proxy")
+    second.wait_until(lambda: _chat(second, GINA, model="gpt-3.5-turbo")[0] == 200, "grants")
+    settings = load_settings(
+        litellm_database_url=databases.litellm_url, openwebui_database_url=databases.openwebui_url
+    )
+    conn = databases.litellm()
+    if source == "cli":
+        _gina_gets_gpt4(conn)
+        reconcile(settings, trigger="cli")
+    elif source == "sql":
+        with psycopg.connect(databases.litellm_url, autocommit=True) as bridge:
+            triggers.install(bridge)
+        _gina_gets_gpt4(conn)
+    else:
+        _gina_gets_gpt4(conn)
+        worker = BridgeWorker(
+            settings, sweeps=False, on_access=lambda *_: None, on_spend=lambda _: None
+        )
+        worker.start()
+        try:
+            worker.submit([("user", "gina")])
+            took = _both_see([first, second], "the signalled change")
+        finally:
+            worker.stop()
+        print(f"signal -> both proxies: {took:.2f} s")
+        return
+    print(f"{source} -> both proxies: {_both_see([first, second], 'the change'):.2f} s")
