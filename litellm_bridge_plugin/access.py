@@ -23,6 +23,8 @@ class Budget:
 
     spend: float = 0.0
     max_budget: float | None = None
+    resets_at: datetime | None = None
+    """When LiteLLM sets spend back to 0 (``budget_reset_at``; None: never)."""
 
     @property
     def exceeded(self) -> bool:
@@ -86,6 +88,8 @@ class Decision:
     """Refused only because the key that would grant it has passed its ``expires``."""
     key: KeyGrant | None = None
     """The key the call is made as (``BRIDGE_ACCESS_SOURCE=keys``, allowed calls only)."""
+    spent: tuple[str, Budget] | None = None
+    """Refused for a budget: whose (key, user, team, organization) and which."""
 
 
 def key_is_live(key: KeyGrant, now: datetime) -> bool:
@@ -237,18 +241,19 @@ def user_models(
 
 def _key_budget_refusal(
     key: KeyGrant, team: Holder | None, organization: Holder | None
-) -> str | None:
+) -> Decision | None:
     name = key.key_alias or "a key without alias"
-    for whose, budget in (
-        (f"key {name}", key.budget),
-        (f"team {team.id}" if team else "", team.budget if team else NO_BUDGET),
+    for kind, whose, budget in (
+        ("key", f"key {name}", key.budget),
+        ("team", f"team {team.id}" if team else "", team.budget if team else NO_BUDGET),
         (
+            "organization",
             f"organization {organization.id}" if organization else "",
             organization.budget if organization else NO_BUDGET,
         ),
     ):
         if budget.exceeded:
-            return budget.describe(whose)
+            return Decision(False, budget.describe(whose), over_budget=True, spent=(kind, budget))
     return None
 
 
@@ -265,7 +270,7 @@ def _by_keys(
     if not keys:
         return Decision(False, f"user {user.id} has no keys")
     refusals: list[Decision] = []
-    spent: list[str] = []
+    spent: list[Decision] = []
     for key in sorted(keys, key=lambda k: k.order):
         team = teams.get(key.team_id) if key.team_id else None
         org_id = (
@@ -289,7 +294,7 @@ def _by_keys(
             return replace(decision, key=key)
         spent.append(refusal)
     if spent:
-        return Decision(False, "; ".join(spent), over_budget=True)
+        return replace(spent[0], reason="; ".join(d.reason for d in spent))
     return Decision(
         False,
         "; ".join(r.reason for r in refusals),
@@ -313,7 +318,12 @@ def call_decision(
     (user, then the granting key's own, its team's and its organisation's; with
     ``source="user"`` the user's teams and organisation)."""
     if user.budget.exceeded:
-        return Decision(False, user.budget.describe(f"user {user.id}"), over_budget=True)
+        return Decision(
+            False,
+            user.budget.describe(f"user {user.id}"),
+            over_budget=True,
+            spent=("user", user.budget),
+        )
     own = [k for k in keys if k.user_id == user.id]
     if source == "keys":
         return _by_keys(model, user, own, teams, organizations, router, now, budgets=True)
@@ -326,7 +336,12 @@ def call_decision(
     for holder in holders:
         if holder.budget.exceeded:
             kind = "team" if holder.id in teams else "organization"
-            return Decision(False, holder.budget.describe(f"{kind} {holder.id}"), over_budget=True)
+            return Decision(
+                False,
+                holder.budget.describe(f"{kind} {holder.id}"),
+                over_budget=True,
+                spent=(kind, holder.budget),
+            )
     return decision
 
 

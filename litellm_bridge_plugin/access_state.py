@@ -95,7 +95,7 @@ class AccessState:
 
 def _budget(row: Mapping[str, Any]) -> Budget:
     spend = row.get("spend")
-    return Budget(float(spend or 0.0), row.get("max_budget"))
+    return Budget(float(spend or 0.0), row.get("max_budget"), row.get("budget_reset_at"))
 
 
 def _models(raw: Sequence[str] | None) -> tuple[str, ...]:

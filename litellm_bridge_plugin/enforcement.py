@@ -45,6 +45,29 @@ class Verdict:
     """Refused only because the person is not a LiteLLM user (anonymous mode lets it pass)."""
 
 
+WHOSE_BUDGET = {
+    "key": "your key's LiteLLM budget",
+    "user": "your LiteLLM budget",
+    "team": "your team's LiteLLM budget",
+    "organization": "your organisation's LiteLLM budget",
+}
+
+
+def budget_message(model: str, decision: Decision) -> str:
+    """What the person reads in Open WebUI's chat: whose budget, how much, and when it resets
+    ("model gpt-4: your LiteLLM budget of $10.00 is used up; it resets on 2026-12-01 00:00
+    UTC"). Only budgets the person spends from are named; never an id or another's figure."""
+    kind, budget = decision.spent or ("user", None)
+    said = f"model {model}: {WHOSE_BUDGET.get(kind, 'your LiteLLM budget')}"
+    if budget is not None and budget.max_budget is not None:
+        said += f" of ${budget.max_budget:,.2f}"
+    said += " is used up"
+    if budget is not None and budget.resets_at is not None:
+        resets = budget.resets_at.replace(tzinfo=budget.resets_at.tzinfo or UTC)
+        said += f"; it resets on {resets.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return said
+
+
 def _refuse(status: int, message: str, detail: str = "", **extra: Any) -> Verdict:
     return Verdict(False, status, message, detail=detail or message, **extra)
 
@@ -214,7 +237,7 @@ class Enforcer:
                 continue
             detail = f"{who} may not use model {model}: {decision.reason}"
             if decision.over_budget:
-                return _refuse(400, f"model {model}: your LiteLLM budget is used up", detail)
+                return _refuse(400, budget_message(model, decision), detail)
             if decision.expired:
                 said = f"model {model}: the LiteLLM key that granted it to you has expired"
             else:

@@ -154,7 +154,10 @@ class BridgePlugin(CustomLogger):
                 )
                 raise HTTPException(
                     status_code=400,
-                    detail={"error": f"model {models[0]}: your LiteLLM budget is used up"},
+                    detail={
+                        "error": f"model {models[0]}: your key's LiteLLM budget for this model "
+                        "is used up"
+                    },
                 ) from None
             charge_to(person, data)
         attribute(data, verdict)

@@ -336,11 +336,13 @@ def test_every_budget_on_the_way_is_named(databases: Databases) -> None:
     enforcer = _loaded(databases)
     conn = databases.litellm()
 
+    said: list[str] = []
+
     def verdict(email: str, model: str) -> tuple[int, str]:
         enforcer.load(read_access(conn))
         found = enforcer.check({"x-openwebui-user-email": email}, [model])
-        if not found.allowed:  # the caller learns the kind; figures and names go to the log
-            assert found.message == f"model {model}: your LiteLLM budget is used up"
+        if not found.allowed:  # the caller learns whose budget; ids and names go to the log
+            said.append(found.message)
         return found.status, found.detail
 
     conn.execute(
@@ -349,6 +351,7 @@ def test_every_budget_on_the_way_is_named(databases: Databases) -> None:
     )
     status, message = verdict("bob@techcompany.com", "gpt-3.5-turbo")
     assert status == 400 and "key bob-basic is over budget: spend 5 >= max_budget 5" in message
+    assert said[-1] == "model gpt-3.5-turbo: your key's LiteLLM budget of $5.00 is used up"
     assert verdict("bob@techcompany.com", "gpt-4")[0] == 200  # his other key is within budget
     conn.execute(
         'UPDATE "LiteLLM_TeamTable" SET spend = 80, max_budget = 50 '
@@ -356,12 +359,25 @@ def test_every_budget_on_the_way_is_named(databases: Databases) -> None:
     )
     status, message = verdict("alice@techcompany.com", "gpt-4")
     assert status == 400 and "team team-ai-research is over budget" in message
+    assert said[-1] == "model gpt-4: your team's LiteLLM budget of $50.00 is used up"
+    assert "team-ai-research" not in said[-1]
     conn.execute(
         'UPDATE "LiteLLM_OrganizationTable" SET spend = 1000 '
         "WHERE organization_id = 'org-tech-company'"
     )
     status, message = verdict("carol@techcompany.com", "gpt-4")
     assert status == 400 and "organization org-tech-company is over budget" in message
+    assert said[-1].startswith("model gpt-4: your organisation's LiteLLM budget")
+    # a budget with a reset date says when it resets
+    conn.execute(
+        'UPDATE "LiteLLM_UserTable" SET spend = 3, max_budget = 2.5, '
+        "budget_reset_at = '2026-12-01 00:00:00' WHERE user_id = 'dave'"
+    )
+    seed.add_key(conn, "hashed-dave-4", "dave-4", "dave", ["gpt-4"])
+    assert verdict("dave@techcompany.com", "gpt-4")[0] == 400
+    assert said[-1] == (
+        "model gpt-4: your LiteLLM budget of $2.50 is used up; it resets on 2026-12-01 00:00 UTC"
+    )
 
 
 @only_newest

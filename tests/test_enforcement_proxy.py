@@ -107,7 +107,7 @@ def test_the_guides_people_are_allowed_and_refused(
         ("bob@techcompany.com", "claude-3-sonnet", 403, not_granted, "key bob-basic is limited"),
         ("dave@techcompany.com", "gpt-4", 403, not_granted, "user dave has no keys"),
         ("erin@techcompany.com", "gpt-4", 403, not_granted, "key erin-blocked is blocked"),
-        ("frank@techcompany.com", "gpt-3.5-turbo", 400, "budget is used up", "over budget"),
+        ("frank@techcompany.com", "gpt-3.5-turbo", 400, "is used up", "over budget"),
         ("mallory@elsewhere.test", "gpt-4", 403, "not a LiteLLM user", "is not a LiteLLM user"),
         (None, "gpt-4", 401, "must name the user", "must name the user"),
     ]

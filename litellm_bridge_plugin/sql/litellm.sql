@@ -99,7 +99,7 @@ ORDER BY model_name;
 
 -- name: access_users
 SELECT u.user_id, lower(u.user_email) AS email, u.models, u.organization_id, u.spend,
-       u.max_budget,
+       u.max_budget, u.budget_reset_at,
        ARRAY(SELECT DISTINCT t FROM unnest(
            COALESCE(u.teams, '{}') || ARRAY(SELECT m.team_id FROM "LiteLLM_TeamMembership" m
                                            WHERE m.user_id = u.user_id)) t
@@ -110,12 +110,14 @@ ORDER BY u.user_id;
 
 -- name: access_teams
 -- (a team's model aliases are not read: they are not grants, see access.py)
-SELECT team_id, team_alias, organization_id, models, blocked, spend, max_budget
+SELECT team_id, team_alias, organization_id, models, blocked, spend, max_budget,
+       budget_reset_at
 FROM "LiteLLM_TeamTable" t
 ORDER BY team_id;
 
 -- name: access_organizations
-SELECT o.organization_id, o.organization_alias, o.models, o.spend, b.max_budget
+SELECT o.organization_id, o.organization_alias, o.models, o.spend, b.max_budget,
+       b.budget_reset_at
 FROM "LiteLLM_OrganizationTable" o
 LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = o.budget_id
 ORDER BY o.organization_id;
@@ -171,13 +173,14 @@ WHERE position('@' IN user_email) > 0;
 -- LiteLLM records spend without firing the bridge's triggers, so these are read on their own,
 -- every BRIDGE_SPEND_INTERVAL seconds. Keys are matched by hash in memory (never returned
 -- beyond the process, never logged).
-SELECT 'key' AS kind, token AS id, spend, max_budget FROM "LiteLLM_VerificationToken"
+SELECT 'key' AS kind, token AS id, spend, max_budget, budget_reset_at
+FROM "LiteLLM_VerificationToken"
 WHERE user_id IS NOT NULL AND team_id IS DISTINCT FROM 'litellm-dashboard'
 UNION ALL
-SELECT 'user', user_id, spend, max_budget FROM "LiteLLM_UserTable"
+SELECT 'user', user_id, spend, max_budget, budget_reset_at FROM "LiteLLM_UserTable"
 UNION ALL
-SELECT 'team', team_id, spend, max_budget FROM "LiteLLM_TeamTable"
+SELECT 'team', team_id, spend, max_budget, budget_reset_at FROM "LiteLLM_TeamTable"
 UNION ALL
-SELECT 'organization', o.organization_id, o.spend, b.max_budget
+SELECT 'organization', o.organization_id, o.spend, b.max_budget, b.budget_reset_at
 FROM "LiteLLM_OrganizationTable" o
 LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = o.budget_id;
