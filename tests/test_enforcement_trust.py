@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -571,3 +572,37 @@ def test_an_access_change_reaches_every_proxy_at_once(
         print(f"signal -> both proxies: {took:.2f} s")
         return
     print(f"{source} -> both proxies: {_both_see([first, second], 'the change'):.2f} s")
+
+
+@only_newest
+def test_the_persons_rate_limit_holds_across_proxy_processes(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path
+) -> None:
+    """With LiteLLM's coordination Redis (REDIS_HOST/REDIS_PORT; the local Redis), LiteLLM's own
+    limiter counts the person's calls across processes: Gina's key allows 2 a minute, one call
+    through each proxy passes, the third (through either) gets 429."""
+    token = f"hashed-gina-{uuid.uuid4().hex}"  # a fresh window in the shared Redis
+    limit = 'UPDATE "LiteLLM_VerificationToken" SET rpm_limit = 2, token = %s WHERE token = %s'
+    redis = {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379"}
+    first, _ = _start(
+        databases,
+        proxy_factory,
+        tmp_path,
+        prepare=lambda c: c.execute(limit, (token, "hashed-gina")),
+        **redis,
+    )
+    env = env_for(
+        databases.litellm_url,
+        databases.openwebui_url,
+        BRIDGE_OPENWEBUI_SERVICE_KEY=MASTER_KEY,
+        **redis,
+    )
+    second = proxy_factory(env)
+    second.wait_until(second.ready, "the second proxy")
+    second.wait_until(lambda: _chat(second, HANK, model="gpt-4")[0] == 200, "grants")
+    assert _chat(first, GINA, model="gpt-3.5-turbo")[0] == 200
+    time.sleep(3)  # LiteLLM syncs its counters with Redis every second
+    assert _chat(second, GINA, model="gpt-3.5-turbo")[0] == 200
+    time.sleep(3)
+    codes = [_chat(proxy, GINA, model="gpt-3.5-turbo")[0] for proxy in (first, second)]
+    assert codes == [429, 429], codes
