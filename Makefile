@@ -9,6 +9,7 @@ export LITELLM_LOCAL_MODEL_COST_MAP := True
 setup:
 	@scripts/bootstrap.sh
 	@scripts/ensure-postgres.sh
+	@scripts/ensure-redis.sh
 
 demo: setup
 	@scripts/install-openwebui.sh 0.12.4 >/dev/null
