@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create (or reuse) the project's virtualenv with the pinned dependencies.
-# Reinstalls only when pyproject.toml changed. Usage: scripts/bootstrap.sh
+# Exact versions from constraints.txt (pyproject.toml gives the plugin's ranges). Reinstalls only
+# when either changed. Usage: scripts/bootstrap.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,11 +15,11 @@ fi
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 
 stamp="$VENV/.bridge-installed"
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "bootstrap: installing dependencies into $VENV (first run takes a few minutes)..."
   log=$(mktemp)
-  if ! { "$VENV/bin/pip" install --upgrade pip && "$VENV/bin/pip" install -e '.[test]'; } >"$log" 2>&1; then
+  if ! { "$VENV/bin/pip" install --upgrade pip && "$VENV/bin/pip" install -c constraints.txt -e '.[test]'; } >"$log" 2>&1; then
     grep -v "is ignored: it is neither" "$log" | tail -30 >&2
     echo "bootstrap: pip install failed (full log: $log)" >&2
     exit 2
