@@ -33,6 +33,7 @@ bench: setup
 	$(PY) -m bench.interception
 	$(PY) -m bench.enforcement
 	$(PY) -m bench.spend
+	$(PY) -m bench.freshness
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -30,6 +30,11 @@ class Budget:
     def exceeded(self) -> bool:
         return self.max_budget is not None and self.spend >= self.max_budget
 
+    @property
+    def passed(self) -> bool:
+        """Spend beyond ``max_budget``: how LiteLLM's team budget check compares."""
+        return self.max_budget is not None and self.spend > self.max_budget
+
     def describe(self, whose: str) -> str:
         return f"{whose} is over budget: spend {self.spend:.4g} >= max_budget {self.max_budget:.4g}"
 
@@ -49,6 +54,10 @@ class KeyGrant:
     expires: datetime | None = None
     blocked: bool = False
     budget: Budget = NO_BUDGET
+    member_budget: Budget = NO_BUDGET
+    """The key's user's budget within the key's team (LiteLLM's team membership)."""
+    member_table: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    """That membership's budget row, as LiteLLM's ``LiteLLM_BudgetTable`` takes it."""
     auth: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The key as LiteLLM's ``UserAPIKeyAuth`` takes it (its combined key/team view, the hash
     included): what an Open WebUI call it grants is made as. Never logged."""
@@ -239,20 +248,42 @@ def user_models(
     return decisions
 
 
+LITELLM_DECIDES = frozenset({"key", "team", "team_member"})
+"""Budgets LiteLLM's own checks apply to the call made with the key (limits.py): when every
+granting key has one spent by the bridge's figures, the call is still made with the first and
+LiteLLM's check decides (its rule: a team only past its budget, a member's temporary increase,
+its live spend counters). The user's own budget and the organisation's are decided here."""
+
+
 def _key_budget_refusal(
-    key: KeyGrant, team: Holder | None, organization: Holder | None
+    key: KeyGrant,
+    user: Holder,
+    team: Holder | None,
+    organization: Holder | None,
+    user_budget_on_team_keys: bool,
 ) -> Decision | None:
+    """The first budget spent on the way of a call made with ``key``, compared as LiteLLM's
+    checks compare each (a team only once spend passes its budget; the user's own budget on a
+    team key only with ``apply_user_budget_to_team_keys``). LiteLLM's own checks run again on
+    the call itself (limits.py); this picks a key with budget left, and refuses for the budgets
+    LiteLLM does not check per key (see :data:`LITELLM_DECIDES`)."""
     name = key.key_alias or "a key without alias"
-    for kind, whose, budget in (
-        ("key", f"key {name}", key.budget),
-        ("team", f"team {team.id}" if team else "", team.budget if team else NO_BUDGET),
+    user_budget = user.budget if key.team_id is None or user_budget_on_team_keys else NO_BUDGET
+    checks: tuple[tuple[str, str, Budget, bool], ...] = (
+        ("key", f"key {name}", key.budget, key.budget.exceeded),
+        ("user", f"user {user.id}", user_budget, user_budget.exceeded),
+        ("team", f"team {team.id}" if team else "", team.budget if team else NO_BUDGET, False),
+        ("team_member", f"user {user.id} in team {key.team_id}", key.member_budget, False),
         (
             "organization",
             f"organization {organization.id}" if organization else "",
             organization.budget if organization else NO_BUDGET,
+            False,
         ),
-    ):
-        if budget.exceeded:
+    )
+    for kind, whose, budget, spent in checks:
+        spent = spent or (budget.passed if kind == "team" else budget.exceeded)
+        if spent:
             return Decision(False, budget.describe(whose), over_budget=True, spent=(kind, budget))
     return None
 
@@ -266,11 +297,13 @@ def _by_keys(
     router: Any,
     now: datetime,
     budgets: bool = False,
+    user_budget_on_team_keys: bool = False,
 ) -> Decision:
     if not keys:
         return Decision(False, f"user {user.id} has no keys")
     refusals: list[Decision] = []
     spent: list[Decision] = []
+    deferred: Decision | None = None
     for key in sorted(keys, key=lambda k: k.order):
         team = teams.get(key.team_id) if key.team_id else None
         org_id = (
@@ -289,10 +322,18 @@ def _by_keys(
         if not decision.allowed:
             refusals.append(decision)
             continue
-        refusal = _key_budget_refusal(key, team, organization) if budgets else None
+        refusal = (
+            _key_budget_refusal(key, user, team, organization, user_budget_on_team_keys)
+            if budgets
+            else None
+        )
         if refusal is None:
             return replace(decision, key=key)
         spent.append(refusal)
+        if refusal.spent is not None and refusal.spent[0] in LITELLM_DECIDES and not deferred:
+            deferred = replace(decision, key=key, reason=f"{decision.reason} ({refusal.reason})")
+    if deferred is not None:
+        return deferred
     if spent:
         return replace(spent[0], reason="; ".join(d.reason for d in spent))
     return Decision(
@@ -313,10 +354,24 @@ def call_decision(
     router: Any = None,
     now: datetime,
     source: Literal["keys", "user"] = "keys",
+    user_budget_on_team_keys: bool = False,
 ) -> Decision:
-    """May ``user`` make a call to ``model`` now: their grant, then every budget on the way
-    (user, then the granting key's own, its team's and its organisation's; with
-    ``source="user"`` the user's teams and organisation)."""
+    """May ``user`` make a call to ``model`` now: their grant, then every budget on the way:
+    with ``source="keys"`` those of the granting key (see :func:`_key_budget_refusal`), with
+    ``source="user"`` the user's own, their teams' and their organisation's."""
+    own = [k for k in keys if k.user_id == user.id]
+    if source == "keys":
+        return _by_keys(
+            model,
+            user,
+            own,
+            teams,
+            organizations,
+            router,
+            now,
+            budgets=True,
+            user_budget_on_team_keys=user_budget_on_team_keys,
+        )
     if user.budget.exceeded:
         return Decision(
             False,
@@ -324,9 +379,6 @@ def call_decision(
             over_budget=True,
             spent=("user", user.budget),
         )
-    own = [k for k in keys if k.user_id == user.id]
-    if source == "keys":
-        return _by_keys(model, user, own, teams, organizations, router, now, budgets=True)
     decision = _by_user(model, user, user_teams, teams, organizations, router)
     if not decision.allowed:
         return decision

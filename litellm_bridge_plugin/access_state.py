@@ -14,7 +14,16 @@ from typing import Any, Literal
 
 import psycopg
 
-from .access import Budget, Decision, Holder, KeyGrant, call_decision, key_is_live, user_models
+from .access import (
+    NO_BUDGET,
+    Budget,
+    Decision,
+    Holder,
+    KeyGrant,
+    call_decision,
+    key_is_live,
+    user_models,
+)
 from .litellm_db import fetch
 
 AccessSource = Literal["keys", "user"]
@@ -25,6 +34,9 @@ class AccessUser:
     holder: Holder
     email: str | None
     teams: tuple[str, ...] = ()
+    auth: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The user's own limits as LiteLLM's ``UserAPIKeyAuth`` takes them (a call made as the
+    user alone, ``BRIDGE_ACCESS_SOURCE=user``)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ class AccessState:
         now: datetime,
         source: AccessSource,
         router: Any = None,
+        user_budget_on_team_keys: bool = False,
     ) -> Decision:
         """The grant, then every budget on the way (see :func:`access.call_decision`)."""
         user = self.users[user_id]
@@ -81,6 +94,7 @@ class AccessState:
             router=router,
             now=now,
             source=source,
+            user_budget_on_team_keys=user_budget_on_team_keys,
         )
 
     def next_expiry(self, user_id: str, now: datetime) -> datetime | None:
@@ -96,6 +110,17 @@ class AccessState:
 def _budget(row: Mapping[str, Any]) -> Budget:
     spend = row.get("spend")
     return Budget(float(spend or 0.0), row.get("max_budget"), row.get("budget_reset_at"))
+
+
+def _member_budget(row: Mapping[str, Any], table: Mapping[str, Any] | None) -> Budget:
+    if table is None:
+        return NO_BUDGET
+    resets = table.get("budget_reset_at")
+    return Budget(
+        float(row.get("team_member_spend") or 0.0),
+        table.get("max_budget"),
+        datetime.fromisoformat(resets) if isinstance(resets, str) else None,
+    )
 
 
 def _models(raw: Sequence[str] | None) -> tuple[str, ...]:
@@ -114,6 +139,7 @@ def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = N
         link_rows = _link_rows(conn)
     keys: dict[str, list[KeyGrant]] = {}
     for row in key_rows:
+        member = row.pop("member_budget", None)
         keys.setdefault(row["user_id"], []).append(
             KeyGrant(
                 key_alias=row["key_alias"],
@@ -124,6 +150,8 @@ def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = N
                 expires=row["expires"],
                 blocked=bool(row["blocked"]),
                 budget=_budget(row),
+                member_budget=_member_budget(row, member),
+                member_table=member,
                 auth=row,
             )
         )
@@ -138,6 +166,15 @@ def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = N
                 ),
                 row["email"],
                 tuple(row["teams"] or ()),
+                {
+                    "user_id": row["user_id"],
+                    "user_email": row["email"],
+                    "org_id": row["organization_id"],
+                    "user_spend": row["spend"],
+                    "user_max_budget": row["max_budget"],
+                    "user_rpm_limit": row["rpm_limit"],
+                    "user_tpm_limit": row["tpm_limit"],
+                },
             )
             for row in user_rows
         },
@@ -178,7 +215,8 @@ def _link_rows(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
 
 
 SpendFigures = Mapping[tuple[str, str], Budget]
-"""(kind, id) -> spend and max_budget; kind is key (by hash), user, team or organization."""
+"""(kind, id) -> spend and max_budget; kind is key (by hash), user, team, organization or
+team_member (``user_id:team_id``, as LiteLLM names it)."""
 
 
 def read_spend(conn: psycopg.Connection[Any]) -> dict[tuple[str, str], Budget]:
@@ -199,7 +237,8 @@ def with_spend(state: AccessState, figures: SpendFigures) -> AccessState | None:
     for user_id, user in state.users.items():
         new = moved("user", user_id, user.holder.budget)
         if new is not None:
-            users[user_id] = replace(user, holder=replace(user.holder, budget=new))
+            auth = dict(user.auth) | {"user_spend": new.spend, "user_max_budget": new.max_budget}
+            users[user_id] = replace(user, holder=replace(user.holder, budget=new), auth=auth)
             changed = True
     groups: dict[str, Mapping[str, Holder]] = {}
     for kind, holders in (("team", state.teams), ("organization", state.organizations)):
@@ -212,9 +251,7 @@ def with_spend(state: AccessState, figures: SpendFigures) -> AccessState | None:
         groups[kind] = updated
     keys = dict(state.keys)
     for user_id, grants in state.keys.items():
-        fresh = tuple(
-            _key_spend(k, moved("key", str(k.auth.get("token") or ""), k.budget)) for k in grants
-        )
+        fresh = tuple(_key_spend(k, figures) for k in grants)
         if any(new is not old for new, old in zip(fresh, grants, strict=True)):
             keys[user_id] = fresh
             changed = True
@@ -225,8 +262,30 @@ def with_spend(state: AccessState, figures: SpendFigures) -> AccessState | None:
     )
 
 
-def _key_spend(key: KeyGrant, budget: Budget | None) -> KeyGrant:
-    if budget is None:
+def _key_spend(key: KeyGrant, figures: SpendFigures) -> KeyGrant:
+    """``key`` with the figures of it, its user, its team and its membership in that team (the
+    parts of LiteLLM's key object its budget checks read), or ``key`` itself when none moved."""
+    auth: dict[str, Any] = {}
+    found = figures.get(("key", str(key.auth.get("token") or "")))
+    budget = key.budget if found is None else found
+    if found is not None:
+        auth |= {"spend": found.spend, "max_budget": found.max_budget}
+    for kind, entity, prefix in (
+        ("user", key.user_id, "user_"),
+        ("team", key.team_id, "team_"),
+    ):
+        new = figures.get((kind, entity or ""))
+        if new is not None:
+            auth |= {f"{prefix}spend": new.spend, f"{prefix}max_budget": new.max_budget}
+    member, table = key.member_budget, key.member_table
+    if key.team_id is not None and table is not None:
+        new = figures.get(("team_member", f"{key.user_id}:{key.team_id}"))
+        if new is not None:
+            member, table = new, dict(table) | {"max_budget": new.max_budget}
+            auth["team_member_spend"] = new.spend
+    unchanged = all(key.auth.get(name) == value for name, value in auth.items())
+    if unchanged and budget == key.budget and member == key.member_budget:
         return key
-    auth = dict(key.auth) | {"spend": budget.spend, "max_budget": budget.max_budget}
-    return replace(key, budget=budget, auth=auth)
+    return replace(
+        key, budget=budget, member_budget=member, member_table=table, auth=dict(key.auth) | auth
+    )

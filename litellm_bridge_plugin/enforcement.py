@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from .access import Decision, KeyGrant, forget_answers
+from .access import Budget, Decision, KeyGrant, forget_answers
 from .access_state import AccessState, SpendFigures, with_spend
 from .identity import Identity, IdentityError, identity_of
 from .service_key import ServiceKeyReport
@@ -49,6 +49,7 @@ WHOSE_BUDGET = {
     "key": "your key's LiteLLM budget",
     "user": "your LiteLLM budget",
     "team": "your team's LiteLLM budget",
+    "team_member": "your LiteLLM budget in your team",
     "organization": "your organisation's LiteLLM budget",
 }
 
@@ -66,6 +67,29 @@ def budget_message(model: str, decision: Decision) -> str:
         resets = budget.resets_at.replace(tzinfo=budget.resets_at.tzinfo or UTC)
         said += f"; it resets on {resets.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     return said
+
+
+def litellm_budget_message(model: str, error: Any, key: KeyGrant, state: AccessState) -> str:
+    """:func:`budget_message` for a ``BudgetExceededError`` LiteLLM's own check raised for the
+    person's key: its kind and budget from the error, when it resets from the bridge's read."""
+    kind = str(getattr(error, "entity_type", None) or "key")
+    team = state.teams.get(key.team_id) if key.team_id else None
+    org = key.organization_id or (team.organization_id if team is not None else None)
+    found: Budget | None = {
+        "key": key.budget,
+        "team_member": key.member_budget,
+        "team": team.budget if team is not None else None,
+        "organization": state.organizations[org].budget
+        if org is not None and org in state.organizations
+        else None,
+    }.get(kind)
+    limit = getattr(error, "max_budget", None)
+    budget = Budget(
+        float(getattr(error, "current_cost", 0.0) or 0.0),
+        float(limit) if isinstance(limit, int | float) else None,
+        found.resets_at if found is not None else None,
+    )
+    return budget_message(model, Decision(False, "", over_budget=True, spent=(kind, budget)))
 
 
 def _refuse(status: int, message: str, detail: str = "", **extra: Any) -> Verdict:
@@ -117,10 +141,12 @@ class Enforcer:
         *,
         router: Callable[[], Any] | None = None,
         master_key: Callable[[], str | None] | None = None,
+        general: Callable[[], Mapping[str, Any] | None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self._router = router
+        self._general = general
         self._master_key = master_key
         self._clock = clock
         self._loaded: _Loaded | None = None
@@ -260,6 +286,23 @@ class Enforcer:
                 loaded.auth_objects[token] = found
         return found
 
+    def user_auth(self, user_id: str) -> Any:
+        """LiteLLM's ``UserAPIKeyAuth`` for a call made as the user alone
+        (``BRIDGE_ACCESS_SOURCE=user``): the user's own limits, no key's."""
+        from litellm.proxy._types import UserAPIKeyAuth
+
+        loaded = self._loaded
+        user = loaded.state.users.get(user_id) if loaded is not None else None
+        if user is None:
+            return None
+        return UserAPIKeyAuth(**dict(user.auth))
+
+    def budget_refusal(self, model: str, error: Any, key: KeyGrant) -> str:
+        """What the person reads when LiteLLM's own budget check refused their key."""
+        loaded = self._loaded
+        state = loaded.state if loaded is not None else AccessState({}, {}, {}, {})
+        return litellm_budget_message(model, error, key, state)
+
     def _resolve(self, loaded: _Loaded, identity: Identity) -> str | Verdict:
         """The LiteLLM user a call names. When it names both an email and an Open WebUI id,
         the id must be the account the bridge linked to that email's LiteLLM user."""
@@ -306,8 +349,14 @@ class Enforcer:
         if cached is not None and (cached[1] is None or now < cached[1]):
             return cached[0]
         router = self._router() if self._router is not None else None
+        general = (self._general() if self._general is not None else None) or {}
         decision = loaded.state.may_call(
-            user_id, model, now=now, source=self.settings.access_source, router=router
+            user_id,
+            model,
+            now=now,
+            source=self.settings.access_source,
+            router=router,
+            user_budget_on_team_keys=general.get("apply_user_budget_to_team_keys") is True,
         )
         if len(loaded.cache) >= CACHE_LIMIT:  # model names come from callers
             loaded.cache.clear()

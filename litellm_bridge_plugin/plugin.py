@@ -86,6 +86,7 @@ class BridgePlugin(CustomLogger):
             self.settings,
             router=lambda: _proxy_attr("llm_router"),
             master_key=lambda: _proxy_attr("master_key"),
+            general=lambda: _proxy_attr("general_settings"),
         )
         in_proxy = _proxy_attr("app") is not None
         self.worker = BridgeWorker(
@@ -138,27 +139,52 @@ class BridgePlugin(CustomLogger):
                 data, _proxy_attr("llm_router"), self.enforcer.may_use(verdict.user_id)
             )
         if verdict.key is not None:
-            person = self.enforcer.key_auth(verdict.key).model_copy(
+            person = self.enforcer.key_auth(verdict.key)
+        elif verdict.user_id is not None:
+            person = self.enforcer.user_auth(verdict.user_id)
+        else:
+            person = None
+        if person is not None:
+            # a copy the bridge owns: LiteLLM's checks write to it, and LiteLLM may cache the
+            # object the bridge built for the key
+            person = person.model_copy(
                 update={"parent_otel_span": getattr(user_api_key_dict, "parent_otel_span", None)}
             )
+            member = verdict.key.member_table if verdict.key is not None else None
             try:
-                await limits.apply(person, cache, data, call_type, models)
-            except BudgetExceededError:
-                # LiteLLM's message names the key's hash: not for the log
+                await limits.apply(person, cache, data, call_type, models, member)
+            except limits.ModelBudgetSpent as exc:
                 log.info(
                     "litellm-bridge: refused an Open WebUI call: LiteLLM user %s: key %s is over "
                     "its model_max_budget for %s",
                     verdict.user_id,
                     person.key_alias,
-                    models[0],
+                    exc.model,
                 )
-                raise HTTPException(
-                    status_code=400,
-                    detail={
-                        "error": f"model {models[0]}: your key's LiteLLM budget for this model "
-                        "is used up"
-                    },
-                ) from None
+                said = f"model {exc.model}: your key's LiteLLM budget for this model is used up"
+                raise HTTPException(status_code=400, detail={"error": said}) from None
+            except BudgetExceededError as exc:
+                self._refuse_budget(verdict, models[0], exc)
             charge_to(person, data)
         attribute(data, verdict)
         return data
+
+    def _refuse_budget(self, verdict: Verdict, model: str, error: BudgetExceededError) -> None:
+        """Refuse a call LiteLLM's own budget check stopped, in words the person can act on
+        (LiteLLM's message names the key's hash: not for the log or the person)."""
+        kind = error.entity_type or "key"
+        log.info(
+            "litellm-bridge: refused an Open WebUI call: LiteLLM user %s: the %s budget on the "
+            "way of key %s is used up (model %s, max_budget %s)",
+            verdict.user_id,
+            kind,
+            verdict.key.key_alias if verdict.key is not None else "(none: user's own)",
+            model,
+            error.max_budget,
+        )
+        said = (
+            self.enforcer.budget_refusal(model, error, verdict.key)
+            if verdict.key is not None
+            else f"model {model}: your LiteLLM budget is used up"
+        )
+        raise HTTPException(status_code=400, detail={"error": said}) from None

@@ -8,6 +8,7 @@ tests/test_enforcement_proxy.py.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -331,53 +332,108 @@ def test_attribution_without_metadata() -> None:
     assert data == {}
 
 
+class _LogLines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _refusal(plugin: BridgePlugin, email: str, model: str) -> str | None:
+    """What the person reads when the hook refuses the call (None: allowed)."""
+    service = UserAPIKeyAuth(api_key=hash_token(SERVICE_KEY), user_id="svc")
+    data = {
+        "model": model,
+        "proxy_server_request": {"headers": {"X-OpenWebUI-User-Email": email}},
+        "metadata": {"user_api_key_user_id": "svc"},
+    }
+    try:
+        _hook(plugin, service, data)
+    except HTTPException as exc:
+        assert exc.status_code == 400, exc.detail
+        return str(exc.detail["error"])
+    return None
+
+
 @only_newest
 def test_every_budget_on_the_way_is_named(databases: Databases) -> None:
-    enforcer = _loaded(databases)
+    """Each budget of the granting key is applied by LiteLLM's own check (its key, team and
+    team-member budget functions, run by the hook with the person's key object): so LiteLLM's
+    rules hold, e.g. a team is refused only once spend passes its budget, and a member's
+    temporary budget increase counts. The user's own budget (LiteLLM checks it inside
+    common_checks only) and the organisation's are the bridge's, by LiteLLM's rule."""
+    seed.seed_scenario(databases.litellm())
     conn = databases.litellm()
+    plugin = BridgePlugin(_settings(databases), start=False)
 
-    said: list[str] = []
+    def refusal(email: str, model: str) -> str | None:
+        plugin.enforcer.load(read_access(conn))
+        return _refusal(plugin, email, model)
 
-    def verdict(email: str, model: str) -> tuple[int, str]:
-        enforcer.load(read_access(conn))
-        found = enforcer.check({"x-openwebui-user-email": email}, [model])
-        if not found.allowed:  # the caller learns whose budget; ids and names go to the log
-            said.append(found.message)
-        return found.status, found.detail
-
+    logged = _LogLines()
+    logging.getLogger("litellm_bridge").addHandler(logged)
     conn.execute(
         'UPDATE "LiteLLM_VerificationToken" SET spend = 5, max_budget = 5 '
         "WHERE key_alias = 'bob-basic'"
     )
-    status, message = verdict("bob@techcompany.com", "gpt-3.5-turbo")
-    assert status == 400 and "key bob-basic is over budget: spend 5 >= max_budget 5" in message
-    assert said[-1] == "model gpt-3.5-turbo: your key's LiteLLM budget of $5.00 is used up"
-    assert verdict("bob@techcompany.com", "gpt-4")[0] == 200  # his other key is within budget
+    said = refusal("bob@techcompany.com", "gpt-3.5-turbo")
+    assert said == "model gpt-3.5-turbo: your key's LiteLLM budget of $5.00 is used up"
+    assert "the key budget on the way of key bob-basic is used up" in str(logged.lines)
+    assert refusal("bob@techcompany.com", "gpt-4") is None  # his other key is within budget
+    team = 'UPDATE "LiteLLM_TeamTable" SET spend = %s, max_budget = 50 WHERE team_id = %s'
+    conn.execute(team, (50, "team-ai-research"))
+    assert refusal("alice@techcompany.com", "gpt-4") is None  # LiteLLM: spend must pass it
+    conn.execute(team, (80, "team-ai-research"))
+    said = refusal("alice@techcompany.com", "gpt-4")
+    assert said == "model gpt-4: your team's LiteLLM budget of $50.00 is used up"
+    conn.execute(team, (0, "team-ai-research"))
+    # Alice's own budget within the team, with a temporary increase while it lasts
     conn.execute(
-        'UPDATE "LiteLLM_TeamTable" SET spend = 80, max_budget = 50 '
-        "WHERE team_id = 'team-ai-research'"
+        'INSERT INTO "LiteLLM_BudgetTable" (budget_id, max_budget, temp_budget_increase, '
+        "temp_budget_expiry, budget_reset_at, created_by, updated_by) VALUES "
+        "('alice-in-research', 20, 10, now() + interval '1 day', '2026-12-01', 'test', 'test')"
     )
-    status, message = verdict("alice@techcompany.com", "gpt-4")
-    assert status == 400 and "team team-ai-research is over budget" in message
-    assert said[-1] == "model gpt-4: your team's LiteLLM budget of $50.00 is used up"
-    assert "team-ai-research" not in said[-1]
+    conn.execute(
+        'UPDATE "LiteLLM_TeamMembership" SET spend = 25, budget_id = %s '
+        "WHERE user_id = 'alice' AND team_id = 'team-ai-research'",
+        ("alice-in-research",),
+    )
+    assert refusal("alice@techcompany.com", "gpt-4") is None  # 25 < 20 + 10
+    conn.execute(
+        "UPDATE \"LiteLLM_BudgetTable\" SET temp_budget_expiry = now() - interval '1 second' "
+        "WHERE budget_id = 'alice-in-research'"
+    )
+    said = refusal("alice@techcompany.com", "gpt-4")
+    assert said == (
+        "model gpt-4: your LiteLLM budget in your team of $20.00 is used up; "
+        "it resets on 2026-12-01 00:00 UTC"
+    )
+    conn.execute('UPDATE "LiteLLM_TeamMembership" SET spend = 0')
+    # the user's own budget: on a personal key always, on a team key only when the proxy
+    # sets general_settings.apply_user_budget_to_team_keys (LiteLLM's rule)
+    conn.execute(
+        'UPDATE "LiteLLM_UserTable" SET spend = 3, max_budget = 2.5, '
+        "budget_reset_at = '2026-12-01 00:00:00' WHERE user_id IN ('dave', 'alice')"
+    )
+    seed.add_key(conn, "hashed-dave-4", "dave-4", "dave", ["gpt-4"])
+    assert refusal("dave@techcompany.com", "gpt-4") == (
+        "model gpt-4: your LiteLLM budget of $2.50 is used up; it resets on 2026-12-01 00:00 UTC"
+    )
+    assert refusal("alice@techcompany.com", "gpt-4") is None
+    plugin.enforcer._general = lambda: {"apply_user_budget_to_team_keys": True}
+    assert refusal("alice@techcompany.com", "gpt-4") == (
+        "model gpt-4: your LiteLLM budget of $2.50 is used up; it resets on 2026-12-01 00:00 UTC"
+    )
     conn.execute(
         'UPDATE "LiteLLM_OrganizationTable" SET spend = 1000 '
         "WHERE organization_id = 'org-tech-company'"
     )
-    status, message = verdict("carol@techcompany.com", "gpt-4")
-    assert status == 400 and "organization org-tech-company is over budget" in message
-    assert said[-1].startswith("model gpt-4: your organisation's LiteLLM budget")
-    # a budget with a reset date says when it resets
-    conn.execute(
-        'UPDATE "LiteLLM_UserTable" SET spend = 3, max_budget = 2.5, '
-        "budget_reset_at = '2026-12-01 00:00:00' WHERE user_id = 'dave'"
-    )
-    seed.add_key(conn, "hashed-dave-4", "dave-4", "dave", ["gpt-4"])
-    assert verdict("dave@techcompany.com", "gpt-4")[0] == 400
-    assert said[-1] == (
-        "model gpt-4: your LiteLLM budget of $2.50 is used up; it resets on 2026-12-01 00:00 UTC"
-    )
+    said = refusal("carol@techcompany.com", "gpt-4")
+    assert said is not None and said.startswith("model gpt-4: your organisation's LiteLLM budget")
+    logging.getLogger("litellm_bridge").removeHandler(logged)
+    assert logged.lines and not [line for line in logged.lines if "hashed-" in line]
 
 
 @only_newest

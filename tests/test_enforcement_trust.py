@@ -606,3 +606,31 @@ def test_the_persons_rate_limit_holds_across_proxy_processes(
     time.sleep(3)
     codes = [_chat(proxy, GINA, model="gpt-3.5-turbo")[0] for proxy in (first, second)]
     assert codes == [429, 429], codes
+
+
+@only_newest
+def test_with_access_source_user_the_users_own_limits_apply(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path
+) -> None:
+    """``BRIDGE_ACCESS_SOURCE=user``: no key grants the model, so the call is made as the user
+    alone: LiteLLM's limiter counts Gina's own ``rpm_limit``, and LiteLLM charges her user and
+    no key (not the service key)."""
+    user_limits = (
+        "UPDATE \"LiteLLM_UserTable\" SET models = '{gpt-3.5-turbo}', rpm_limit = 2 "
+        "WHERE user_id = 'gina'"
+    )
+    proxy, spend = _start(
+        databases,
+        proxy_factory,
+        tmp_path,
+        prepare=lambda c: c.execute(user_limits),
+        BRIDGE_ACCESS_SOURCE="user",
+    )
+    before = len(_reached(spend))
+    codes = [_chat(proxy, GINA, model="gpt-3.5-turbo") for _ in range(3)]
+    assert [c for c, _ in codes] == [200, 200, 429], codes
+    assert _chat(proxy, GINA, model="gpt-4")[0] == 403  # her user's models say gpt-3.5 only
+    proxy.wait_until(lambda: len(_reached(spend)) >= before + 2, "Gina's calls recorded")
+    line = [json.loads(x) for x in spend.read_text().splitlines()][-1]
+    assert line["spend_logs_user"] == "gina" and line["callback_user_id"] == "gina"
+    assert not line["callback_key_hash"] and not line["spend_logs_api_key"], line

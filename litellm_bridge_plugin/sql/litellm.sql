@@ -99,7 +99,7 @@ ORDER BY model_name;
 
 -- name: access_users
 SELECT u.user_id, lower(u.user_email) AS email, u.models, u.organization_id, u.spend,
-       u.max_budget, u.budget_reset_at,
+       u.max_budget, u.budget_reset_at, u.rpm_limit, u.tpm_limit,
        ARRAY(SELECT DISTINCT t FROM unnest(
            COALESCE(u.teams, '{}') || ARRAY(SELECT m.team_id FROM "LiteLLM_TeamMembership" m
                                            WHERE m.user_id = u.user_id)) t
@@ -133,15 +133,32 @@ SELECT v.token, v.key_alias, v.key_name, v.models, v.user_id, v.team_id, v.organ
        t.team_alias, t.spend AS team_spend, t.max_budget AS team_max_budget,
        t.rpm_limit AS team_rpm_limit, t.tpm_limit AS team_tpm_limit,
        COALESCE(t.models, '{}') AS team_models, COALESCE(t.blocked, false) AS team_blocked,
-       t.model_max_budget AS team_model_max_budget,
+       t.model_max_budget AS team_model_max_budget, t.metadata AS team_metadata,
+       m.spend AS team_member_spend, mb.rpm_limit AS team_member_rpm_limit,
+       mb.tpm_limit AS team_member_tpm_limit,
+       -- the membership's budget as LiteLLM's LiteLLM_BudgetTable takes it (not a key field)
+       CASE WHEN mb.budget_id IS NOT NULL THEN jsonb_build_object(
+           'budget_id', mb.budget_id, 'max_budget', mb.max_budget,
+           'max_parallel_requests', mb.max_parallel_requests, 'tpm_limit', mb.tpm_limit,
+           'rpm_limit', mb.rpm_limit, 'budget_duration', mb.budget_duration,
+           'budget_reset_at', mb.budget_reset_at,
+           'temp_budget_increase', mb.temp_budget_increase,
+           'temp_budget_expiry', mb.temp_budget_expiry) END AS member_budget,
        u.user_email, u.spend AS user_spend, u.max_budget AS user_max_budget,
        u.rpm_limit AS user_rpm_limit, u.tpm_limit AS user_tpm_limit,
-       o.organization_alias
+       -- LiteLLM's key object names the organisation org_id (the key's own, else its team's,
+       -- as the bridge's access rule reads it)
+       COALESCE(v.organization_id, t.organization_id) AS org_id, o.organization_alias,
+       ob.max_budget AS organization_max_budget, ob.tpm_limit AS organization_tpm_limit,
+       ob.rpm_limit AS organization_rpm_limit
 FROM "LiteLLM_VerificationToken" v
 LEFT JOIN "LiteLLM_TeamTable" t ON t.team_id = v.team_id
+LEFT JOIN "LiteLLM_TeamMembership" m ON m.user_id = v.user_id AND m.team_id = v.team_id
+LEFT JOIN "LiteLLM_BudgetTable" mb ON mb.budget_id = m.budget_id
 LEFT JOIN "LiteLLM_UserTable" u ON u.user_id = v.user_id
 LEFT JOIN "LiteLLM_OrganizationTable" o
        ON o.organization_id = COALESCE(v.organization_id, t.organization_id)
+LEFT JOIN "LiteLLM_BudgetTable" ob ON ob.budget_id = o.budget_id
 WHERE v.user_id IS NOT NULL AND (%(users)s::text[] IS NULL OR v.user_id = ANY(%(users)s))
   -- LiteLLM UI sign-in sessions are keys of the pseudo team litellm-dashboard: not grants
   AND v.team_id IS DISTINCT FROM 'litellm-dashboard'
@@ -183,4 +200,9 @@ SELECT 'team', team_id, spend, max_budget, budget_reset_at FROM "LiteLLM_TeamTab
 UNION ALL
 SELECT 'organization', o.organization_id, o.spend, b.max_budget, b.budget_reset_at
 FROM "LiteLLM_OrganizationTable" o
-LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = o.budget_id;
+LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = o.budget_id
+UNION ALL
+-- a person's spend within a team, named as LiteLLM names it (user_id:team_id)
+SELECT 'team_member', m.user_id || ':' || m.team_id, m.spend, b.max_budget, b.budget_reset_at
+FROM "LiteLLM_TeamMembership" m
+LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = m.budget_id;

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+from devtools import dbs
 from litellm_bridge_plugin.sync import reconcile
 
 from ..proxy_harness import Proxy
@@ -25,3 +27,9 @@ def signed_in(
         assert status == 200, session
         tokens[user] = session["token"]
     return tokens
+
+
+def litellm_admin_url(pg_server: str, settings: Any) -> str:
+    """The chain's LiteLLM database as the server's admin role: the bridge's own role may
+    only read it, and the tests write what LiteLLM itself would (spend, budgets)."""
+    return dbs.database_url(pg_server, urlsplit(settings.litellm_database_url).path.lstrip("/"))

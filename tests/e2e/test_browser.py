@@ -1,4 +1,5 @@
-"""In a real browser: Alice and Bob sign in to the real Open WebUI and open the model selector.
+"""In a real browser: Alice and Bob sign in to the real Open WebUI and open the model selector;
+Bob, his LiteLLM budget used up, sends a message and reads LiteLLM's refusal in the chat.
 
 Headless Debian Chromium driven by Selenium (scripts/install-chromium.sh installs it; `make
 test` runs that). The models the selector offers must be exactly each person's LiteLLM
@@ -8,12 +9,15 @@ BRIDGE_UPDATE_SCREENSHOTS=1 they replace docs/screenshots/ (what the README show
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -24,12 +28,13 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from ..proxy_harness import Proxy
-from .chain import signed_in
+from .chain import litellm_admin_url, signed_in
 from .openwebui_harness import OpenWebUI
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORDS = {"alice": "Alice-Wonder-1", "bob": "Bob-Builder-2", "carol": "Carol-Admin-3"}
 GRANTS = {"alice": {"gpt-4", "claude-3-sonnet"}, "bob": {"gpt-3.5-turbo", "gpt-4"}}
+MODEL_BUTTON = (By.ID, "model-selector-model-button")  # the model picker above the chat input
 
 
 @pytest.fixture
@@ -54,7 +59,8 @@ def browser() -> Iterator[WebDriver]:
         driver.quit()
 
 
-def _offered_models(driver: WebDriver, base: str, email: str, password: str) -> set[str]:
+def _sign_in(driver: WebDriver, base: str, email: str, password: str) -> WebDriverWait[WebDriver]:
+    """Sign in on Open WebUI's own page, from a clean browser; returns once the chat is up."""
     wait = WebDriverWait(driver, 60)
     driver.delete_all_cookies()
     driver.get(f"{base}/auth")
@@ -64,12 +70,33 @@ def _offered_models(driver: WebDriver, base: str, email: str, password: str) -> 
         email
     )
     driver.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(password + Keys.ENTER)
-    selector = (By.ID, "model-selector-model-button")  # the model picker in the chat input
-    wait.until(ec.element_to_be_clickable(selector)).click()
-    options = wait.until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, "#model-selector-list [role=option]")
+    wait.until(ec.element_to_be_clickable(MODEL_BUTTON))
+    return wait
+
+
+def _open_model_selector(driver: WebDriver, wait: WebDriverWait[WebDriver]) -> list[Any]:
+    wait.until(ec.element_to_be_clickable(MODEL_BUTTON)).click()
+    return list(
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#model-selector-list [role=option]"))
     )
-    return {o.text.strip().splitlines()[0].strip() for o in options if o.text.strip()}
+
+
+def _model_name(option: Any) -> str:
+    text: str = option.text.strip()
+    return text.splitlines()[0].strip() if text else ""
+
+
+def _offered_models(driver: WebDriver, base: str, email: str, password: str) -> set[str]:
+    wait = _sign_in(driver, base, email, password)
+    return {_model_name(o) for o in _open_model_selector(driver, wait)} - {""}
+
+
+def _publish(shots: Iterable[Path]) -> None:
+    """With BRIDGE_UPDATE_SCREENSHOTS=1, the screenshots replace what the README shows."""
+    if os.environ.get("BRIDGE_UPDATE_SCREENSHOTS") == "1":
+        DOCS.mkdir(parents=True, exist_ok=True)
+        for shot in shots:
+            shutil.copy(shot, DOCS / shot.name)
 
 
 @pytest.mark.parametrize("chain", ["0.12.4"], indirect=True)
@@ -85,7 +112,50 @@ def test_alice_and_bob_see_their_own_models_in_the_browser(
         shot = tmp_path / f"{user}-models.png"
         assert browser.save_screenshot(str(shot))
         shots.append(shot)
-    if os.environ.get("BRIDGE_UPDATE_SCREENSHOTS") == "1":
-        DOCS.mkdir(parents=True, exist_ok=True)
-        for shot in shots:
-            shutil.copy(shot, DOCS / shot.name)
+    _publish(shots)
+
+
+def _first_of_next_month(now: datetime) -> datetime:
+    """When a monthly LiteLLM budget resets: 00:00 UTC on the first of the next month."""
+    year, month = divmod(now.year * 12 + now.month, 12)
+    return datetime(year, month + 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("chain", ["0.12.4"], indirect=True)
+def test_a_spent_budget_is_refused_in_the_chat_window(
+    chain: tuple[OpenWebUI, Proxy, Any], browser: WebDriver, tmp_path: Path, pg_server: str
+) -> None:
+    """Bob's LiteLLM user budget is used up: he may still pick gpt-3.5-turbo (his own key
+    grants it), but his message is refused, and the chat window says whose budget, how much
+    and when it resets. gpt-3.5-turbo, because a user's budget does not bind team keys (his
+    gpt-4 key is a team's), as in LiteLLM."""
+    server, proxy, settings = chain
+    tokens = signed_in(server, proxy, settings, {"bob": PASSWORDS["bob"]})
+    resets = _first_of_next_month(datetime.now(UTC))
+    with psycopg.connect(litellm_admin_url(pg_server, settings), autocommit=True) as conn:
+        # as LiteLLM records spend: a plain UPDATE, no signal to the bridge
+        conn.execute(
+            'UPDATE "LiteLLM_UserTable" SET max_budget = 10, spend = 10, budget_reset_at = %s '
+            "WHERE user_id = 'bob'",
+            (resets.replace(tzinfo=None),),
+        )
+    refusal = f"budget of $10.00 is used up; it resets on {resets:%Y-%m-%d %H:%M} UTC"
+    proxy.wait_until(
+        lambda: refusal in json.dumps(server.chat(tokens["bob"], "gpt-3.5-turbo")[1]),
+        "the proxy to read Bob's spend (every BRIDGE_SPEND_INTERVAL)",
+        timeout=60,
+    )
+
+    wait = _sign_in(browser, server.base, "bob@techcompany.com", PASSWORDS["bob"])
+    options = _open_model_selector(browser, wait)
+    next(o for o in options if _model_name(o) == "gpt-3.5-turbo").click()
+    wait.until(ec.text_to_be_present_in_element(MODEL_BUTTON, "gpt-3.5-turbo"))
+    wait.until(ec.element_to_be_clickable((By.ID, "chat-input"))).send_keys("Hello")
+    wait.until(ec.element_to_be_clickable((By.ID, "send-message-button"))).click()
+    wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "body"), "is used up"))
+    page = browser.find_element(By.TAG_NAME, "body").text
+    assert "budget of $10.00 is used up" in page and "resets on" in page, page
+    assert f"resets on {resets:%Y-%m-%d %H:%M} UTC" in page, page
+    shot = tmp_path / "budget-refused.png"
+    assert browser.save_screenshot(str(shot))
+    _publish([shot])
