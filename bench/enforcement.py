@@ -31,9 +31,9 @@ from typing import Any
 from fastapi import HTTPException
 from litellm.proxy._types import UserAPIKeyAuth, hash_token
 
-from litellm_bridge_plugin.access import Budget, Holder, KeyGrant
-from litellm_bridge_plugin.access_state import AccessState, AccessUser
-from litellm_bridge_plugin.plugin import BridgePlugin
+from litellm_bridge_plugin.litellm.access_reads import AccessState, AccessUser
+from litellm_bridge_plugin.plan.access_rules import Budget, Holder, KeyGrant
+from litellm_bridge_plugin.proxy.plugin import BridgePlugin
 from litellm_bridge_plugin.settings import load_settings
 
 SERVICE_KEY = "sk-openwebui-bench"

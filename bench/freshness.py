@@ -47,9 +47,10 @@ import psycopg
 
 from devtools import dbs
 from devtools.proxy import CONFIG
-from litellm_bridge_plugin import bridge_db, triggers
+from litellm_bridge_plugin.capture import triggers
+from litellm_bridge_plugin.engine import bridge_db
+from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import load_settings
-from litellm_bridge_plugin.sync import reconcile
 from tests.proxy_harness import MASTER_KEY, Proxy, env_for
 from tests.support import Databases
 from tests.test_enforcement_trust import GINA, _chat, _start

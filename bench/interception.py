@@ -17,9 +17,9 @@ import statistics
 import time
 from typing import Any
 
-from litellm_bridge_plugin.interception import ManagementTap
+from litellm_bridge_plugin.capture.tap import ManagementTap
+from litellm_bridge_plugin.engine.worker import BridgeWorker
 from litellm_bridge_plugin.settings import load_settings
-from litellm_bridge_plugin.worker import BridgeWorker
 
 RESPONSE = json.dumps(
     {

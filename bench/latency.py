@@ -20,10 +20,11 @@ import psycopg
 
 from devtools import dbs
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin import bridge_db, triggers
+from litellm_bridge_plugin.capture import triggers
+from litellm_bridge_plugin.engine import bridge_db
+from litellm_bridge_plugin.engine.sync import reconcile
+from litellm_bridge_plugin.engine.worker import BridgeWorker
 from litellm_bridge_plugin.settings import load_settings
-from litellm_bridge_plugin.sync import reconcile
-from litellm_bridge_plugin.worker import BridgeWorker
 
 from .reconcile import seed_scale
 

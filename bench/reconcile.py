@@ -19,8 +19,8 @@ from typing import Any
 import psycopg
 
 from devtools import dbs
+from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import load_settings
-from litellm_bridge_plugin.sync import reconcile
 
 SEED = Path(__file__).with_name("seed_scale.sql")
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "litellm_config.yaml"

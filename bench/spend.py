@@ -16,7 +16,7 @@ import uuid
 import psycopg
 
 from devtools import dbs
-from litellm_bridge_plugin.access_state import read_access, read_spend, with_spend
+from litellm_bridge_plugin.litellm.access_reads import read_access, read_spend, with_spend
 
 from .reconcile import seed_scale
 

@@ -23,7 +23,8 @@ import psycopg
 
 from devtools import dbs
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin import bridge_db, triggers
+from litellm_bridge_plugin.capture import triggers
+from litellm_bridge_plugin.engine import bridge_db
 
 Conn = psycopg.Connection[Any]
 

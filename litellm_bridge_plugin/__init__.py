@@ -19,7 +19,7 @@ def __getattr__(name: str) -> Any:
     global _instance
     if name == "bridge":
         if _instance is None:
-            from .plugin import BridgePlugin
+            from litellm_bridge_plugin.proxy.plugin import BridgePlugin
 
             _instance = BridgePlugin()
         return _instance

@@ -1,7 +1,8 @@
-"""Named SQL queries kept in ``sql/*.sql`` files.
+"""Named SQL queries kept in ``sql/*.sql`` files: the one reader every module uses.
 
 A file holds several queries, each introduced by a ``-- name: query_name`` line; the comment
-lines after it document the query. Placeholders are psycopg's ``%(name)s``.
+lines after it document the query. Placeholders are psycopg's ``%(name)s``. Rows come back in
+one shape: a dict per row (:func:`fetch`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from psycopg import sql
 
 _NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
@@ -31,3 +34,20 @@ def queries(filename: str) -> dict[str, sql.SQL]:
         body = text[mark.end() : end].strip()
         found[mark.group(1)] = sql.SQL(body)
     return found
+
+
+def query(filename: str, name: str) -> sql.SQL:
+    """The query ``name`` of ``sql/<filename>``."""
+    found = queries(filename)
+    if name not in found:
+        raise KeyError(f"sql/{filename} has no query named {name!r}")
+    return found[name]
+
+
+def fetch(
+    conn: psycopg.Connection[Any], filename: str, name: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Run the named query and return its rows as dicts."""
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(query(filename, name), params)
+        return cur.fetchall()

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from .errors import SettingsError
+from litellm_bridge_plugin.errors import SettingsError
 
 OpenWebUIRole = Literal["admin", "user", "pending"]
 LinkExisting = Literal["verified", "sso", "none"]

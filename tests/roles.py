@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from litellm_bridge_plugin.grants import grants_sql
+from litellm_bridge_plugin.ops.role_grants import grants_sql
 
 # The bridge runs under these least-privilege roles in the tests (`litellm-bridge grants`);
 # the tests' own checks and LiteLLM's writes use the server's admin role.

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from litellm_bridge_plugin.access import Holder, KeyGrant, key_is_live, key_may_call
+from litellm_bridge_plugin.plan.access_rules import Holder, KeyGrant, key_is_live, key_may_call
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 auth_checks = pytest.importorskip("litellm.proxy.auth.auth_checks")

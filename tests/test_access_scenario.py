@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin.access_state import read_access
+from litellm_bridge_plugin.litellm.access_reads import read_access
 
 from .support import Databases
 

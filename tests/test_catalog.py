@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from litellm_bridge_plugin.catalog import config_models, served_models
 from litellm_bridge_plugin.errors import SettingsError
+from litellm_bridge_plugin.litellm.catalog import config_models, served_models
 from litellm_bridge_plugin.settings import load_settings
 
 from .support import Databases

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin.cli import main
+from litellm_bridge_plugin.ops.cli import main
 
 from .support import Databases
 

@@ -20,7 +20,7 @@ from litellm.proxy.auth.route_checks import RouteChecks
 
 from devtools import dbs, stack
 from devtools.proxy import CONFIG
-from litellm_bridge_plugin.service_key import OPENWEBUI_ROUTES
+from litellm_bridge_plugin.litellm.service_key import OPENWEBUI_ROUTES
 from litellm_bridge_plugin.settings import Settings
 
 DOCKER = Path(__file__).resolve().parents[1] / "docker"

@@ -18,10 +18,10 @@ from fastapi import HTTPException
 from litellm.proxy._types import UserAPIKeyAuth, hash_token
 
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin.access_state import read_access
-from litellm_bridge_plugin.enforcement import MASTER_KEY_ALIAS, Enforcer, attribute
-from litellm_bridge_plugin.identity import IdentityError, identity_of
-from litellm_bridge_plugin.plugin import BridgePlugin
+from litellm_bridge_plugin.litellm.access_reads import read_access
+from litellm_bridge_plugin.proxy.enforcement import MASTER_KEY_ALIAS, Enforcer, attribute
+from litellm_bridge_plugin.proxy.identity import IdentityError, identity_of
+from litellm_bridge_plugin.proxy.plugin import BridgePlugin
 from litellm_bridge_plugin.settings import Settings, load_settings
 
 from .support import Databases
@@ -194,7 +194,7 @@ def test_verdicts_on_the_guides_scenario(databases: Databases) -> None:
 
 @only_newest
 def test_open_webui_ids_resolve_through_the_bridges_links(databases: Databases) -> None:
-    from litellm_bridge_plugin.sync import reconcile
+    from litellm_bridge_plugin.engine.sync import reconcile
 
     seed.seed_scenario(databases.litellm())
     settings = _settings(databases)
@@ -316,7 +316,7 @@ def test_the_hook_attributes_and_leaves_other_keys_alone(databases: Databases) -
 
 
 def test_attribution_without_metadata() -> None:
-    from litellm_bridge_plugin.enforcement import Verdict
+    from litellm_bridge_plugin.proxy.enforcement import Verdict
 
     data: dict[str, Any] = {"metadata": None}
     attribute(data, Verdict(True, user_id="bob", email="bob@x.test"))
@@ -507,7 +507,7 @@ def test_access_source_user(databases: Databases) -> None:
 def test_every_model_a_request_may_reach_is_checked(
     body: dict[str, Any], reached: list[str]
 ) -> None:
-    from litellm_bridge_plugin.enforcement import requested_models
+    from litellm_bridge_plugin.proxy.enforcement import requested_models
 
     assert sorted(requested_models(body)) == sorted(reached)
 
@@ -547,7 +547,7 @@ def _deep(levels: int) -> list[object]:
     ],
 )
 def test_fields_the_bridge_cannot_check_are_refused(body: dict[str, Any], field: str) -> None:
-    from litellm_bridge_plugin.enforcement import RequestError, requested_models
+    from litellm_bridge_plugin.proxy.enforcement import RequestError, requested_models
 
     with pytest.raises(RequestError) as caught:
         requested_models(body)
@@ -625,7 +625,7 @@ def test_the_signed_token_does_not_reach_logs_or_providers(databases: Databases)
 def test_several_keys_with_the_service_alias_stop_open_webui_calls(databases: Databases) -> None:
     """In alias mode anyone who can make keys could name one after the alias; while more than
     one live key carries it, no call with any of them is believed."""
-    from litellm_bridge_plugin.worker import BridgeWorker
+    from litellm_bridge_plugin.engine.worker import BridgeWorker
 
     seed.seed_scenario(databases.litellm())
     settings = load_settings(
@@ -673,7 +673,7 @@ def test_pass_through_routes_are_not_open_to_the_service_key(databases: Database
 
 
 def test_the_token_vault_takes_the_header_out_of_the_request() -> None:
-    from litellm_bridge_plugin.token_vault import TokenVault, signed_token
+    from litellm_bridge_plugin.proxy.token_vault import TokenVault, signed_token
 
     seen: list[tuple[list[tuple[bytes, bytes]], str | None]] = []
 

@@ -532,10 +532,10 @@ def test_an_access_change_reaches_every_proxy_at_once(
     triggers) or signalled by a management call in one process reaches both checks within
     seconds, with a 300 s sweep. The management API cannot run here (no Prisma), so the signal
     comes from a bridge worker in this process, the seam the proxy's route tap calls."""
-    from litellm_bridge_plugin import triggers
+    from litellm_bridge_plugin.capture import triggers
+    from litellm_bridge_plugin.engine.sync import reconcile
+    from litellm_bridge_plugin.engine.worker import BridgeWorker
     from litellm_bridge_plugin.settings import load_settings
-    from litellm_bridge_plugin.sync import reconcile
-    from litellm_bridge_plugin.worker import BridgeWorker
 
     first, _ = _start(databases, proxy_factory, tmp_path, BRIDGE_SWEEP_INTERVAL="300")
     env = env_for(

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from litellm_bridge_plugin.interception import (
+from litellm_bridge_plugin.capture.tap import (
     MAX_BODY_BYTES,
     ROUTES,
     ManagementTap,
     install,
     signal_for,
 )
-from litellm_bridge_plugin.worker import EVERYTHING
+from litellm_bridge_plugin.domain import EVERYTHING
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 types = pytest.importorskip("litellm.proxy._types")

@@ -14,10 +14,10 @@ import psycopg
 import pytest
 
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin import bridge_db
-from litellm_bridge_plugin.cli import main
+from litellm_bridge_plugin.engine import bridge_db
+from litellm_bridge_plugin.engine.sync import reconcile
+from litellm_bridge_plugin.ops.cli import main
 from litellm_bridge_plugin.settings import Settings, load_settings
-from litellm_bridge_plugin.sync import reconcile
 
 from .roles import BRIDGE_ROLES
 from .support import Databases, owui_add_user, owui_mark_sso, owui_save_signup_role

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from litellm_bridge_plugin.litellm_db import (
+from litellm_bridge_plugin.domain import (
     InputProblem,
     LiteLLMOrganization,
     LiteLLMState,
     LiteLLMTeam,
     LiteLLMUser,
 )
-from litellm_bridge_plugin.mapping import (
+from litellm_bridge_plugin.plan.desired import (
     DesiredGroup,
     desired_state,
     display_name,

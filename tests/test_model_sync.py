@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin.scope import Scope
+from litellm_bridge_plugin.domain import Scope
+from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import Settings, load_settings
-from litellm_bridge_plugin.sync import reconcile
 
 from .support import Databases, owui_add_user
 

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin.cli import main
-from litellm_bridge_plugin.service_key import OPENWEBUI_ROUTES
+from litellm_bridge_plugin.litellm.service_key import OPENWEBUI_ROUTES
+from litellm_bridge_plugin.ops.cli import main
 
 from .support import Databases, owui_add_user, owui_save_setting
 

@@ -7,10 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from litellm_bridge_plugin.mapping import DesiredGroup, DesiredState, DesiredUser
-from litellm_bridge_plugin.openwebui.config import SignupRole
-from litellm_bridge_plugin.openwebui.state import OpenWebUIGroup, OpenWebUIState, OpenWebUIUser
-from litellm_bridge_plugin.planner import Link, plan
+from litellm_bridge_plugin.domain import OpenWebUIGroup, OpenWebUIState, OpenWebUIUser, SignupRole
+from litellm_bridge_plugin.plan.accounts import Link, plan
+from litellm_bridge_plugin.plan.desired import DesiredGroup, DesiredState, DesiredUser
 
 
 def _ids() -> itertools.count[int]:

@@ -11,7 +11,8 @@ import json
 from collections.abc import Callable
 
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin import bridge_db, triggers
+from litellm_bridge_plugin.capture import triggers
+from litellm_bridge_plugin.engine import bridge_db
 
 from .proxy_harness import Proxy, env_for, only_newest, proxy_factory
 from .support import Databases

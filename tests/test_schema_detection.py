@@ -10,10 +10,10 @@ import pytest
 
 from devtools import dbs
 from devtools import litellm_seed as seed
+from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.errors import SchemaError
 from litellm_bridge_plugin.openwebui.schema import detect
 from litellm_bridge_plugin.settings import Settings, load_settings
-from litellm_bridge_plugin.sync import reconcile
 
 from .support import Databases
 

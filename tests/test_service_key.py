@@ -16,8 +16,7 @@ import pytest
 from litellm.proxy._types import hash_token
 
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin.cli import main
-from litellm_bridge_plugin.service_key import (
+from litellm_bridge_plugin.litellm.service_key import (
     CHECKED_ROUTES,
     OPENWEBUI_ROUTES,
     inspect,
@@ -25,6 +24,7 @@ from litellm_bridge_plugin.service_key import (
     startup_line,
     token_hash,
 )
+from litellm_bridge_plugin.ops.cli import main
 from litellm_bridge_plugin.settings import Settings, load_settings
 
 from .support import Databases

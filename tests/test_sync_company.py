@@ -5,8 +5,8 @@ from __future__ import annotations
 import bcrypt
 
 from devtools import litellm_seed
+from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import Settings
-from litellm_bridge_plugin.sync import reconcile
 
 from .support import Databases
 

@@ -10,7 +10,8 @@ import pytest
 from psycopg import sql
 
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin import bridge_db, triggers
+from litellm_bridge_plugin.capture import triggers
+from litellm_bridge_plugin.engine import bridge_db
 
 from .roles import drop_role, plain_role
 from .support import Databases

@@ -20,10 +20,12 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin import bridge_db, outbox, triggers
+from litellm_bridge_plugin.capture import outbox, triggers
+from litellm_bridge_plugin.engine import bridge_db
+from litellm_bridge_plugin.engine.results import failed_entities
+from litellm_bridge_plugin.engine.sync import reconcile
+from litellm_bridge_plugin.engine.worker import BridgeWorker
 from litellm_bridge_plugin.settings import Settings, load_settings
-from litellm_bridge_plugin.sync import reconcile
-from litellm_bridge_plugin.worker import BridgeWorker
 
 from .fix_tcp_proxy import TcpProxy
 from .support import Databases
@@ -298,7 +300,9 @@ def test_outbox_failures_back_off_and_park(captured: Databases) -> None:
     assert [(r["entity_id"], r["attempts"]) for r in dead] == [("u1", 2)]
     assert "Open WebUI is down" in dead[0]["last_error"]
     assert outbox.retry_dead(conn) == 1
-    done = outbox.drain_once(settings, conn)
+    done = outbox.drain_once(
+        settings, conn, lambda s, scope: failed_entities(reconcile(s, scope, trigger="outbox"))
+    )
     assert (done.claimed, done.completed) == (1, 1)
     assert "u1@x.com" in captured.owui_users()
 

@@ -11,38 +11,19 @@ saved and the bridge cannot know its settings.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
-from ..queries import queries
-from .schema import OpenWebUISchema
+from litellm_bridge_plugin.domain import SignupRole
+from litellm_bridge_plugin.openwebui.schema import OpenWebUISchema
+from litellm_bridge_plugin.queries import fetch
 
 SIGNUP_ROLE_KEY = "ui.default_user_role"
 
 
-@dataclass(frozen=True, slots=True)
-class SignupRole:
-    """The role Open WebUI gives an account made by sign-up (its ``DEFAULT_USER_ROLE``), as
-    saved in its database, or why it cannot be known."""
-
-    role: str | None
-    unknown_because: str | None = None
-
-    def describe(self) -> str:
-        if self.role is not None:
-            return f"Open WebUI's saved default role for new sign-ups is {self.role!r}"
-        return f"Open WebUI's default role for new sign-ups is unknown: {self.unknown_because}"
-
-
-NOT_READ = SignupRole(None, "it was not read")
-
-
 def _rows(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        cur.execute(queries("openwebui.sql")[name], params)
-        return cur.fetchall()
+    return fetch(conn, "openwebui.sql", name, params)
 
 
 def _why_unreadable(conn: psycopg.Connection[Any], schema: OpenWebUISchema) -> str | None:

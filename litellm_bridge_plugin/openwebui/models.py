@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
-from ..queries import queries
-from .schema import OpenWebUISchema
-from .state import parse_user_ids
-from .writer import now
+from litellm_bridge_plugin.domain import ModelRow
+from litellm_bridge_plugin.openwebui.schema import OpenWebUISchema
+from litellm_bridge_plugin.openwebui.state import parse_user_ids
+from litellm_bridge_plugin.openwebui.writer import now
+from litellm_bridge_plugin.queries import query
 
 Cursor = psycopg.Cursor[Any]
 
@@ -33,17 +33,7 @@ META: dict[str, Any] = {
 
 
 def _q(name: str) -> Any:
-    return queries("openwebui_models.sql")[name]
-
-
-@dataclass(frozen=True, slots=True)
-class ModelRow:
-    id: str
-    owner: str | None
-    name: str | None
-    active: bool
-    marked: bool = False
-    """``meta`` carries the bridge's mark: the bridge made this row (people's rows never do)."""
+    return query("openwebui_models.sql", name)
 
 
 def _marked(meta: str | None) -> bool:
@@ -53,11 +43,6 @@ def _marked(meta: str | None) -> bool:
         return False
     mark = loaded.get("litellm_bridge") if isinstance(loaded, dict) else None
     return isinstance(mark, dict) and mark.get("managed") is True
-
-
-def model_id(name: str, prefix: str) -> str:
-    """The id Open WebUI gives a model of the proxy's connection."""
-    return f"{prefix}.{name}" if prefix else name
 
 
 def read_rows(conn: psycopg.Connection[Any]) -> dict[str, ModelRow]:

@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 import psycopg
 
-from ..errors import SchemaError
-from ..queries import queries
+from litellm_bridge_plugin.errors import SchemaError
+from litellm_bridge_plugin.queries import query
 
 # Columns the bridge writes or reads; every generation since 0.6.30 has them.
 REQUIRED: dict[str, frozenset[str]] = {
@@ -95,7 +95,7 @@ def _catalog(conn: psycopg.Connection[Any]) -> dict[str, dict[str, tuple[bool, b
     """{table: {column: (nullable, has_default)}} for the public schema."""
     tables: dict[str, dict[str, tuple[bool, bool]]] = {}
     with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
-        cur.execute(queries("openwebui.sql")["catalog"])
+        cur.execute(query("openwebui.sql", "catalog"))
         for table, column, nullable, has_default in cur.fetchall():
             tables.setdefault(table, {})[column] = (nullable, has_default)
     return tables
@@ -105,7 +105,7 @@ def _revision(conn: psycopg.Connection[Any], tables: dict[str, Any]) -> str | No
     if "alembic_version" not in tables:
         return None
     with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
-        cur.execute(queries("openwebui.sql")["alembic_revision"])
+        cur.execute(query("openwebui.sql", "alembic_revision"))
         row = cur.fetchone()
     return str(row[0]) if row else None
 

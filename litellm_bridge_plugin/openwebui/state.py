@@ -4,61 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 
-from ..queries import queries
-from .config import NOT_READ, SignupRole, signup_role
-from .schema import OpenWebUISchema
-
-
-@dataclass(frozen=True, slots=True)
-class OpenWebUIUser:
-    id: str
-    email: str | None
-    name: str | None
-    role: str | None
-    created_at: int | None
-    has_auth: bool
-    active: bool | None
-    auth_email: str | None
-    has_api_key: bool = False
-    sso: bool = False
-    """Signed in through SSO (Open WebUI keeps the provider's subject): the identity
-    provider vouches for the email, which Open WebUI's own sign-up never checks."""
-
-
-@dataclass(frozen=True, slots=True)
-class OpenWebUIGroup:
-    id: str
-    name: str | None
-    description: str | None
-    owner_id: str | None
-    member_ids: frozenset[str]
-
-
-@dataclass(frozen=True)
-class OpenWebUIState:
-    users: dict[str, OpenWebUIUser] = field(default_factory=dict)
-    groups: dict[str, OpenWebUIGroup] = field(default_factory=dict)
-    signup_role: SignupRole = NOT_READ
-    """The role Open WebUI gives new sign-ups: says whether role ``user`` means an admin
-    approved the account (planner.hold_reason)."""
-
-    def users_by_email(self) -> dict[str, list[OpenWebUIUser]]:
-        """Users keyed by lower-cased email (a list: old databases may hold duplicates)."""
-        found: dict[str, list[OpenWebUIUser]] = defaultdict(list)
-        for user in self.users.values():
-            if user.email:
-                found[user.email.lower()].append(user)
-        return found
-
-    def admins_oldest_first(self) -> list[OpenWebUIUser]:
-        """Admins, active ones first, each group oldest first (the instance's owner leads)."""
-        admins = [u for u in self.users.values() if u.role == "admin"]
-        return sorted(admins, key=lambda u: (u.active is False, u.created_at or 0, u.id))
+from litellm_bridge_plugin.domain import OpenWebUIGroup, OpenWebUIState, OpenWebUIUser
+from litellm_bridge_plugin.openwebui.config import signup_role
+from litellm_bridge_plugin.openwebui.schema import OpenWebUISchema
+from litellm_bridge_plugin.queries import fetch
 
 
 def parse_user_ids(raw: str | None) -> frozenset[str]:
@@ -77,9 +30,7 @@ def parse_user_ids(raw: str | None) -> frozenset[str]:
 def _rows(
     conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        cur.execute(queries("openwebui.sql")[name], params)
-        return cur.fetchall()
+    return fetch(conn, "openwebui.sql", name, params)
 
 
 def _users(

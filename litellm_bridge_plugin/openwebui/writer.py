@@ -17,14 +17,14 @@ from typing import Any
 
 import psycopg
 
-from ..queries import queries
-from .schema import OpenWebUISchema
+from litellm_bridge_plugin.openwebui.schema import OpenWebUISchema
+from litellm_bridge_plugin.queries import query
 
 Cursor = psycopg.Cursor[Any]
 
 
 def _q(name: str) -> Any:
-    return queries("openwebui.sql")[name]
+    return query("openwebui.sql", name)
 
 
 def now() -> int:

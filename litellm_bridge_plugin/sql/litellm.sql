@@ -109,7 +109,7 @@ WHERE %(users)s::text[] IS NULL OR u.user_id = ANY(%(users)s)
 ORDER BY u.user_id;
 
 -- name: access_teams
--- (a team's model aliases are not read: they are not grants, see access.py)
+-- (a team's model aliases are not read: they are not grants, see plan/access_rules.py)
 SELECT team_id, team_alias, organization_id, models, blocked, spend, max_budget,
        budget_reset_at
 FROM "LiteLLM_TeamTable" t

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from devtools import dbs
-from litellm_bridge_plugin.sync import reconcile
+from litellm_bridge_plugin.engine.sync import reconcile
 
 from ..proxy_harness import Proxy
 from .openwebui_harness import OpenWebUI

@@ -17,11 +17,11 @@ import pytest
 
 from devtools import dbs
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin.cli import main as cli_main
+from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.openwebui import config as openwebui_config
 from litellm_bridge_plugin.openwebui.schema import detect
+from litellm_bridge_plugin.ops.cli import main as cli_main
 from litellm_bridge_plugin.settings import load_settings
-from litellm_bridge_plugin.sync import reconcile
 
 from ..roles import as_bridge
 from ..support import owui_mark_sso

@@ -1,0 +1,204 @@
+"""The bridge's own tables in the LiteLLM database: links, audit, skips, runs, the lock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from litellm_bridge_plugin.errors import LockTimeout
+from litellm_bridge_plugin.plan.accounts import Link
+from litellm_bridge_plugin.queries import fetch as queries_fetch
+from litellm_bridge_plugin.queries import query, read_sql_file
+
+
+def _q(name: str) -> Any:
+    return query("bridge.sql", name)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    run_id: str | None
+    operation: str
+    entity_type: str
+    entity_id: str
+    result: str
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    error: str | None = None
+    duration_ms: float | None = None
+
+
+_SCHEMA_READY: set[str] = set()
+
+
+def ensure_schema(conn: psycopg.Connection[Any], *, force: bool = False) -> None:
+    """Create the ``litellm_bridge`` schema and tables if they are missing.
+
+    Done once per database and process (it takes a lock and touches the catalog).
+    """
+    key = f"{conn.info.host}:{conn.info.port}/{conn.info.dbname}"
+    if key in _SCHEMA_READY and not force:
+        return
+    with conn.transaction():
+        conn.execute(read_sql_file("schema.sql").encode())
+    _SCHEMA_READY.add(key)
+
+
+@contextmanager
+def reconcile_lock(conn: psycopg.Connection[Any], timeout: float) -> Iterator[None]:
+    """Hold the cluster-wide reconcile lock (session advisory lock) for the block."""
+    try:
+        conn.execute(f"SET lock_timeout = '{int(timeout * 1000)}ms'".encode())
+        conn.execute(_q("lock"))
+    except psycopg.errors.LockNotAvailable:
+        raise LockTimeout(
+            f"another litellm-bridge reconcile held the lock for over {timeout:g}s "
+            "(BRIDGE_LOCK_TIMEOUT); it is probably still running, try again later"
+        ) from None
+    finally:
+        conn.execute(b"SET lock_timeout = 0")
+    try:
+        yield
+    finally:
+        if not conn.closed and not conn.broken:  # a lost session released its lock
+            conn.execute(_q("unlock"))
+
+
+def read_links(conn: psycopg.Connection[Any]) -> list[Link]:
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(_q("links"))
+        return [Link(**row) for row in cur.fetchall()]
+
+
+def read_links_scoped(
+    conn: psycopg.Connection[Any],
+    *,
+    users: Iterable[str] = (),
+    teams: Iterable[str] = (),
+    organizations: Iterable[str] = (),
+    openwebui_ids: Iterable[str] = (),
+) -> list[Link]:
+    """Links of the given LiteLLM entities, and any link to the given Open WebUI rows."""
+    params = {
+        "users": sorted(users),
+        "teams": sorted(teams),
+        "organizations": sorted(organizations),
+        "openwebui_ids": sorted(openwebui_ids),
+    }
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(_q("links_scoped"), params)
+        return [Link(**row) for row in cur.fetchall()]
+
+
+def group_link_ids(conn: psycopg.Connection[Any]) -> set[str]:
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(_q("group_link_ids"))
+        return {row["openwebui_id"] for row in cur.fetchall()}
+
+
+def read_model_rows(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    """{Open WebUI model id: LiteLLM model name} of the rows the bridge created."""
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(_q("model_rows"))
+        return {row["openwebui_id"]: row["model_name"] for row in cur.fetchall()}
+
+
+def upsert_model_rows(conn: psycopg.Connection[Any], rows: Mapping[str, str]) -> None:
+    if rows:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                _q("upsert_model_row"),
+                [{"openwebui_id": i, "model_name": n} for i, n in rows.items()],
+            )
+
+
+def upsert_links(conn: psycopg.Connection[Any], rows: Iterable[Mapping[str, Any]]) -> None:
+    rows = list(rows)
+    if rows:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(_q("upsert_link"), rows)
+
+
+def run_link_updates(
+    conn: psycopg.Connection[Any], updates: Iterable[tuple[str, dict[str, Any]]]
+) -> None:
+    """Apply ``(query name, params)`` link updates in one transaction."""
+    updates = list(updates)
+    if updates:
+        with conn.transaction(), conn.cursor() as cur:
+            for name, params in updates:
+                cur.execute(_q(name), params)
+
+
+def write_audit(conn: psycopg.Connection[Any], rows: Iterable[AuditRow]) -> int:
+    params = [
+        {
+            "run_id": r.run_id,
+            "operation": r.operation,
+            "entity_type": r.entity_type,
+            "entity_id": r.entity_id,
+            "result": r.result,
+            "before": Jsonb(dict(r.before)) if r.before is not None else None,
+            "after": Jsonb(dict(r.after)) if r.after is not None else None,
+            "error": r.error,
+            "duration_ms": r.duration_ms,
+        }
+        for r in rows
+    ]
+    if params:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(_q("insert_audit"), params)
+    return len(params)
+
+
+def read_skipped(conn: psycopg.Connection[Any]) -> dict[tuple[str, str], str]:
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        cur.execute(_q("skipped"))
+        return {(r["entity_type"], r["entity_id"]): r["reason"] for r in cur.fetchall()}
+
+
+def update_skipped(
+    conn: psycopg.Connection[Any],
+    upserts: Iterable[tuple[str, str, str]],
+    deletes: Iterable[tuple[str, str]],
+) -> None:
+    upserts, deletes = list(upserts), list(deletes)
+    if not upserts and not deletes:
+        return
+    with conn.transaction(), conn.cursor() as cur:
+        if upserts:
+            cur.executemany(
+                _q("upsert_skipped"),
+                [{"entity_type": t, "entity_id": i, "reason": r} for t, i, r in upserts],
+            )
+        if deletes:
+            cur.executemany(
+                _q("delete_skipped"), [{"entity_type": t, "entity_id": i} for t, i in deletes]
+            )
+
+
+def start_run(conn: psycopg.Connection[Any], run_id: str, trigger: str, scope: str) -> None:
+    with conn.transaction():
+        conn.execute(_q("start_run"), {"id": run_id, "trigger": trigger, "scope": scope})
+
+
+def finish_run(conn: psycopg.Connection[Any], run_id: str, **fields: Any) -> None:
+    values = {
+        "openwebui_schema": None,
+        "succeeded": 0,
+        "failed": 0,
+        "skipped": 0,
+        "error": None,
+    } | fields
+    with conn.transaction():
+        conn.execute(_q("finish_run"), values | {"id": run_id})
+
+
+def fetch(conn: psycopg.Connection[Any], name: str, **params: Any) -> list[dict[str, Any]]:
+    """Run a read-only named query of ``bridge.sql`` (used by the CLI)."""
+    return queries_fetch(conn, "bridge.sql", name, params)

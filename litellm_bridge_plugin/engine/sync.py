@@ -1,0 +1,225 @@
+"""The one convergence function: read LiteLLM, read Open WebUI, plan, apply, audit.
+
+Every path (plugin start-up, periodic sweep, CLI) ends in :func:`reconcile`. It reads the
+*current* state on both sides, so running it again is harmless and running it twice in a row
+writes nothing the second time. This module manages runs (connections, the reconcile lock,
+the run record, the access broadcast); a run is three calls: :func:`reads.read`,
+:func:`planning.plan_run` and :meth:`apply.Applier.apply`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import psycopg
+
+from litellm_bridge_plugin.connections import KeptConnections, connect
+from litellm_bridge_plugin.domain import Scope
+from litellm_bridge_plugin.engine import bridge_db, broadcast, reads
+from litellm_bridge_plugin.engine.apply import Applier, short
+from litellm_bridge_plugin.engine.bridge_db import AuditRow
+from litellm_bridge_plugin.engine.operations import OPERATIONS
+from litellm_bridge_plugin.engine.passwords import problem as password_problem
+from litellm_bridge_plugin.engine.planning import plan_run
+from litellm_bridge_plugin.engine.results import SyncResult
+from litellm_bridge_plugin.errors import DatabaseUnavailable
+from litellm_bridge_plugin.litellm.access_reads import with_current_links
+from litellm_bridge_plugin.litellm.catalog import ModelSource
+from litellm_bridge_plugin.openwebui import schema as openwebui_schema
+from litellm_bridge_plugin.openwebui.schema import OpenWebUISchema
+from litellm_bridge_plugin.openwebui.writer import writer_for
+from litellm_bridge_plugin.plan.desired import Skip
+from litellm_bridge_plugin.settings import Settings
+
+log = logging.getLogger("litellm_bridge")
+
+UNRECORDED_TRIGGERS = frozenset({"outbox", "signal"})
+ANNOUNCED_TRIGGERS = frozenset({"outbox", "cli"})
+
+
+def detect_schema(openwebui: psycopg.Connection[Any]) -> OpenWebUISchema:
+    with openwebui.transaction():
+        return openwebui_schema.detect(openwebui)
+
+
+def reconcile(
+    settings: Settings,
+    scope: Scope | None = None,
+    *,
+    dry_run: bool = False,
+    trigger: str = "cli",
+    passwords: Mapping[str, str] | None = None,
+    connections: KeptConnections | None = None,
+    models: ModelSource | None = None,
+) -> SyncResult:
+    """Make Open WebUI match LiteLLM for ``scope`` (everything when ``None``).
+
+    ``passwords`` maps LiteLLM user ids to plaintext passwords to set on users this run
+    creates; they are hashed in memory and never stored or logged. ``connections`` lets a
+    long-running worker keep its two connections between runs; otherwise they are opened and
+    closed here. ``models`` says where the served models come from (default: the config file
+    named by ``BRIDGE_LITELLM_CONFIG``, when set).
+    """
+    if models is None and settings.litellm_config is not None:
+        models = ModelSource(config=settings.litellm_config)
+    if connections is not None:
+        litellm, openwebui = connections.get()
+        try:
+            return _reconcile_on(
+                settings, litellm, openwebui, scope, dry_run, trigger, passwords, models
+            )
+        except psycopg.OperationalError as exc:
+            lost = [
+                name
+                for name, conn in (("LiteLLM", litellm), ("Open WebUI", openwebui))
+                if conn.broken or conn.closed
+            ]
+            connections.discard_broken()
+            if lost:
+                raise DatabaseUnavailable(f"lost the {lost[0]} database: {short(exc)}") from None
+            raise
+        except Exception:
+            connections.discard_broken()
+            raise
+    litellm = connect(settings.litellm_database_url, "LiteLLM", autocommit=True)
+    try:
+        openwebui = connect(settings.openwebui_database_url, "Open WebUI", autocommit=True)
+        try:
+            return _reconcile_on(
+                settings, litellm, openwebui, scope, dry_run, trigger, passwords, models
+            )
+        finally:
+            openwebui.close()
+    finally:
+        litellm.close()
+
+
+def _reconcile_on(
+    settings: Settings,
+    litellm: psycopg.Connection[Any],
+    openwebui: psycopg.Connection[Any],
+    scope: Scope | None,
+    dry_run: bool,
+    trigger: str,
+    passwords: Mapping[str, str] | None,
+    models: ModelSource | None,
+) -> SyncResult:
+    run_id = str(uuid.uuid4())
+    bridge_db.ensure_schema(litellm)
+    usable = _usable(passwords or {})
+    if dry_run:
+        return _run(settings, litellm, openwebui, scope, run_id, True, usable, models)
+    # Runs for change signals and outbox batches (many a minute on a busy proxy) are not
+    # recorded in sync_run; their changes are in the audit with their run id like any other.
+    recorded = trigger not in UNRECORDED_TRIGGERS
+    with bridge_db.reconcile_lock(litellm, settings.lock_timeout):
+        if recorded:
+            bridge_db.start_run(litellm, run_id, trigger, scope.describe() if scope else "all")
+        try:
+            result = _run(settings, litellm, openwebui, scope, run_id, False, usable, models)
+        except Exception as exc:
+            if recorded and not litellm.broken:
+                bridge_db.finish_run(litellm, run_id, error=short(exc))
+            raise
+        if recorded:
+            bridge_db.finish_run(
+                litellm,
+                run_id,
+                openwebui_schema=result.schema,
+                succeeded=result.succeeded,
+                failed=result.failed,
+                skipped=len(result.skips),
+            )
+        if trigger in ANNOUNCED_TRIGGERS and result.access is not None:
+            # changes made behind the proxy's back (outbox) or by an operator reach every
+            # proxy's check now; sweeps are not announced (every process sweeps on its own)
+            broadcast.announce(litellm, None if scope is None else result.access.users.keys())
+        return result
+
+
+def _run(
+    settings: Settings,
+    litellm: psycopg.Connection[Any],
+    openwebui: psycopg.Connection[Any],
+    scope: Scope | None,
+    run_id: str,
+    dry_run: bool,
+    passwords: Mapping[str, str],
+    models: ModelSource | None,
+) -> SyncResult:
+    """Read, plan, apply."""
+    schema = detect_schema(openwebui)
+    snapshot = reads.read(litellm, openwebui, schema, scope, models)
+    the_plan = plan_run(settings, snapshot, scope, passwords, models)
+    result = SyncResult(
+        run_id=run_id,
+        dry_run=dry_run,
+        schema=schema.describe(),
+        planned=the_plan.changes,
+        skips=the_plan.skips,
+        access=snapshot.access,
+        scope=scope,
+        plan=the_plan,
+        models_known=snapshot.models is not None,
+    )
+    if dry_run:
+        return result
+    result.outcomes = Applier(
+        litellm,
+        openwebui,
+        writer_for(schema),
+        the_plan,
+        run_id,
+        passwords,
+        snapshot.actual.groups.keys(),
+    ).apply()
+    result.new_skips = _record_skips(litellm, run_id, the_plan.skips, full=scope is None)
+    log.info(
+        "litellm-bridge run %s: %d applied, %d failed, %d skipped",
+        run_id,
+        result.succeeded,
+        result.failed,
+        len(result.skips),
+    )
+    if result.access is not None and any(
+        o.result == "SUCCESS" and OPERATIONS[o.change.operation].links for o in result.outcomes
+    ):
+        # the proxy's check matches Open WebUI ids through the links this run just made
+        result.access = with_current_links(litellm, result.access)
+    return result
+
+
+def _record_skips(
+    litellm: psycopg.Connection[Any], run_id: str, skips: Sequence[Skip], full: bool
+) -> tuple[Skip, ...]:
+    """Audit skips that are new or whose reason changed; forget resolved ones."""
+    stored = bridge_db.read_skipped(litellm)
+    current = {(s.entity_type, s.entity_id): s for s in skips}
+    new = tuple(s for key, s in current.items() if stored.get(key) != s.reason)
+    gone = [key for key in stored if key not in current] if full else []
+    bridge_db.update_skipped(litellm, [(s.entity_type, s.entity_id, s.reason) for s in new], gone)
+    bridge_db.write_audit(
+        litellm,
+        (
+            AuditRow(run_id, "skip", s.entity_type, s.entity_id, "SKIPPED", error=s.reason)
+            for s in new
+        ),
+    )
+    return new
+
+
+def _usable(supplied: Mapping[str, str]) -> dict[str, str]:
+    """Passwords bcrypt can hash; the others are dropped with a warning (never the secret)."""
+    usable = {}
+    for user_id, secret in supplied.items():
+        problem = password_problem(secret, min_length=1)
+        if problem:
+            log.warning(
+                "litellm-bridge: password of LiteLLM user %s not applied: %s", user_id, problem
+            )
+        else:
+            usable[user_id] = secret
+    return usable
