@@ -23,6 +23,11 @@ def read_sql_file(filename: str) -> str:
     return (Path(__file__).with_name("sql") / filename).read_text(encoding="utf-8")
 
 
+def sql_files(folder: str) -> list[str]:
+    """The names of the .sql files in sql/<folder>, sorted."""
+    return sorted(p.name for p in (Path(__file__).with_name("sql") / folder).glob("*.sql"))
+
+
 @cache
 def queries(filename: str) -> dict[str, sql.SQL]:
     """Parse ``sql/<filename>`` into ``{name: query}``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,10 +12,12 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from litellm_bridge_plugin.errors import LockTimeout
+from litellm_bridge_plugin.errors import LockTimeout, SchemaError
 from litellm_bridge_plugin.plan.accounts import Link
 from litellm_bridge_plugin.queries import fetch as queries_fetch
-from litellm_bridge_plugin.queries import query, read_sql_file
+from litellm_bridge_plugin.queries import query, read_sql_file, sql_files
+
+log = logging.getLogger("litellm_bridge")
 
 
 def _q(name: str) -> Any:
@@ -33,20 +37,82 @@ class AuditRow:
     duration_ms: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+_MIGRATION = re.compile(r"^(\d{4})_(\w+)\.sql$")
+
+
+def migrations() -> list[Migration]:
+    """The numbered migrations shipped with this release, in order (``sql/migrations``)."""
+    found = []
+    for filename in sql_files("migrations"):
+        mark = _MIGRATION.match(filename)
+        if mark is None:
+            raise SchemaError(f"sql/migrations/{filename} is not named NNNN_name.sql")
+        found.append(
+            Migration(int(mark.group(1)), mark.group(2), read_sql_file(f"migrations/{filename}"))
+        )
+    found.sort(key=lambda m: m.version)
+    if [m.version for m in found] != list(range(1, len(found) + 1)):
+        raise SchemaError("sql/migrations must be numbered 0001, 0002, ... without gaps")
+    return found
+
+
+LATEST = len(migrations())
+"""The schema version this release writes."""
+
 _SCHEMA_READY: set[str] = set()
 
 
-def ensure_schema(conn: psycopg.Connection[Any], *, force: bool = False) -> None:
-    """Create the ``litellm_bridge`` schema and tables if they are missing.
+def ensure_schema(conn: psycopg.Connection[Any], *, force: bool = False) -> int:
+    """Bring the ``litellm_bridge`` schema to this release's version: every migration not
+    applied yet, in order, once each, in one transaction under the schema lock (a crash
+    leaves the previous version whole). Returns the version now recorded.
 
-    Done once per database and process (it takes a lock and touches the catalog).
+    Done once per database and process unless ``force``. A database already at a higher
+    version (a newer release wrote it) is left as it is, with a warning.
     """
     key = f"{conn.info.host}:{conn.info.port}/{conn.info.dbname}"
     if key in _SCHEMA_READY and not force:
-        return
+        return LATEST
     with conn.transaction():
         conn.execute(read_sql_file("schema.sql").encode())
+        applied = {row["version"] for row in queries_fetch(conn, "bridge.sql", "schema_versions")}
+        for migration in migrations():
+            if migration.version in applied:
+                continue
+            conn.execute(migration.sql.encode())
+            conn.execute(
+                _q("record_version"), {"version": migration.version, "name": migration.name}
+            )
+            log.info(
+                "litellm-bridge: applied migration %04d_%s to the litellm_bridge schema",
+                migration.version,
+                migration.name,
+            )
+    version = max(applied | {LATEST})
+    if version > LATEST:
+        log.warning(
+            "litellm-bridge: the litellm_bridge schema is at version %d, newer than this "
+            "release knows (%d): a newer litellm-bridge wrote it; run that release",
+            version,
+            LATEST,
+        )
     _SCHEMA_READY.add(key)
+    return version
+
+
+def schema_version(conn: psycopg.Connection[Any]) -> int | None:
+    """The ``litellm_bridge`` schema's recorded version (None before the first migration)."""
+    if not fetch(conn, "schema_version_present")[0]["present"]:
+        return None
+    versions = [row["version"] for row in fetch(conn, "schema_versions")]
+    return max(versions, default=None)
 
 
 @contextmanager

@@ -147,6 +147,7 @@ def _one(conn: Any, sql_file: str, name: str) -> dict[str, Any]:
 def _status(settings: Settings, args: argparse.Namespace) -> int:
     with connect(settings.litellm_database_url, "LiteLLM", autocommit=True) as litellm:
         bridge_db.ensure_schema(litellm)
+        schema_version = bridge_db.schema_version(litellm)
         litellm_counts = _one(litellm, "litellm.sql", "counts")
         links = bridge_db.fetch(litellm, "link_counts")
         skipped = bridge_db.fetch(litellm, "skipped_count")[0]["n"]
@@ -173,6 +174,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
         "failures_24h": failures,
         "capture": capture,
         "service_key": service,
+        "bridge_schema_version": schema_version,
     }
     print(report.to_json(status) if args.json else report.status_text(status))
     last_failed = bool(runs and (runs[0]["failed"] or runs[0]["error"]))

@@ -117,6 +117,8 @@ def status_text(status: Mapping[str, Any]) -> str:
         f"skipped:    {status['skipped']} LiteLLM entities cannot be mapped "
         "(see `litellm-bridge audit`)"
     )
+    if status.get("bridge_schema_version") is not None:
+        lines.append(f"schema:     litellm_bridge at version {status['bridge_schema_version']}")
     last = status["last_run"]
     if last:
         outcome = (

@@ -1,4 +1,4 @@
--- Reads and writes of the bridge's own tables (schema litellm_bridge, see schema.sql).
+-- Reads and writes of the bridge's own tables (schema litellm_bridge, made by migrations/).
 
 -- name: lock
 -- One reconcile at a time across every proxy worker, replica and CLI run.
@@ -119,3 +119,12 @@ DELETE FROM litellm_bridge.model_row WHERE openwebui_id = %(openwebui_id)s;
 
 -- name: sync_lag
 SELECT * FROM litellm_bridge.sync_lag;
+
+-- name: schema_versions
+SELECT version FROM litellm_bridge.schema_version ORDER BY version;
+
+-- name: record_version
+INSERT INTO litellm_bridge.schema_version (version, name) VALUES (%(version)s, %(name)s);
+
+-- name: schema_version_present
+SELECT to_regclass('litellm_bridge.schema_version') IS NOT NULL AS present;
