@@ -1,16 +1,23 @@
 """The plain records every layer shares: no I/O, no database import.
 
-LiteLLM's rows as the bridge reads them, Open WebUI's users, groups and model rows, the signup
-role, which entities a reconcile is about (:class:`Scope`) and how a change names one
-(:data:`Ref`). The planners import only these.
+What a reconcile is about (:class:`Scope`, :data:`Ref`); the two state snapshots (LiteLLM's
+rows as the bridge reads them, :class:`LiteLLMState`; Open WebUI's users, groups and signup
+role, :class:`OpenWebUIState`) and Open WebUI's model rows; the desired state mapped from
+LiteLLM's (:class:`DesiredState`, :class:`Skip`); and the plan (:class:`Plan` of
+:class:`Change`, each an :data:`Operation`; :class:`Link`). The planners take and return only
+these, so every plan can be built and checked from records made in memory.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from litellm_bridge_plugin.settings import OpenWebUIRole
 
 
 def normalise_email(raw: str) -> str:
@@ -177,3 +184,114 @@ class ModelRow:
 def model_id(name: str, prefix: str) -> str:
     """The id Open WebUI gives a model of the proxy's connection."""
     return f"{prefix}.{name}" if prefix else name
+
+
+EntityType = Literal["user", "team", "organization", "model"]
+
+
+Operation = Literal[
+    "create_user",
+    "link_user",
+    "update_user",
+    "set_password",
+    "deactivate_user",
+    "delete_user",
+    "unlink",
+    "create_group",
+    "update_group",
+    "set_members",
+    "delete_group",
+    "create_model",
+    "link_model",
+    "update_model",
+    "set_model_access",
+    "delete_model",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A row of ``litellm_bridge.link``: which Open WebUI row stands for a LiteLLM entity."""
+
+    entity_type: EntityType
+    litellm_id: str
+    openwebui_id: str
+    created_by_bridge: bool
+    by_operator: bool = False
+    """An operator linked the account (``litellm-bridge link``): its role is managed in full."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change to Open WebUI (and the bridge's link table), with its audit record."""
+
+    operation: Operation
+    entity_type: EntityType
+    entity_id: str
+    openwebui_id: str
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    add: frozenset[str] = frozenset()
+    """For group changes: Open WebUI user ids to add."""
+    remove: frozenset[str] = frozenset()
+    """For group changes: Open WebUI user ids to remove."""
+    created_by_bridge: bool = True
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    skips: tuple[Skip, ...]
+    bridge_group_ids: frozenset[str] = field(default_factory=frozenset)
+    """Open WebUI ids of every group the bridge owns (kept or created by this plan)."""
+    user_openwebui_ids: Mapping[str, str] = field(default_factory=dict)
+    """{LiteLLM user id: Open WebUI user id} of every user read that has an account (or gets
+    one from this plan), mappable or not."""
+    admin_openwebui_ids: tuple[str, ...] = ()
+    """Open WebUI admins once this plan is applied (none it demotes, deactivates or
+    deletes), oldest first: the owners of the bridge's model rows."""
+
+    def extended(self, changes: Iterable[Change], skips: Iterable[Skip]) -> Plan:
+        return replace(self, changes=(*self.changes, *changes), skips=(*self.skips, *skips))
+
+    def count(self, operation: Operation) -> int:
+        return sum(1 for c in self.changes if c.operation == operation)
+
+
+GroupKind = Literal["organization", "team"]
+
+
+GroupKey = tuple[GroupKind, str]
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredUser:
+    litellm_id: str
+    email: str
+    name: str
+    role: OpenWebUIRole
+
+
+@dataclass(frozen=True, slots=True)
+class DesiredGroup:
+    kind: GroupKind
+    litellm_id: str
+    base_name: str
+    description: str
+    member_litellm_ids: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A LiteLLM entity that produces nothing in Open WebUI, and the reason."""
+
+    entity_type: str
+    entity_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    users: Mapping[str, DesiredUser]
+    groups: Mapping[GroupKey, DesiredGroup]
+    skips: tuple[Skip, ...]

@@ -107,7 +107,7 @@ def test_every_operation_has_one_entry_in_the_table() -> None:
     """Adding a kind of change means one name and one entry (engine/operations.py)."""
     from typing import get_args
 
+    from litellm_bridge_plugin.domain import Operation
     from litellm_bridge_plugin.engine.operations import OPERATIONS
-    from litellm_bridge_plugin.plan.accounts import Operation
 
     assert set(get_args(Operation)) == set(OPERATIONS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from litellm_bridge_plugin.domain import (
+    DesiredGroup,
     InputProblem,
     LiteLLMOrganization,
     LiteLLMState,
@@ -12,7 +13,6 @@ from litellm_bridge_plugin.domain import (
     LiteLLMUser,
 )
 from litellm_bridge_plugin.plan.desired import (
-    DesiredGroup,
     desired_state,
     display_name,
     group_names,

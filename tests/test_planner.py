@@ -7,9 +7,17 @@ from dataclasses import replace
 
 import pytest
 
-from litellm_bridge_plugin.domain import OpenWebUIGroup, OpenWebUIState, OpenWebUIUser, SignupRole
-from litellm_bridge_plugin.plan.accounts import Link, plan
-from litellm_bridge_plugin.plan.desired import DesiredGroup, DesiredState, DesiredUser
+from litellm_bridge_plugin.domain import (
+    DesiredGroup,
+    DesiredState,
+    DesiredUser,
+    Link,
+    OpenWebUIGroup,
+    OpenWebUIState,
+    OpenWebUIUser,
+    SignupRole,
+)
+from litellm_bridge_plugin.plan.accounts import plan
 
 
 def _ids() -> itertools.count[int]:

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from devtools import litellm_seed as seed
-from litellm_bridge_plugin.domain import Scope
+from litellm_bridge_plugin.domain import Change, Plan, Scope
 from litellm_bridge_plugin.engine.planning import restrict
 from litellm_bridge_plugin.engine.sync import reconcile
-from litellm_bridge_plugin.plan.accounts import Change, Plan
 from litellm_bridge_plugin.settings import Settings
 
 from .support import Databases, owui_add_user, owui_mark_sso

@@ -19,6 +19,7 @@ from typing import Any
 import bcrypt
 import psycopg
 
+from litellm_bridge_plugin.domain import Change, Plan
 from litellm_bridge_plugin.engine import bridge_db
 from litellm_bridge_plugin.engine.bridge_db import AuditRow
 from litellm_bridge_plugin.engine.operations import OPERATIONS, Target
@@ -26,7 +27,6 @@ from litellm_bridge_plugin.engine.results import Outcome
 from litellm_bridge_plugin.errors import DatabaseUnavailable
 from litellm_bridge_plugin.openwebui.models import ModelWriter
 from litellm_bridge_plugin.openwebui.writer import OpenWebUIWriter
-from litellm_bridge_plugin.plan.accounts import Change, Plan
 
 BATCH_SIZE = 500
 # A random 256-bit secret cannot be guessed whatever the work factor, so placeholder

@@ -12,8 +12,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from litellm_bridge_plugin.domain import Link
 from litellm_bridge_plugin.errors import LockTimeout, SchemaError
-from litellm_bridge_plugin.plan.accounts import Link
 from litellm_bridge_plugin.queries import fetch as queries_fetch
 from litellm_bridge_plugin.queries import query, read_sql_file, sql_files
 

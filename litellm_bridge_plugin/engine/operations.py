@@ -15,9 +15,9 @@ from typing import Any
 
 import psycopg
 
+from litellm_bridge_plugin.domain import Change
 from litellm_bridge_plugin.openwebui.models import ModelWriter
 from litellm_bridge_plugin.openwebui.writer import OpenWebUIWriter
-from litellm_bridge_plugin.plan.accounts import Change
 
 Cursor = psycopg.Cursor[Any]
 

@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from litellm_bridge_plugin.domain import Scope
+from litellm_bridge_plugin.domain import Change, DesiredState, Plan, Scope
 from litellm_bridge_plugin.engine import reads
 from litellm_bridge_plugin.engine.operations import OPERATIONS
 from litellm_bridge_plugin.litellm.catalog import ModelSource
 from litellm_bridge_plugin.plan.access_rules import ModelCheck
-from litellm_bridge_plugin.plan.accounts import Change, Plan, plan
-from litellm_bridge_plugin.plan.desired import DesiredState, desired_state
+from litellm_bridge_plugin.plan.accounts import plan
+from litellm_bridge_plugin.plan.desired import desired_state
 from litellm_bridge_plugin.plan.models import ModelInputs, plan_models
 from litellm_bridge_plugin.settings import Settings
 

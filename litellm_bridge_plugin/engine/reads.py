@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from litellm_bridge_plugin.domain import LiteLLMState, ModelRow, OpenWebUIState, Scope
+from litellm_bridge_plugin.domain import Link, LiteLLMState, ModelRow, OpenWebUIState, Scope
 from litellm_bridge_plugin.engine import bridge_db
 from litellm_bridge_plugin.litellm import tables as litellm_db
 from litellm_bridge_plugin.litellm.access_reads import AccessState, read_access
@@ -26,7 +26,6 @@ from litellm_bridge_plugin.litellm.catalog import ModelSource
 from litellm_bridge_plugin.openwebui import models as openwebui_models
 from litellm_bridge_plugin.openwebui import state as openwebui_state
 from litellm_bridge_plugin.openwebui.schema import OpenWebUISchema
-from litellm_bridge_plugin.plan.accounts import Link
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from litellm_bridge_plugin.domain import Scope
+from litellm_bridge_plugin.domain import Change, Plan, Scope, Skip
 from litellm_bridge_plugin.litellm.access_reads import AccessState
-from litellm_bridge_plugin.plan.accounts import Change, Plan
-from litellm_bridge_plugin.plan.desired import Skip
 
 
 @dataclass(frozen=True)

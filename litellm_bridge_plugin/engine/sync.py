@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 
 from litellm_bridge_plugin.connections import KeptConnections, connect
-from litellm_bridge_plugin.domain import Scope
+from litellm_bridge_plugin.domain import Scope, Skip
 from litellm_bridge_plugin.engine import bridge_db, broadcast, reads
 from litellm_bridge_plugin.engine.apply import Applier, short
 from litellm_bridge_plugin.engine.bridge_db import AuditRow
@@ -31,7 +31,6 @@ from litellm_bridge_plugin.litellm.catalog import ModelSource
 from litellm_bridge_plugin.openwebui import schema as openwebui_schema
 from litellm_bridge_plugin.openwebui.schema import OpenWebUISchema
 from litellm_bridge_plugin.openwebui.writer import writer_for
-from litellm_bridge_plugin.plan.desired import Skip
 from litellm_bridge_plugin.settings import Settings
 
 log = logging.getLogger("litellm_bridge")

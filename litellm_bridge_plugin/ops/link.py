@@ -17,12 +17,13 @@ from typing import Any
 import psycopg
 
 from litellm_bridge_plugin.connections import connect
+from litellm_bridge_plugin.domain import Link
 from litellm_bridge_plugin.engine import bridge_db
 from litellm_bridge_plugin.engine.bridge_db import AuditRow
 from litellm_bridge_plugin.engine.sync import detect_schema
 from litellm_bridge_plugin.litellm import tables as litellm_db
 from litellm_bridge_plugin.openwebui import state as openwebui_state
-from litellm_bridge_plugin.plan.accounts import Link, hold_reason
+from litellm_bridge_plugin.plan.accounts import hold_reason
 from litellm_bridge_plugin.plan.desired import normalize_email
 from litellm_bridge_plugin.settings import LinkExisting, Settings
 

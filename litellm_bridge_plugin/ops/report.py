@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from litellm_bridge_plugin.domain import Change
 from litellm_bridge_plugin.engine.operations import describe
 from litellm_bridge_plugin.engine.results import SyncResult
-from litellm_bridge_plugin.plan.accounts import Change
 
 
 def _json_default(value: object) -> str:

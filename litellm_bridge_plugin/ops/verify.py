@@ -15,7 +15,14 @@ from typing import Any
 import psycopg
 
 from litellm_bridge_plugin.connections import connect
-from litellm_bridge_plugin.domain import OpenWebUIUser, SignupRole, model_id, normalise_email
+from litellm_bridge_plugin.domain import (
+    DesiredUser,
+    Link,
+    OpenWebUIUser,
+    SignupRole,
+    model_id,
+    normalise_email,
+)
 from litellm_bridge_plugin.engine import bridge_db
 from litellm_bridge_plugin.engine.sync import detect_schema
 from litellm_bridge_plugin.litellm import tables as litellm_db
@@ -23,8 +30,8 @@ from litellm_bridge_plugin.litellm.access_reads import AccessState, read_access
 from litellm_bridge_plugin.litellm.catalog import ModelSource
 from litellm_bridge_plugin.openwebui import models as openwebui_models
 from litellm_bridge_plugin.openwebui import state as openwebui_state
-from litellm_bridge_plugin.plan.accounts import Link, hold_reason, linked_role
-from litellm_bridge_plugin.plan.desired import DesiredUser, openwebui_role
+from litellm_bridge_plugin.plan.accounts import hold_reason, linked_role
+from litellm_bridge_plugin.plan.desired import openwebui_role
 from litellm_bridge_plugin.plan.models import listable
 from litellm_bridge_plugin.settings import Settings
 

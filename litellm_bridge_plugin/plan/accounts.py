@@ -7,87 +7,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
-from litellm_bridge_plugin.domain import OpenWebUIState, OpenWebUIUser, SignupRole
-from litellm_bridge_plugin.plan.desired import (
+from litellm_bridge_plugin.domain import (
+    Change,
     DesiredState,
     DesiredUser,
     GroupKey,
+    Link,
+    OpenWebUIState,
+    OpenWebUIUser,
+    Plan,
+    SignupRole,
     Skip,
-    group_names,
 )
+from litellm_bridge_plugin.plan.desired import group_names
 from litellm_bridge_plugin.settings import LinkExisting
-
-EntityType = Literal["user", "team", "organization", "model"]
-Operation = Literal[
-    "create_user",
-    "link_user",
-    "update_user",
-    "set_password",
-    "deactivate_user",
-    "delete_user",
-    "unlink",
-    "create_group",
-    "update_group",
-    "set_members",
-    "delete_group",
-    "create_model",
-    "link_model",
-    "update_model",
-    "set_model_access",
-    "delete_model",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """A row of ``litellm_bridge.link``: which Open WebUI row stands for a LiteLLM entity."""
-
-    entity_type: EntityType
-    litellm_id: str
-    openwebui_id: str
-    created_by_bridge: bool
-    by_operator: bool = False
-    """An operator linked the account (``litellm-bridge link``): its role is managed in full."""
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One change to Open WebUI (and the bridge's link table), with its audit record."""
-
-    operation: Operation
-    entity_type: EntityType
-    entity_id: str
-    openwebui_id: str
-    before: Mapping[str, Any] | None = None
-    after: Mapping[str, Any] | None = None
-    add: frozenset[str] = frozenset()
-    """For group changes: Open WebUI user ids to add."""
-    remove: frozenset[str] = frozenset()
-    """For group changes: Open WebUI user ids to remove."""
-    created_by_bridge: bool = True
-
-
-@dataclass(frozen=True)
-class Plan:
-    changes: tuple[Change, ...]
-    skips: tuple[Skip, ...]
-    bridge_group_ids: frozenset[str] = field(default_factory=frozenset)
-    """Open WebUI ids of every group the bridge owns (kept or created by this plan)."""
-    user_openwebui_ids: Mapping[str, str] = field(default_factory=dict)
-    """{LiteLLM user id: Open WebUI user id} of every user read that has an account (or gets
-    one from this plan), mappable or not."""
-    admin_openwebui_ids: tuple[str, ...] = ()
-    """Open WebUI admins once this plan is applied (none it demotes, deactivates or
-    deletes), oldest first: the owners of the bridge's model rows."""
-
-    def extended(self, changes: Iterable[Change], skips: Iterable[Skip]) -> Plan:
-        return replace(self, changes=(*self.changes, *changes), skips=(*self.skips, *skips))
-
-    def count(self, operation: Operation) -> int:
-        return sum(1 for c in self.changes if c.operation == operation)
 
 
 def _user_fields(user: OpenWebUIUser) -> dict[str, Any]:

@@ -8,52 +8,22 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Literal
 
-from litellm_bridge_plugin.domain import LiteLLMState, normalise_email
+from litellm_bridge_plugin.domain import (
+    DesiredGroup,
+    DesiredState,
+    DesiredUser,
+    GroupKey,
+    LiteLLMState,
+    Skip,
+    normalise_email,
+)
 from litellm_bridge_plugin.settings import FALLBACK_ROLE, OpenWebUIRole
-
-GroupKind = Literal["organization", "team"]
-GroupKey = tuple[GroupKind, str]
 
 MAX_NAME_LENGTH = 255
 MAX_EMAIL_LENGTH = 254
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-
-
-@dataclass(frozen=True, slots=True)
-class DesiredUser:
-    litellm_id: str
-    email: str
-    name: str
-    role: OpenWebUIRole
-
-
-@dataclass(frozen=True, slots=True)
-class DesiredGroup:
-    kind: GroupKind
-    litellm_id: str
-    base_name: str
-    description: str
-    member_litellm_ids: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
-class Skip:
-    """A LiteLLM entity that produces nothing in Open WebUI, and the reason."""
-
-    entity_type: str
-    entity_id: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class DesiredState:
-    users: Mapping[str, DesiredUser]
-    groups: Mapping[GroupKey, DesiredGroup]
-    skips: tuple[Skip, ...]
 
 
 def normalize_email(raw: str | None) -> tuple[str | None, str | None]:

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from litellm_bridge_plugin.domain import ModelRow, model_id
-from litellm_bridge_plugin.plan.accounts import Change
-from litellm_bridge_plugin.plan.desired import Skip
+from litellm_bridge_plugin.domain import Change, ModelRow, Skip, model_id
 
 
 @dataclass(frozen=True)
