@@ -4,10 +4,11 @@
 
 Two LiteLLM proxy processes run the bridge on one LiteLLM database seeded at scale
 (bench/seed_scale.sql) with the capture triggers installed and a 300 s sweep, so no sweep
-brings a change. They are started as the real-proxy tests start them (tests/proxy_harness.py,
-``_start`` in tests/test_enforcement_trust.py): mock model backends, the master key as Open
-WebUI's service key, the person named in the forwarded headers. The person is Gina, whose one
-key grants gpt-3.5-turbo; both proxies are called as her every 50 ms from their own thread.
+brings a change. They are started as the real-proxy tests start them
+(tests/fixtures/proxies.py, ``_start`` in tests/integration/test_enforcement_trust.py): mock
+model backends, the master key as Open WebUI's service key, the person named in the
+forwarded headers. The person is Gina, whose one key grants gpt-3.5-turbo; both proxies are
+called as her every 50 ms from their own thread.
 
 (a) access change -> refused: an UPDATE of LiteLLM's tables by SQL (her key blocked, her key's
 models or her user's models changed) is committed. The triggers queue her in the outbox; one
@@ -51,9 +52,9 @@ from litellm_bridge_plugin.capture import triggers
 from litellm_bridge_plugin.engine import bridge_db
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import load_settings
-from tests.proxy_harness import MASTER_KEY, Proxy, env_for
-from tests.support import Databases
-from tests.test_enforcement_trust import GINA, _chat, _start
+from tests.fixtures.proxies import MASTER_KEY, Proxy, env_for
+from tests.fixtures.support import Databases
+from tests.integration.test_enforcement_trust import GINA, _chat, _start
 
 from .reconcile import seed_scale
 

@@ -4,7 +4,7 @@ Each :class:`Operation` entry says, for one kind of :class:`plan.accounts.Change
 written to Open WebUI, whether its link is recorded before the write, whether it needs a
 password hash, what the bridge's bookkeeping records once it succeeded, and how the CLI
 describes it. Adding a kind of change means adding its name to ``plan.accounts.Operation``
-and one entry here (tests/test_architecture.py checks that every name has one).
+and one entry here (tests/unit/test_architecture.py checks that every name has one).
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """What a reconcile reads: everything, or only what a scope of a few entities touches.
 
 A scoped read must give the planner the same answer, for the entities in scope, as a full
-read would (tests/test_scoped_reads.py checks exactly that). So besides the scoped users,
-teams and organisations it reads: the groups the users are in (in LiteLLM, and in Open WebUI
-now, to notice a membership LiteLLM dropped), every member of those groups, users sharing an
-email with any of them, the Open WebUI accounts linked to or matching any of them, every
-admin, the LiteLLM users linked to the accounts found by email, and every team and
-organisation row and bridge group id (group names are decided across all of them). Every
-link handed to the planner belongs to an entity that was read, so no unread entity looks
-deleted; changes planned for entities outside the scope are dropped by ``sync.restrict``.
+read would (tests/integration/test_scoped_reads.py checks exactly that). So besides the
+scoped users, teams and organisations it reads: the groups the users are in (in LiteLLM, and
+in Open WebUI now, to notice a membership LiteLLM dropped), every member of those groups,
+users sharing an email with any of them, the Open WebUI accounts linked to or matching any
+of them, every admin, the LiteLLM users linked to the accounts found by email, and every
+team and organisation row and bridge group id (group names are decided across all of them).
+Every link handed to the planner belongs to an entity that was read, so no unread entity
+looks deleted; changes planned for entities outside the scope are dropped by
+``planning.restrict``.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from devtools import dbs
 from litellm_bridge_plugin.engine.sync import reconcile
+from tests.fixtures.proxies import Proxy
 
-from ..proxy_harness import Proxy
 from .openwebui_harness import OpenWebUI
 
 

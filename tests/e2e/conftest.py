@@ -14,12 +14,10 @@ from devtools import dbs
 from devtools import litellm_seed as seed
 from devtools.stack import openwebui_connection_env
 from litellm_bridge_plugin.settings import load_settings
+from tests.fixtures.proxies import MASTER_KEY, Proxy, env_for, free_port
+from tests.fixtures.roles import as_bridge
 
-from ..proxy_harness import MASTER_KEY, Proxy, env_for, free_port, proxy_factory
-from ..roles import as_bridge
 from .openwebui_harness import OpenWebUI, running_openwebui
-
-__all__ = ["proxy_factory"]  # the fixture
 
 
 @pytest.fixture(params=["0.12.4", "0.6.30"], ids=lambda v: f"openwebui-{v}")

@@ -27,7 +27,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from ..proxy_harness import Proxy
+from tests.fixtures.proxies import Proxy
+
 from .chain import litellm_admin_url, signed_in
 from .openwebui_harness import OpenWebUI
 

@@ -14,8 +14,7 @@ import uuid
 from pathlib import Path
 
 from devtools import dbs
-
-from ..proxy_harness import free_port
+from tests.fixtures.proxies import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..proxy_harness import Proxy
+from tests.fixtures.proxies import Proxy
+
 from .chain import signed_in
 from .openwebui_harness import OpenWebUI
 

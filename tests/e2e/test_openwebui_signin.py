@@ -22,9 +22,9 @@ from litellm_bridge_plugin.openwebui import config as openwebui_config
 from litellm_bridge_plugin.openwebui.schema import detect
 from litellm_bridge_plugin.ops.cli import main as cli_main
 from litellm_bridge_plugin.settings import load_settings
+from tests.fixtures.roles import as_bridge
+from tests.fixtures.support import owui_mark_sso
 
-from ..roles import as_bridge
-from ..support import owui_mark_sso
 from .openwebui_harness import running_openwebui
 
 PASSWORDS = {"alice": "Alice-Wonder-1", "bob": "Bob-Builder-2", "carol": "Carol-Admin-3"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "litellm_bridge_plugin"
+PACKAGE = Path(__file__).resolve().parents[2] / "litellm_bridge_plugin"
 NAME = "litellm_bridge_plugin"
 LAYERS = ("plan", "litellm", "openwebui", "engine", "capture", "proxy", "ops")
 BASE = "base"

@@ -3,7 +3,7 @@
 The proxy runs without a database (Prisma cannot run here), so the master key plays Open WebUI's
 service key. Gina holds a key for gpt-3.5-turbo only, Hank one for gpt-3.5-turbo and gpt-4;
 both are LiteLLM users in LiteLLM's real tables. A second callback records every call that
-reached a model (tests/fix_spend_recorder.py), so "refused" is checked twice: by the status the
+reached a model (tests/fixtures/spend_recorder.py), so "refused" is checked twice: by the status the
 caller gets and by no model having answered.
 """
 
@@ -26,11 +26,8 @@ from litellm.proxy._types import hash_token
 
 from devtools import litellm_seed as seed
 from devtools.proxy import CONFIG
-
-from .proxy_harness import MASTER_KEY, Proxy, env_for, free_port, only_newest, proxy_factory
-from .support import Databases
-
-__all__ = ["proxy_factory"]  # the fixture
+from tests.fixtures.proxies import MASTER_KEY, Proxy, env_for, free_port, only_newest
+from tests.fixtures.support import Databases
 
 GINA = {"X-OpenWebUI-User-Email": "gina@corp.test"}
 HANK = {"X-OpenWebUI-User-Email": "hank@corp.test"}
@@ -54,7 +51,7 @@ def _config(tmp_path: Path, general: str = "", models: str = "") -> Path:
     are more lines for ``general_settings`` and ``model_list``."""
     text = CONFIG.read_text().replace(
         'callbacks: ["litellm_bridge_plugin.bridge"]',
-        'callbacks: ["litellm_bridge_plugin.bridge", "tests.fix_spend_recorder.recorder"]',
+        'callbacks: ["litellm_bridge_plugin.bridge", "tests.fixtures.spend_recorder.recorder"]',
     )
     text = text.replace("model_list:\n", "model_list:\n" + models, 1)
     text += "  dangerously_allow_mock_testing_request_params: true\n" + general
@@ -86,7 +83,7 @@ def _start(
             openwebui_url or databases.openwebui_url,
             BRIDGE_OPENWEBUI_SERVICE_KEY=MASTER_KEY,
             BRIDGE_TEST_SPEND_FILE=str(spend),
-            PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+            PYTHONPATH=str(Path(__file__).resolve().parents[2]),
             **env,
         ),
         _config(tmp_path, general, models),
@@ -169,7 +166,7 @@ HOSTILE: list[tuple[str, dict[str, str], dict[str, object], int, str]] = [
         "field router_settings_override",
     ),
     # (user_config: LiteLLM's own auth refuses it before any hook runs; the bridge's refusal,
-    # for a release that lets it through, is in tests/test_enforcement.py)
+    # for a release that lets it through, is in tests/integration/test_enforcement.py)
     (
         "target_model_names of another type",
         GINA,

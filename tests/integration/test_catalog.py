@@ -9,10 +9,9 @@ import pytest
 from litellm_bridge_plugin.errors import SettingsError
 from litellm_bridge_plugin.litellm.catalog import config_models, served_models
 from litellm_bridge_plugin.settings import load_settings
+from tests.fixtures.support import Databases
 
-from .support import Databases
-
-CONFIG = Path(__file__).resolve().parents[1] / "config" / "litellm_config.yaml"
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "litellm_config.yaml"
 
 
 def test_the_example_config() -> None:

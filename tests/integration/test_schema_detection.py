@@ -14,8 +14,7 @@ from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.errors import SchemaError
 from litellm_bridge_plugin.openwebui.schema import detect
 from litellm_bridge_plugin.settings import Settings, load_settings
-
-from .support import Databases
+from tests.fixtures.support import Databases
 
 
 @pytest.fixture

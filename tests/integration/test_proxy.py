@@ -13,11 +13,8 @@ from collections.abc import Callable
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.capture import triggers
 from litellm_bridge_plugin.engine import bridge_db
-
-from .proxy_harness import Proxy, env_for, only_newest, proxy_factory
-from .support import Databases
-
-__all__ = ["proxy_factory"]  # the fixture
+from tests.fixtures.proxies import Proxy, env_for, only_newest
+from tests.fixtures.support import Databases
 
 
 @only_newest

@@ -12,9 +12,8 @@ from psycopg import sql
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.capture import triggers
 from litellm_bridge_plugin.engine import bridge_db
-
-from .roles import drop_role, plain_role
-from .support import Databases
+from tests.fixtures.roles import drop_role, plain_role
+from tests.fixtures.support import Databases
 
 only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 

@@ -8,8 +8,7 @@ import pytest
 
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.ops.cli import main
-
-from .support import Databases
+from tests.fixtures.support import Databases
 
 
 @pytest.fixture
@@ -156,7 +155,7 @@ def test_set_password(
 
     import bcrypt
 
-    from .support import owui_add_user
+    from tests.fixtures.support import owui_add_user
 
     assert main(["sync"]) == 0
     with env.openwebui() as owui:  # an account that existed before the bridge: Bob's

@@ -10,8 +10,7 @@ from litellm_bridge_plugin.domain import Change, Plan, Scope
 from litellm_bridge_plugin.engine.planning import restrict
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import Settings
-
-from .support import Databases, owui_add_user, owui_mark_sso
+from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso
 
 
 def _untidy_state(databases: Databases, settings: Settings) -> None:

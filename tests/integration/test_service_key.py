@@ -26,8 +26,7 @@ from litellm_bridge_plugin.litellm.service_key import (
 )
 from litellm_bridge_plugin.ops.cli import main
 from litellm_bridge_plugin.settings import Settings, load_settings
-
-from .support import Databases
+from tests.fixtures.support import Databases
 
 only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 ALIAS = "openwebui_global_key"

@@ -23,7 +23,7 @@ from devtools.proxy import CONFIG
 from litellm_bridge_plugin.litellm.service_key import OPENWEBUI_ROUTES
 from litellm_bridge_plugin.settings import Settings
 
-DOCKER = Path(__file__).resolve().parents[1] / "docker"
+DOCKER = Path(__file__).resolve().parents[2] / "docker"
 
 
 def _compose() -> dict[str, Any]:

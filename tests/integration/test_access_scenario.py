@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.litellm.access_reads import read_access
-
-from .support import Databases
+from tests.fixtures.support import Databases
 
 CATALOG = ["gpt-4", "gpt-3.5-turbo", "claude-3-sonnet"]
 NOW = datetime.now(UTC)

@@ -26,9 +26,8 @@ from litellm_bridge_plugin.engine.results import failed_entities
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.engine.worker import BridgeWorker
 from litellm_bridge_plugin.settings import Settings, load_settings
-
-from .fix_tcp_proxy import TcpProxy
-from .support import Databases
+from tests.fixtures.support import Databases
+from tests.fixtures.tcp_proxy import TcpProxy
 
 only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 
@@ -312,7 +311,7 @@ def test_signals_reconcile_at_once_and_carry_passwords_in_memory(
 ) -> None:
     import bcrypt
 
-    from .support import owui_add_user
+    from tests.fixtures.support import owui_add_user
 
     conn = databases.litellm()
     seed.add_user(conn, "u1", "u1@x.com")

@@ -11,8 +11,7 @@ from devtools import litellm_seed as seed
 from litellm_bridge_plugin.domain import Scope
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import Settings, load_settings
-
-from .support import Databases, owui_add_user, owui_mark_sso
+from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso
 
 
 def _audit_ops(databases: Databases) -> list[tuple[str, str, str]]:

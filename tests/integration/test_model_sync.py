@@ -1,7 +1,7 @@
 """Open WebUI model rows and read grants follow LiteLLM, on both Open WebUI schemas.
 
 The catalogue comes from the example config file (the CLI's and worker's source); the rows
-and grants are read back with plain SQL written for each schema (tests/support.py).
+and grants are read back with plain SQL written for each schema (tests/fixtures/support.py).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from devtools import litellm_seed as seed
 from litellm_bridge_plugin.domain import Scope
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import Settings, load_settings
+from tests.fixtures.support import Databases, owui_add_user
 
-from .support import Databases, owui_add_user
-
-CONFIG = Path(__file__).resolve().parents[1] / "config" / "litellm_config.yaml"
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "litellm_config.yaml"
 EXPECTED = {
     "gpt-4": {"alice@techcompany.com", "bob@techcompany.com", "carol@techcompany.com"},
     "gpt-3.5-turbo": {"bob@techcompany.com", "carol@techcompany.com", "frank@techcompany.com"},

@@ -3,7 +3,7 @@
 The proxy runs without a database (Prisma cannot run here), so the one key it accepts is the
 master key; it plays Open WebUI's service key (BRIDGE_OPENWEBUI_SERVICE_KEY). The people,
 their keys and budgets are the guide's scenario, written to LiteLLM's real tables. A second
-callback (tests/fix_spend_recorder.py) records who LiteLLM would charge for each call.
+callback (tests/fixtures/spend_recorder.py) records who LiteLLM would charge for each call.
 """
 
 from __future__ import annotations
@@ -18,11 +18,8 @@ import jwt
 
 from devtools import litellm_seed as seed
 from devtools.proxy import CONFIG
-
-from .proxy_harness import MASTER_KEY, Proxy, env_for, only_newest, proxy_factory
-from .support import Databases
-
-__all__ = ["proxy_factory"]  # the fixture
+from tests.fixtures.proxies import MASTER_KEY, Proxy, env_for, only_newest
+from tests.fixtures.support import Databases
 
 SECRET = "jwt-secret-for-tests-at-least-32-bytes"
 
@@ -46,7 +43,7 @@ def _with_recorder(tmp_path: Path) -> Path:
     config.write_text(
         CONFIG.read_text().replace(
             'callbacks: ["litellm_bridge_plugin.bridge"]',
-            'callbacks: ["litellm_bridge_plugin.bridge", "tests.fix_spend_recorder.recorder"]',
+            'callbacks: ["litellm_bridge_plugin.bridge", "tests.fixtures.spend_recorder.recorder"]',
         )
     )
     return config
@@ -76,7 +73,7 @@ def test_the_guides_people_are_allowed_and_refused(
         databases.openwebui_url,
         BRIDGE_OPENWEBUI_SERVICE_KEY=MASTER_KEY,
         BRIDGE_TEST_SPEND_FILE=str(spend_file),
-        PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+        PYTHONPATH=str(Path(__file__).resolve().parents[2]),
     )
     proxy = proxy_factory(env, _with_recorder(tmp_path))
     proxy.wait_until(proxy.ready, "the proxy to answer")

@@ -18,9 +18,8 @@ from litellm_bridge_plugin.engine import bridge_db
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.ops.cli import main
 from litellm_bridge_plugin.settings import Settings, load_settings
-
-from .roles import BRIDGE_ROLES
-from .support import Databases, owui_add_user, owui_mark_sso, owui_save_signup_role
+from tests.fixtures.roles import BRIDGE_ROLES
+from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso, owui_save_signup_role
 
 CAROL = "carol@techcompany.com"
 

@@ -16,10 +16,9 @@ import pytest
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.litellm.service_key import OPENWEBUI_ROUTES
 from litellm_bridge_plugin.ops.cli import main
+from tests.fixtures.support import Databases, owui_add_user, owui_save_setting
 
-from .support import Databases, owui_add_user, owui_save_setting
-
-CONFIG = Path(__file__).resolve().parents[1] / "config" / "litellm_config.yaml"
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "litellm_config.yaml"
 
 
 @pytest.fixture

@@ -25,10 +25,9 @@ from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.ops.cli import main
 from litellm_bridge_plugin.queries import read_sql_file
 from litellm_bridge_plugin.settings import load_settings
+from tests.fixtures.support import Databases
 
-from .support import Databases
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PREVIOUS_RELEASE = "d04a3e49fd791ad5b068f91096f5d0e750fa9f19"
 """The last commit whose bridge schema was re-applied with IF NOT EXISTS (schema.sql)."""
 

@@ -2,7 +2,7 @@
 
 The grants are read from LiteLLM's real tables (the guide's scenario); the hook is called
 with LiteLLM's own ``UserAPIKeyAuth`` objects. The same check inside the running proxy is in
-tests/test_enforcement_proxy.py.
+tests/integration/test_enforcement_proxy.py.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from litellm_bridge_plugin.proxy.enforcement import MASTER_KEY_ALIAS, Enforcer, 
 from litellm_bridge_plugin.proxy.identity import IdentityError, identity_of
 from litellm_bridge_plugin.proxy.plugin import BridgePlugin
 from litellm_bridge_plugin.settings import Settings, load_settings
-
-from .support import Databases
+from tests.fixtures.support import Databases
 
 only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 SERVICE_KEY = "sk-openwebui-service"

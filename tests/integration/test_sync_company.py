@@ -7,8 +7,7 @@ import bcrypt
 from devtools import litellm_seed
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import Settings
-
-from .support import Databases
+from tests.fixtures.support import Databases
 
 
 def test_company_appears_in_open_webui(databases: Databases, settings: Settings) -> None:
