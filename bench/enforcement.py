@@ -32,7 +32,7 @@ from fastapi import HTTPException
 from litellm.proxy._types import UserAPIKeyAuth, hash_token
 
 from litellm_bridge_plugin.litellm.access_reads import AccessState, AccessUser
-from litellm_bridge_plugin.plan.access_rules import Budget, Holder, KeyGrant
+from litellm_bridge_plugin.plan.access_rules import Budget, Holder, KeyGrant, ModelCheck
 from litellm_bridge_plugin.proxy.plugin import BridgePlugin
 from litellm_bridge_plugin.settings import load_settings
 
@@ -174,10 +174,12 @@ async def main_async(users: int, calls: int) -> None:
     print(f"allowed share of sampled calls: {allowed / 2000:.0%}")
 
     started = time.perf_counter()
+    check = ModelCheck()  # one per run, as engine/planning.py keeps it
+    now = datetime.now(UTC)
     granted = sum(
         sum(
             1
-            for d in state.granted(u, CATALOG, now=datetime.now(UTC), source="keys").values()
+            for d in state.granted(u, CATALOG, now=now, source="keys", router=check).values()
             if d.allowed
         )
         for u in state.users
