@@ -6,6 +6,11 @@ releases still have) against a scratch PostgreSQL database, then dumps the schem
 migration bookkeeping rows with ``pg_dump``.
 
     python -m devtools.openwebui_snapshot --version 0.12.4 --python /path/to/venv/bin/python
+    python -m devtools.openwebui_snapshot --version 0.12.4 --python ... --sqlite
+
+With ``--sqlite`` the same migrations run against a scratch SQLite file (Open WebUI's default
+database) and the snapshot is that file's SQL text (``sqlite3``'s ``iterdump``: schema plus the
+migration bookkeeping rows), ``openwebui-<version>.sqlite.sql``.
 
 The Open WebUI install needs ``psycopg2-binary`` (see README, "Open WebUI schema snapshots").
 """
@@ -92,13 +97,51 @@ def snapshot(version: str, python: str) -> str:
     return header + _strip_dump(schema) + _strip_dump(data)
 
 
+def snapshot_sqlite(version: str, python: str) -> str:
+    """Migrate a scratch SQLite file with Open WebUI ``version`` and return its SQL text."""
+    import sqlite3
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        path = os.path.join(data_dir, "webui.db")
+        env = {
+            **os.environ,
+            "DATA_DIR": data_dir,
+            "DATABASE_URL": f"sqlite:///{path}",
+            "OFFLINE_MODE": "true",
+            "HF_HUB_OFFLINE": "1",
+            "WEBUI_SECRET_KEY": "snapshot-only",
+        }
+        subprocess.run([python, "-c", MIGRATE], env=env, check=True)
+        conn = sqlite3.connect(path)
+        try:
+            lines = [
+                line
+                for line in conn.iterdump()
+                if not line.startswith("INSERT INTO")
+                or any(f'INSERT INTO "{t}"' in line for t in BOOKKEEPING_TABLES)
+            ]
+        finally:
+            conn.close()
+    header = (
+        f"-- Open WebUI {version} schema, made by its own migrations on SQLite.\n"
+        "-- Regenerate: python -m devtools.openwebui_snapshot --version "
+        f"{version} --python <venv>/bin/python --sqlite\n"
+    )
+    return header + "\n".join(lines) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--version", required=True, help="Open WebUI release, e.g. 0.12.4")
     parser.add_argument("--python", required=True, help="python of a venv with that release")
+    parser.add_argument("--sqlite", action="store_true", help="snapshot Open WebUI on SQLite")
     args = parser.parse_args()
-    text = snapshot(args.version, args.python)
-    target = dbs.SNAPSHOTS / f"openwebui-{args.version}.sql"
+    if args.sqlite:
+        text = snapshot_sqlite(args.version, args.python)
+        target = dbs.SNAPSHOTS / f"openwebui-{args.version}.sqlite.sql"
+    else:
+        text = snapshot(args.version, args.python)
+        target = dbs.SNAPSHOTS / f"openwebui-{args.version}.sql"
     target.write_text(text, encoding="utf-8")
     print(f"wrote {target} ({len(text.splitlines())} lines)", file=sys.stderr)
     return 0

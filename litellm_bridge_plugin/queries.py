@@ -41,18 +41,24 @@ def queries(filename: str) -> dict[str, sql.SQL]:
     return found
 
 
-def query(filename: str, name: str) -> sql.SQL:
-    """The query ``name`` of ``sql/<filename>``."""
-    found = queries(filename)
+def query(filename: str, name: str, dialect: str = "postgresql") -> sql.SQL:
+    """The query ``name`` of ``sql/<filename>`` (``sql/sqlite/<filename>`` for SQLite)."""
+    path = filename if dialect == "postgresql" else f"{dialect}/{filename}"
+    found = queries(path)
     if name not in found:
-        raise KeyError(f"sql/{filename} has no query named {name!r}")
+        raise KeyError(f"sql/{path} has no query named {name!r}")
     return found[name]
+
+
+def dialect_of(conn: Any) -> str:
+    """``postgresql`` for psycopg's connections, else the connection's own ``dialect``."""
+    return str(getattr(conn, "dialect", "postgresql"))
 
 
 def fetch(
     conn: psycopg.Connection[Any], filename: str, name: str, params: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
-    """Run the named query and return its rows as dicts."""
+    """Run the named query (in the connection's dialect) and return its rows as dicts."""
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        cur.execute(query(filename, name), params)
+        cur.execute(query(filename, name, dialect_of(conn)), params)
         return cur.fetchall()

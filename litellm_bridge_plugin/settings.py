@@ -154,6 +154,12 @@ class Settings(BaseSettings):
     @field_validator("openwebui_database_url")
     @classmethod
     def _openwebui_url(cls, value: str) -> str:
+        if value.startswith("sqlite:"):
+            raise ValueError(
+                "Open WebUI on SQLite is not supported by this release yet (its schema is "
+                "detected, but reads and writes are PostgreSQL only): run Open WebUI with a "
+                "PostgreSQL DATABASE_URL, see README, Known limits"
+            )
         return _check_postgres_url(value, "the Open WebUI database URL")
 
     @field_validator("litellm_config")

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import psycopg
 
 from litellm_bridge_plugin.errors import SchemaError
-from litellm_bridge_plugin.queries import query
+from litellm_bridge_plugin.queries import dialect_of, query
 
 # Columns the bridge writes or reads; every generation since 0.6.30 has them.
 REQUIRED: dict[str, frozenset[str]] = {
@@ -95,7 +95,7 @@ def _catalog(conn: psycopg.Connection[Any]) -> dict[str, dict[str, tuple[bool, b
     """{table: {column: (nullable, has_default)}} for the public schema."""
     tables: dict[str, dict[str, tuple[bool, bool]]] = {}
     with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
-        cur.execute(query("openwebui.sql", "catalog"))
+        cur.execute(query("openwebui.sql", "catalog", dialect_of(conn)))
         for table, column, nullable, has_default in cur.fetchall():
             tables.setdefault(table, {})[column] = (nullable, has_default)
     return tables
@@ -105,7 +105,7 @@ def _revision(conn: psycopg.Connection[Any], tables: dict[str, Any]) -> str | No
     if "alembic_version" not in tables:
         return None
     with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
-        cur.execute(query("openwebui.sql", "alembic_revision"))
+        cur.execute(query("openwebui.sql", "alembic_revision", dialect_of(conn)))
         row = cur.fetchone()
     return str(row[0]) if row else None
 
@@ -128,6 +128,11 @@ def detect(conn: psycopg.Connection[Any]) -> OpenWebUISchema:
     """Read the live catalog and return the layout, or raise :class:`SchemaError`."""
     tables = _catalog(conn)
     revision = _revision(conn, tables)
+    if tables and not tables.keys() & {"alembic_version", "migratehistory", *REQUIRED}:
+        raise SchemaError(
+            "this is not an Open WebUI database: it has none of Open WebUI's tables "
+            f"({len(tables)} other table(s)); point the URL at the database Open WebUI uses"
+        )
     for table, needed in REQUIRED.items():
         if table not in tables:
             raise SchemaError(

@@ -55,6 +55,10 @@ def test_bridge_variable_wins_over_database_url(monkeypatch: pytest.MonkeyPatch)
             "BRIDGE_OPENWEBUI_DATABASE_URL: the Open WebUI database URL must be a PostgreSQL URL",
         ),
         (
+            {"BRIDGE_OPENWEBUI_DATABASE_URL": "sqlite:////data/webui.db", "DATABASE_URL": LITELLM},
+            "BRIDGE_OPENWEBUI_DATABASE_URL: Open WebUI on SQLite is not supported by this release",
+        ),
+        (
             {
                 "BRIDGE_OPENWEBUI_DATABASE_URL": OWUI,
                 "DATABASE_URL": LITELLM,

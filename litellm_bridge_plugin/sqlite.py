@@ -1,0 +1,170 @@
+"""Open WebUI's SQLite database (its default, ``DATA_DIR/webui.db``) behind the small part of
+psycopg's connection API the bridge's Open WebUI code uses.
+
+The same named queries run on both databases, each from its dialect's file (``sql/`` for
+PostgreSQL, ``sql/sqlite/`` for SQLite, chosen by :attr:`SQLiteConnection.dialect`);
+placeholders are written psycopg's way (``%(name)s``) and turned into SQLite's (``:name``).
+Transactions nest as psycopg's do (the outermost is ``BEGIN``, inner ones savepoints). A busy
+timeout makes the bridge wait for Open WebUI's own writes instead of failing at once.
+Open WebUI's journal mode is never changed.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from psycopg import rows, sql
+
+from litellm_bridge_plugin.errors import DatabaseUnavailable, SchemaError
+
+BUSY_TIMEOUT_MS = 5_000
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+
+def is_sqlite_url(url: str) -> bool:
+    return url.startswith("sqlite:")
+
+
+def sqlite_path(url: str, cwd: Path | None = None) -> Path:
+    """The file an Open WebUI ``DATABASE_URL`` of SQLite names: ``sqlite:////abs/webui.db``
+    (absolute) or ``sqlite:///relative/webui.db`` (against the working directory), as
+    SQLAlchemy reads them."""
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite" or parts.netloc or not parts.path.startswith("/"):
+        raise SchemaError(
+            f"{url!r} is not a SQLite URL Open WebUI would take: write "
+            "sqlite:////absolute/path/webui.db or sqlite:///relative/path/webui.db"
+        )
+    raw = parts.path[1:]
+    if not raw or raw == ":memory:":
+        raise SchemaError(f"{url!r} names no file: give the path of Open WebUI's webui.db")
+    path = Path(raw)
+    return path if path.is_absolute() else (cwd or Path.cwd()) / path
+
+
+def _text(query: Any) -> str:
+    """SQL text for SQLite: psycopg's placeholders and ``%%`` rewritten."""
+    text = query.as_string() if isinstance(query, sql.Composable) else query
+    if isinstance(text, bytes):
+        text = text.decode()
+    return _PARAM.sub(r":\1", str(text)).replace("%%", "%")
+
+
+def _params(params: Mapping[str, Any] | Sequence[Any] | None) -> Any:
+    if params is None:
+        return ()
+    return dict(params) if isinstance(params, Mapping) else list(params)
+
+
+class SQLiteCursor:
+    """A cursor whose rows come as psycopg's ``dict_row`` or ``tuple_row`` would give them."""
+
+    def __init__(self, cursor: sqlite3.Cursor, row_factory: Callable[..., Any] | None) -> None:
+        self._cursor = cursor
+        self._dicts = row_factory is not rows.tuple_row
+
+    def execute(self, query: Any, params: Any = None) -> SQLiteCursor:
+        self._cursor.execute(_text(query), _params(params))
+        return self
+
+    def _row(self, row: Any) -> Any:
+        if row is None or not self._dicts:
+            return row
+        names = [d[0] for d in self._cursor.description]
+        return dict(zip(names, row, strict=True))
+
+    def fetchone(self) -> Any:
+        return self._row(self._cursor.fetchone())
+
+    def fetchall(self) -> list[Any]:
+        return [self._row(r) for r in self._cursor.fetchall()]
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    def __enter__(self) -> SQLiteCursor:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._cursor.close()
+
+
+class SQLiteConnection:
+    """One connection to Open WebUI's SQLite file."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+        self.path = path
+        self._conn = sqlite3.connect(
+            f"file:{path}?mode=rw",  # never create a file that is not there
+            uri=True,
+            isolation_level=None,  # transactions are begun explicitly (transaction())
+            timeout=busy_timeout_ms / 1000,
+            check_same_thread=False,
+        )
+        self._depth = 0
+        self.closed = False
+        self.broken = False
+
+    def cursor(self, row_factory: Callable[..., Any] | None = None) -> SQLiteCursor:
+        return SQLiteCursor(self._conn.cursor(), row_factory)
+
+    def execute(self, query: Any, params: Any = None) -> SQLiteCursor:
+        return self.cursor().execute(query, params)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """``BEGIN`` ... ``COMMIT`` (or a savepoint when nested); rolled back on error."""
+        name = f"sp{self._depth}"
+        self._conn.execute("BEGIN" if self._depth == 0 else f"SAVEPOINT {name}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self._conn.execute("ROLLBACK")
+            else:
+                self._conn.execute(f"ROLLBACK TO {name}")
+                self._conn.execute(f"RELEASE {name}")
+            raise
+        self._depth -= 1
+        self._conn.execute("COMMIT" if self._depth == 0 else f"RELEASE {name}")
+
+    def close(self) -> None:
+        if not self.closed:
+            self._conn.close()
+            self.closed = True
+
+    def __enter__(self) -> SQLiteConnection:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def connect_sqlite(url: str, what: str = "Open WebUI") -> SQLiteConnection:
+    """Open the SQLite file ``url`` names, or raise naming what is wrong: no such file, or not
+    a SQLite database at all."""
+    path = sqlite_path(url)
+    if not path.is_file():
+        raise DatabaseUnavailable(
+            f"the {what} database file {path} does not exist: set the URL to the webui.db "
+            "Open WebUI uses (its DATA_DIR, /app/backend/data in the official image)"
+        )
+    try:
+        conn = SQLiteConnection(path)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise SchemaError(
+            f"{path} is not a SQLite database ({exc}): point the URL at Open WebUI's webui.db"
+        ) from None
+    return conn

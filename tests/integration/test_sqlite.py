@@ -1,0 +1,82 @@
+"""Open WebUI on SQLite (issue 13, first step): the URL Open WebUI's DATABASE_URL takes, a
+clear refusal for a missing file, a file that is no database, one that is not Open WebUI's
+and one Open WebUI has not migrated, and the schema generation read from the real releases'
+SQLite schemas (made by their own migrations: devtools/openwebui_schemas/*.sqlite.sql)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from devtools import dbs
+from litellm_bridge_plugin.errors import DatabaseUnavailable, SchemaError
+from litellm_bridge_plugin.openwebui.schema import detect
+from litellm_bridge_plugin.sqlite import connect_sqlite, sqlite_path
+
+
+def _snapshot_db(version: str, path: Path) -> Path:
+    text = (dbs.SNAPSHOTS / f"openwebui-{version}.sqlite.sql").read_text(encoding="utf-8")
+    conn = sqlite3.connect(path)
+    conn.executescript(text)
+    conn.close()
+    return path
+
+
+def test_urls_as_open_webui_takes_them(tmp_path: Path) -> None:
+    assert sqlite_path("sqlite:////data/webui.db") == Path("/data/webui.db")
+    assert sqlite_path("sqlite:///data/webui.db", cwd=tmp_path) == tmp_path / "data/webui.db"
+    for bad in ("sqlite://host/x.db", "sqlite:///", "sqlite:///:memory:", "postgresql:///x"):
+        with pytest.raises(SchemaError):
+            sqlite_path(bad)
+
+
+def test_what_is_wrong_with_a_file_is_said(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseUnavailable, match="does not exist"):
+        connect_sqlite(f"sqlite:///{tmp_path}/missing.db")
+    assert not (tmp_path / "missing.db").exists()  # never created by the bridge
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not a database, just some text " * 100)
+    with pytest.raises(SchemaError, match="is not a SQLite database"):
+        connect_sqlite(f"sqlite:///{junk}")
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE invoices (id integer)").connection.close()
+    with (
+        connect_sqlite(f"sqlite:///{other}") as conn,
+        pytest.raises(SchemaError, match="not an Open WebUI database"),
+    ):
+        detect(conn)
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).execute("PRAGMA user_version = 0").connection.close()
+    with (
+        connect_sqlite(f"sqlite:///{empty}") as conn,
+        pytest.raises(SchemaError, match="start Open WebUI"),
+    ):
+        detect(conn)
+
+
+@pytest.mark.parametrize(("version", "generation"), [("0.12.4", "0.12"), ("0.6.30", "0.6.30")])
+def test_the_generation_is_read_from_the_real_sqlite_schema(
+    tmp_path: Path, version: str, generation: str
+) -> None:
+    path = _snapshot_db(version, tmp_path / "webui.db")
+    with connect_sqlite(f"sqlite:///{path}") as conn:
+        with conn.transaction():
+            schema = detect(conn)
+        assert schema.generation == generation
+        assert schema.revision is not None
+        journal = conn.execute("PRAGMA journal_mode").fetchone()
+    assert journal == {"journal_mode": "delete"}  # left as Open WebUI made it
+
+
+def test_transactions_nest_and_roll_back(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    sqlite3.connect(path).execute("CREATE TABLE t (v integer)").connection.close()
+    with connect_sqlite(f"sqlite:///{path}") as conn:
+        with conn.transaction():
+            conn.execute("INSERT INTO t VALUES (%(v)s)", {"v": 1})
+            with pytest.raises(RuntimeError), conn.transaction():
+                conn.execute("INSERT INTO t VALUES (%(v)s)", {"v": 2})
+                raise RuntimeError("undo the inner one only")
+        assert conn.execute("SELECT v FROM t").fetchall() == [{"v": 1}]
