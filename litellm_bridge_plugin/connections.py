@@ -9,6 +9,7 @@ from psycopg.rows import dict_row
 
 from litellm_bridge_plugin.errors import DatabaseUnavailable
 from litellm_bridge_plugin.settings import mask_url
+from litellm_bridge_plugin.sqlite import connect_sqlite, is_sqlite_url
 
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -16,7 +17,10 @@ CONNECT_TIMEOUT_SECONDS = 5
 def connect(
     url: str, what: str, *, autocommit: bool = False
 ) -> psycopg.Connection[dict[str, object]]:
-    """Open one connection to ``url`` or raise :class:`DatabaseUnavailable` naming ``what``."""
+    """Open one connection to ``url`` or raise :class:`DatabaseUnavailable` naming ``what``
+    (a ``sqlite:`` URL opens Open WebUI's SQLite file, sqlite.py)."""
+    if is_sqlite_url(url):
+        return connect_sqlite(url, what)  # type: ignore[return-value]
     try:
         return psycopg.connect(
             url,

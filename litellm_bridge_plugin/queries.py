@@ -28,6 +28,16 @@ def sql_files(folder: str) -> list[str]:
     return sorted(p.name for p in (Path(__file__).with_name("sql") / folder).glob("*.sql"))
 
 
+class NamedQuery(sql.SQL):
+    """A query of a ``sql/*.sql`` file that knows its file and name, so a connection to
+    another dialect can run that dialect's version of it (sqlite.py)."""
+
+    def __init__(self, text: str, filename: str, name: str) -> None:
+        super().__init__(text)
+        self.filename = filename
+        self.name = name
+
+
 @cache
 def queries(filename: str) -> dict[str, sql.SQL]:
     """Parse ``sql/<filename>`` into ``{name: query}``."""
@@ -37,16 +47,20 @@ def queries(filename: str) -> dict[str, sql.SQL]:
     for mark, following in zip(marks, [*marks[1:], None], strict=True):
         end = following.start() if following else len(text)
         body = text[mark.end() : end].strip()
-        found[mark.group(1)] = sql.SQL(body)
+        found[mark.group(1)] = NamedQuery(body, filename, mark.group(1))
     return found
 
 
 def query(filename: str, name: str, dialect: str = "postgresql") -> sql.SQL:
-    """The query ``name`` of ``sql/<filename>`` (``sql/sqlite/<filename>`` for SQLite)."""
-    path = filename if dialect == "postgresql" else f"{dialect}/{filename}"
-    found = queries(path)
+    """The query ``name`` of ``sql/<filename>``. For another dialect, its version in
+    ``sql/<dialect>/<filename>`` when it has one, else the shared text (portable SQL)."""
+    if dialect != "postgresql" and (Path(__file__).with_name("sql") / dialect / filename).exists():
+        own = queries(f"{dialect}/{filename}")
+        if name in own:
+            return own[name]
+    found = queries(filename)
     if name not in found:
-        raise KeyError(f"sql/{path} has no query named {name!r}")
+        raise KeyError(f"sql/{filename} has no query named {name!r}")
     return found[name]
 
 

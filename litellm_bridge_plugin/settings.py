@@ -156,8 +156,9 @@ class Settings(BaseSettings):
     def _openwebui_url(cls, value: str) -> str:
         if value.startswith("sqlite:"):
             raise ValueError(
-                "Open WebUI on SQLite is not supported by this release yet (its schema is "
-                "detected, but reads and writes are PostgreSQL only): run Open WebUI with a "
+                "Open WebUI on SQLite is not supported by this release yet (the sync runs "
+                "on SQLite in the tests, but status, doctor, verify-user and writing while "
+                "Open WebUI serves the same file are not finished): run Open WebUI with a "
                 "PostgreSQL DATABASE_URL, see README, Known limits"
             )
         return _check_postgres_url(value, "the Open WebUI database URL")

@@ -11,6 +11,7 @@ Open WebUI's journal mode is never changed.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,9 +20,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import psycopg
 from psycopg import rows, sql
 
 from litellm_bridge_plugin.errors import DatabaseUnavailable, SchemaError
+from litellm_bridge_plugin.queries import NamedQuery, query
 
 BUSY_TIMEOUT_MS = 5_000
 _PARAM = re.compile(r"%\((\w+)\)s")
@@ -48,18 +51,40 @@ def sqlite_path(url: str, cwd: Path | None = None) -> Path:
     return path if path.is_absolute() else (cwd or Path.cwd()) / path
 
 
-def _text(query: Any) -> str:
-    """SQL text for SQLite: psycopg's placeholders and ``%%`` rewritten."""
-    text = query.as_string() if isinstance(query, sql.Composable) else query
+def _text(named: Any) -> str:
+    """SQL text for SQLite: a named query's SQLite version (sql/sqlite/, else the shared
+    text), psycopg's placeholders and ``%%`` rewritten."""
+    if isinstance(named, NamedQuery):
+        named = query(named.filename, named.name, "sqlite")
+    text = named.as_string() if isinstance(named, sql.Composable) else named
     if isinstance(text, bytes):
         text = text.decode()
     return _PARAM.sub(r":\1", str(text)).replace("%%", "%")
 
 
 def _params(params: Mapping[str, Any] | Sequence[Any] | None) -> Any:
+    """Lists (PostgreSQL arrays) go as JSON text: SQLite's queries read them with json_each."""
     if params is None:
         return ()
-    return dict(params) if isinstance(params, Mapping) else list(params)
+    if isinstance(params, Mapping):
+        return {k: _value(v) for k, v in params.items()}
+    return [_value(v) for v in params]
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, list | tuple | set | frozenset):
+        return json.dumps(sorted(value) if isinstance(value, set | frozenset) else list(value))
+    return value
+
+
+def _as_psycopg(exc: sqlite3.Error) -> psycopg.Error:
+    """SQLite's error as the psycopg error class the engine handles (a change that fails is
+    recorded as FAILED; a lost or locked database stops the run and is retried)."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return psycopg.errors.IntegrityError(str(exc))
+    if isinstance(exc, sqlite3.OperationalError):
+        return psycopg.OperationalError(str(exc))
+    return psycopg.DatabaseError(str(exc))
 
 
 class SQLiteCursor:
@@ -70,8 +95,17 @@ class SQLiteCursor:
         self._dicts = row_factory is not rows.tuple_row
 
     def execute(self, query: Any, params: Any = None) -> SQLiteCursor:
-        self._cursor.execute(_text(query), _params(params))
+        try:
+            self._cursor.execute(_text(query), _params(params))
+        except sqlite3.Error as exc:
+            raise _as_psycopg(exc) from exc
         return self
+
+    def executemany(self, query: Any, params_seq: Any) -> None:
+        try:
+            self._cursor.executemany(_text(query), [_params(p) for p in params_seq])
+        except sqlite3.Error as exc:
+            raise _as_psycopg(exc) from exc
 
     def _row(self, row: Any) -> Any:
         if row is None or not self._dicts:
@@ -163,7 +197,7 @@ def connect_sqlite(url: str, what: str = "Open WebUI") -> SQLiteConnection:
     try:
         conn = SQLiteConnection(path)
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, psycopg.DatabaseError) as exc:
         raise SchemaError(
             f"{path} is not a SQLite database ({exc}): point the URL at Open WebUI's webui.db"
         ) from None

@@ -11,7 +11,7 @@ import psycopg
 from litellm_bridge_plugin.domain import OpenWebUIGroup, OpenWebUIState, OpenWebUIUser
 from litellm_bridge_plugin.openwebui.config import signup_role
 from litellm_bridge_plugin.openwebui.schema import OpenWebUISchema
-from litellm_bridge_plugin.queries import fetch
+from litellm_bridge_plugin.queries import dialect_of, fetch
 
 
 def parse_user_ids(raw: str | None) -> frozenset[str]:
@@ -43,8 +43,8 @@ def _users(
             name=row["name"],
             role=row["role"],
             created_at=row["created_at"],
-            has_auth=row["has_auth"],
-            active=row["active"],
+            has_auth=bool(row["has_auth"]),
+            active=None if row["active"] is None else bool(row["active"]),  # SQLite: 0/1
             auth_email=row["auth_email"],
             has_api_key=row["id"] in key_owners,
             sso=row["id"] in sso,
@@ -121,11 +121,18 @@ def _members(
     return members
 
 
+def _snapshot(conn: psycopg.Connection[Any]) -> None:
+    """One consistent view for the reads of this transaction (a SQLite transaction is one
+    already)."""
+    if dialect_of(conn) == "postgresql":
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+
+
 def read_state(conn: psycopg.Connection[Any], schema: OpenWebUISchema) -> OpenWebUIState:
     """Read users, logins, API-key owners, groups, members and the sign-up role in one
     snapshot."""
     with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        _snapshot(conn)
         user_rows = _rows(conn, "users")
         key_owners = _key_owners(conn, schema, None)
         sso = _sso_accounts(conn, schema, None)
@@ -161,7 +168,7 @@ def read_scope(
     """Users by id or email (plus every admin and the oldest user), every group row, and the
     members of the given groups: what a reconcile of a few entities needs."""
     with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        _snapshot(conn)
         user_rows = _rows(conn, "users_scoped", {"ids": sorted(user_ids), "emails": sorted(emails)})
         found = sorted(r["id"] for r in user_rows)
         key_owners = _key_owners(conn, schema, found)

@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from devtools import dbs
+from devtools import litellm_seed as seed
 from litellm_bridge_plugin.errors import DatabaseUnavailable, SchemaError
 from litellm_bridge_plugin.openwebui.schema import detect
+from litellm_bridge_plugin.settings import Settings
 from litellm_bridge_plugin.sqlite import connect_sqlite, sqlite_path
+from tests.fixtures.support import Databases
+
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "litellm_config.yaml"
 
 
 def _snapshot_db(version: str, path: Path) -> Path:
@@ -80,3 +86,62 @@ def test_transactions_nest_and_roll_back(tmp_path: Path) -> None:
                 conn.execute("INSERT INTO t VALUES (%(v)s)", {"v": 2})
                 raise RuntimeError("undo the inner one only")
         assert conn.execute("SELECT v FROM t").fetchall() == [{"v": 1}]
+
+
+def _picture(conn: Any) -> dict[str, Any]:
+    """Open WebUI's users, groups, members and model readers as the bridge reads them."""
+    from litellm_bridge_plugin.openwebui import models
+    from litellm_bridge_plugin.openwebui.state import read_state
+
+    with conn.transaction():
+        schema = detect(conn)
+    state = read_state(conn, schema)
+    rows = models.read_rows(conn)
+    readers = models.read_readers(conn, schema, list(rows))
+    email = {u.id: u.email for u in state.users.values()}
+    return {
+        "users": sorted(
+            (u.email, u.name, u.role, u.active, u.has_auth) for u in state.users.values()
+        ),
+        "groups": sorted(
+            (g.name, g.description, sorted(email[m] for m in g.member_ids))
+            for g in state.groups.values()
+        ),
+        "models": sorted(
+            (r.id, r.active, r.marked, sorted(email[u] for u in readers.get(r.id, ())))
+            for r in rows.values()
+        ),
+    }
+
+
+def test_a_reconcile_into_sqlite_writes_what_it_writes_into_postgresql(
+    databases: Databases, settings: Settings, tmp_path: Path
+) -> None:
+    """The same LiteLLM company (users, teams, keys, a model catalogue), reconciled into the
+    release's PostgreSQL schema and into its SQLite schema: the same accounts, groups, members
+    and model grants; a second run writes nothing; removing a user deactivates them on both."""
+    from litellm_bridge_plugin.engine.sync import reconcile
+    from litellm_bridge_plugin.litellm.catalog import ModelSource
+
+    seed.seed_scenario(databases.litellm())
+    path = _snapshot_db(databases.version, tmp_path / "webui.db")
+    on_sqlite = settings.model_copy(update={"openwebui_database_url": f"sqlite:///{path}"})
+    catalog = ModelSource(config=CONFIG)
+    first = reconcile(settings, models=catalog)
+    assert first.ok
+    # the bridge's own tables are per LiteLLM database: a second LiteLLM copy for SQLite
+    with databases.litellm() as admin:
+        admin.execute("DELETE FROM litellm_bridge.link")
+        admin.execute("DELETE FROM litellm_bridge.model_row")
+    on_file = reconcile(on_sqlite, models=catalog)
+    assert on_file.ok, [o.error for o in on_file.outcomes if o.error]
+    assert len(on_file.outcomes) == len(first.outcomes)
+    with connect_sqlite(f"sqlite:///{path}") as lite:
+        assert _picture(lite) == _picture(databases.openwebui())
+    assert reconcile(on_sqlite, models=catalog).outcomes == []  # in sync: no write
+    seed.delete_user(databases.litellm(), "bob")
+    gone = reconcile(on_sqlite, models=catalog)
+    assert gone.ok and {o.change.operation for o in gone.outcomes} >= {"deactivate_user"}
+    with connect_sqlite(f"sqlite:///{path}") as lite:
+        bob = [u for u in _picture(lite)["users"] if u[0] == "bob@techcompany.com"]
+    assert bob and bob[0][3] is False  # deactivated, as on PostgreSQL
