@@ -6,6 +6,8 @@ as skipped and the others still run. Results: ok, warn (works, but look), fail, 
 
 from __future__ import annotations
 
+import getpass
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -24,6 +26,7 @@ from litellm_bridge_plugin.openwebui import config as openwebui_config
 from litellm_bridge_plugin.ops import link as operator_link
 from litellm_bridge_plugin.queries import query
 from litellm_bridge_plugin.settings import Settings, mask_url
+from litellm_bridge_plugin.sqlite import BUSY_TIMEOUT_MS, SQLiteConnection
 
 CALLBACK = "litellm_bridge_plugin.bridge"
 STALE_OUTBOX_SECONDS = 300
@@ -68,7 +71,10 @@ class Doctor:
         self.openwebui = self._connect(s.openwebui_database_url, "Open WebUI", "openwebui database")
         try:
             self.guarded("openwebui schema", [self.openwebui], self._schema)
-            self.guarded("openwebui privileges", [self.openwebui], self._privileges)
+            if isinstance(self.openwebui, SQLiteConnection):
+                self.guarded("openwebui file", [self.openwebui], self._sqlite_file)
+            else:
+                self.guarded("openwebui privileges", [self.openwebui], self._privileges)
             self.guarded("triggers", [self.litellm], self._triggers)
             self.guarded("outbox", [self.litellm], self._outbox)
             self.guarded("last sweep", [self.litellm], self._last_sweep)
@@ -112,6 +118,48 @@ class Doctor:
             )
         else:
             self.add("openwebui privileges", "ok", "every table the bridge writes is writable")
+
+    def _sqlite_file(self) -> None:
+        """Open WebUI on SQLite: the bridge's user must read and write the file and create
+        SQLite's journal next to it; the journal mode is reported, never changed."""
+        assert isinstance(self.openwebui, SQLiteConnection)
+        path = self.openwebui.path
+        lacking = [
+            what
+            for what, ok in (
+                (f"read {path}", os.access(path, os.R_OK)),
+                (f"write {path}", os.access(path, os.W_OK)),
+                (
+                    f"create files in {path.parent} (SQLite's journal)",
+                    os.access(path.parent, os.W_OK),
+                ),
+            )
+            if not ok
+        ]
+        if lacking:
+            self.add(
+                "openwebui file",
+                "fail",
+                f"the bridge's user ({getpass.getuser()}) cannot " + ", ".join(lacking),
+                "run the bridge as the user Open WebUI runs as, or give that user's group "
+                "read and write on the file and its directory (the data volume)",
+            )
+            return
+        mode = str(self.openwebui.execute("PRAGMA journal_mode").fetchone()["journal_mode"])
+        advice = (
+            "Open WebUI reads while the bridge writes"
+            if mode == "wal"
+            else "a reader waits for the bridge's short write transactions (busy timeout "
+            f"{BUSY_TIMEOUT_MS // 1000} s); WAL lets both go on at once: run `PRAGMA "
+            "journal_mode=WAL` on the file once, with Open WebUI stopped (the bridge never "
+            "changes it)"
+        )
+        self.add(
+            "openwebui file",
+            "ok",
+            f"{path}: readable and writable, journal mode {mode}: {advice}; this must be the "
+            "webui.db in Open WebUI's DATA_DIR (/app/backend/data in the official image)",
+        )
 
     def _triggers(self) -> None:
         assert self.litellm is not None

@@ -5,6 +5,7 @@ SQLite schemas (made by their own migrations: devtools/openwebui_schemas/*.sqlit
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -145,3 +146,43 @@ def test_a_reconcile_into_sqlite_writes_what_it_writes_into_postgresql(
     with connect_sqlite(f"sqlite:///{path}") as lite:
         bob = [u for u in _picture(lite)["users"] if u[0] == "bob@techcompany.com"]
     assert bob and bob[0][3] is False  # deactivated, as on PostgreSQL
+
+
+def test_status_verify_user_and_doctor_on_sqlite(
+    databases: Databases,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The operator commands read Open WebUI's SQLite file as they read PostgreSQL."""
+    import json
+
+    from litellm_bridge_plugin.ops import cli
+
+    seed.seed_scenario(databases.litellm())
+    path = _snapshot_db(databases.version, tmp_path / "webui.db")
+    on_sqlite = settings.model_copy(update={"openwebui_database_url": f"sqlite:///{path}"})
+    monkeypatch.setattr(cli, "load_settings", lambda **_: on_sqlite)
+    assert cli.main(["sync"]) == 0
+    capsys.readouterr()
+    assert cli.main(["status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["openwebui"]["users"] == 6 and "generation" in status["openwebui"]["schema"]
+    assert cli.main(["verify-user", "alice@techcompany.com", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["openwebui"]["active"] is True and found["openwebui"]["groups"], found
+    assert found["openwebui"]["visible_models"] is not None, found
+    code = cli.main(["doctor", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code in (0, 1), report
+    checks = {c["name"]: c for c in report}
+    assert checks["openwebui file"]["result"] == "ok", checks["openwebui file"]
+    assert "journal mode delete" in checks["openwebui file"]["detail"]
+    assert "openwebui privileges" not in checks  # SQLite has none: the file's rights decide
+    assert checks["openwebui schema"]["result"] == "ok"
+    path.chmod(0o444)  # read-only for the bridge's user (tests run as root: skip then)
+    if not os.access(path, os.W_OK):
+        cli.main(["doctor", "--json"])
+        checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)}
+        assert checks["openwebui file"]["result"] == "fail"
