@@ -2,6 +2,12 @@
 
     python -m bench.reconcile [--users 10000 --teams 500 --orgs 50 --openwebui 0.12.4]
 
+Runs on Open WebUI's PostgreSQL schema, then on its SQLite schema (Open WebUI's default
+database; the same LiteLLM data, the bridge's own tables emptied in between). On SQLite it
+also prints the longest time a writer had to wait for the file while the bridge wrote: a
+thread takes and drops SQLite's write lock (``BEGIN IMMEDIATE``) every 10 ms, as Open WebUI's
+own writes would.
+
 Not a test: nothing here asserts a time. Targets on a 2-core machine (issue #2): full
 reconcile <= 30 s, no-op <= 3 s with zero writes to Open WebUI. The catalogue is the example
 config's three models and every user holds keys, so the runs include model rows and each
@@ -102,6 +108,62 @@ def main() -> None:
         print(
             f"no-op reconcile: {noop_seconds:6.2f} s  planned changes {len(noop.planned)}, "
             f"rows written to Open WebUI {noop_writes}, audit rows {noop_audit}"
+        )
+        sqlite_pass(settings, litellm_url, args.openwebui)
+
+
+def sqlite_pass(settings: Any, litellm_url: str, version: str) -> None:
+    """Full and no-op reconcile into a SQLite file made by Open WebUI's own migrations."""
+    import sqlite3
+    import tempfile
+    import threading
+
+    with psycopg.connect(litellm_url, autocommit=True) as conn:
+        for table in ("link", "model_row", "skipped"):
+            conn.execute(f"DELETE FROM litellm_bridge.{table}".encode())
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "webui.db"
+        made = sqlite3.connect(path)
+        made.executescript((dbs.SNAPSHOTS / f"openwebui-{version}.sqlite.sql").read_text())
+        made.close()
+        on_file = settings.model_copy(update={"openwebui_database_url": f"sqlite:///{path}"})
+        waits: list[float] = []
+        done = threading.Event()
+
+        def writer() -> None:  # what Open WebUI's own writes meet
+            other = sqlite3.connect(path, timeout=60, isolation_level=None)
+            while not done.is_set():
+                started = time.perf_counter()
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                waits.append(time.perf_counter() - started)
+                time.sleep(0.01)
+            other.close()
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        started = time.perf_counter()
+        full = reconcile(on_file, trigger="bench")
+        full_seconds = time.perf_counter() - started
+        done.set()
+        thread.join()
+        observer = sqlite3.connect(path)
+        users = observer.execute("SELECT count(*) FROM user").fetchone()[0]
+        version_before = observer.execute("PRAGMA data_version").fetchone()[0]
+        print(
+            f"SQLite full:     {full_seconds:6.2f} s  changes applied {full.succeeded}, failed "
+            f"{full.failed}; Open WebUI users {users}; a writer waited at most "
+            f"{max(waits) * 1000:.0f} ms (p99 {sorted(waits)[int(len(waits) * 0.99)] * 1000:.0f} "
+            f"ms, {len(waits)} tries)"
+        )
+        started = time.perf_counter()
+        noop = reconcile(on_file, trigger="bench")
+        noop_seconds = time.perf_counter() - started
+        commits = observer.execute("PRAGMA data_version").fetchone()[0] - version_before
+        observer.close()
+        print(
+            f"SQLite no-op:    {noop_seconds:6.2f} s  planned changes {len(noop.planned)}, "
+            f"commits that changed the file {commits}"
         )
 
 
