@@ -27,8 +27,13 @@ from litellm_bridge_plugin.engine.results import Outcome
 from litellm_bridge_plugin.errors import DatabaseUnavailable
 from litellm_bridge_plugin.openwebui.models import ModelWriter
 from litellm_bridge_plugin.openwebui.writer import OpenWebUIWriter
+from litellm_bridge_plugin.queries import dialect_of
 
 BATCH_SIZE = 500
+SQLITE_BATCH_SIZE = 50
+"""SQLite has one writer lock for the whole file: a batch of 500 group creations holds it for
+about half a second (bench.reconcile), so on SQLite a transaction takes 50 changes and Open
+WebUI's own writes wait for tens of milliseconds at most."""
 # A random 256-bit secret cannot be guessed whatever the work factor, so placeholder
 # passwords use bcrypt's cheapest cost; passwords people type use Open WebUI's cost, 12.
 PLACEHOLDER_ROUNDS = 4
@@ -78,8 +83,9 @@ class Applier:
     def apply(self) -> list[Outcome]:
         outcomes: list[Outcome] = []
         changes = self.plan.changes
-        for start in range(0, len(changes), BATCH_SIZE):
-            batch = changes[start : start + BATCH_SIZE]
+        size = SQLITE_BATCH_SIZE if dialect_of(self.openwebui) == "sqlite" else BATCH_SIZE
+        for start in range(0, len(changes), size):
+            batch = changes[start : start + size]
             done = self._apply_batch(batch)
             outcomes.extend(done)
             self._record(done)
