@@ -15,7 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from litellm_bridge_plugin.errors import SettingsError
+from litellm_bridge_plugin.errors import BridgeError, SettingsError
+from litellm_bridge_plugin.sqlite import sqlite_path
 
 OpenWebUIRole = Literal["admin", "user", "pending"]
 LinkExisting = Literal["verified", "sso", "none"]
@@ -155,12 +156,12 @@ class Settings(BaseSettings):
     @classmethod
     def _openwebui_url(cls, value: str) -> str:
         if value.startswith("sqlite:"):
-            raise ValueError(
-                "Open WebUI on SQLite is not supported by this release yet (the sync runs "
-                "on SQLite in the tests, but status, doctor, verify-user and writing while "
-                "Open WebUI serves the same file are not finished): run Open WebUI with a "
-                "PostgreSQL DATABASE_URL, see README, Known limits"
-            )
+            # Open WebUI's default database; a relative path is resolved now, against the
+            # working directory, and shown resolved in the start-up line
+            try:
+                return f"sqlite:///{sqlite_path(value)}"
+            except BridgeError as exc:
+                raise ValueError(str(exc)) from None
         return _check_postgres_url(value, "the Open WebUI database URL")
 
     @field_validator("litellm_config")

@@ -34,8 +34,7 @@ def stack(
     request: pytest.FixtureRequest, pg_server: str, templates: dict[str, str], tmp_path: Path
 ) -> Iterator[tuple[Any, Settings, str, str]]:
     """Open WebUI on a SQLite file it migrates itself, a LiteLLM database, and the bridge's
-    settings for both (the SQLite URL set on settings made for PostgreSQL: this release's
-    settings still refuse ``sqlite:`` URLs, README Known limits)."""
+    settings for both (the same ``sqlite:`` URL Open WebUI's DATABASE_URL holds)."""
     version: str = request.param
     name = f"t_{uuid.uuid4().hex[:10]}_litellm"
     litellm_url = dbs.create_database(pg_server, name, templates["litellm"])
@@ -46,8 +45,8 @@ def stack(
         with running_openwebui(version, url, tmp_path) as server:
             settings = load_settings(
                 litellm_database_url=as_bridge(litellm_url, "litellm"),
-                openwebui_database_url="postgresql://unused@127.0.0.1/unused",
-            ).model_copy(update={"openwebui_database_url": url})
+                openwebui_database_url=url,
+            )
             yield server, settings, litellm_url, version
     finally:
         dbs.drop_database(pg_server, name)

@@ -1,7 +1,7 @@
-"""Open WebUI on SQLite (issue 13, first step): the URL Open WebUI's DATABASE_URL takes, a
-clear refusal for a missing file, a file that is no database, one that is not Open WebUI's
-and one Open WebUI has not migrated, and the schema generation read from the real releases'
-SQLite schemas (made by their own migrations: devtools/openwebui_schemas/*.sqlite.sql)."""
+"""Open WebUI on SQLite: the URL Open WebUI's DATABASE_URL takes, a clear refusal for a missing
+file, a file that is no database, one that is not Open WebUI's and one Open WebUI has not
+migrated, and the schema generation read from the real releases' SQLite schemas (made by
+their own migrations: devtools/openwebui_schemas/*.sqlite.sql)."""
 
 from __future__ import annotations
 
@@ -162,8 +162,9 @@ def test_status_verify_user_and_doctor_on_sqlite(
 
     seed.seed_scenario(databases.litellm())
     path = _snapshot_db(databases.version, tmp_path / "webui.db")
-    on_sqlite = settings.model_copy(update={"openwebui_database_url": f"sqlite:///{path}"})
-    monkeypatch.setattr(cli, "load_settings", lambda **_: on_sqlite)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("BRIDGE_LITELLM_DATABASE_URL", settings.litellm_database_url)
+    monkeypatch.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", f"sqlite:///{path}")  # as an operator
     assert cli.main(["sync"]) == 0
     capsys.readouterr()
     assert cli.main(["status", "--json"]) == 0

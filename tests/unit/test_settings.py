@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from litellm_bridge_plugin.errors import SettingsError
@@ -55,8 +57,8 @@ def test_bridge_variable_wins_over_database_url(monkeypatch: pytest.MonkeyPatch)
             "BRIDGE_OPENWEBUI_DATABASE_URL: the Open WebUI database URL must be a PostgreSQL URL",
         ),
         (
-            {"BRIDGE_OPENWEBUI_DATABASE_URL": "sqlite:////data/webui.db", "DATABASE_URL": LITELLM},
-            "BRIDGE_OPENWEBUI_DATABASE_URL: Open WebUI on SQLite is not supported by this release",
+            {"BRIDGE_OPENWEBUI_DATABASE_URL": "sqlite:///:memory:", "DATABASE_URL": LITELLM},
+            "BRIDGE_OPENWEBUI_DATABASE_URL: 'sqlite:///:memory:' names no file",
         ),
         (
             {
@@ -141,3 +143,18 @@ def test_describe_masks_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     line = load_settings().describe()
     assert "s3cret" not in line and ":pw@" not in line
     assert mask_url(OWUI) == "postgresql://bridge:***@db:5432/openwebui"
+
+
+def test_open_webui_on_sqlite_is_taken_as_open_webui_takes_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Open WebUI's own DATABASE_URL for SQLite, absolute or relative (resolved against the
+    working directory, and shown resolved)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", LITELLM)
+    monkeypatch.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", "sqlite:///data/webui.db")
+    settings = load_settings()
+    assert settings.openwebui_database_url == f"sqlite:///{tmp_path}/data/webui.db"
+    assert f"openwebui_db=sqlite:///{tmp_path}/data/webui.db" in settings.describe()
+    monkeypatch.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", "sqlite:////srv/owui/webui.db")
+    assert load_settings().openwebui_database_url == "sqlite:////srv/owui/webui.db"
