@@ -20,6 +20,7 @@ DEMO_PROXY_PORT, DEMO_OPENWEBUI_PORT and DEMO_DB_PREFIX.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -85,9 +86,29 @@ def proxy_ready() -> bool:
 
 
 def count(url: str, table: str) -> int:
+    if url.startswith("sqlite:"):
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as lite:
+            found = lite.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # fixed names
+        return int(found[0]) if found else 0
     with psycopg.connect(url) as conn:
         row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # fixed names only
     return int(row[0]) if row else 0
+
+
+SQLITE_FILE = Path.home() / ".cache" / "litellm-bridge" / PREFIX / "webui.db"
+"""Open WebUI's database in the demo (its default, SQLite); made anew at every run."""
+
+
+def openwebui_database(server_url: str, kind: str) -> str:
+    """An empty database for Open WebUI: its default SQLite file, or a PostgreSQL one."""
+    if kind == "postgresql":
+        return dbs.create_database(server_url, f"{PREFIX}_openwebui")
+    SQLITE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in SQLITE_FILE.parent.glob("webui.db*"):
+        leftover.unlink()
+    return f"sqlite:///{SQLITE_FILE}"
 
 
 def service_call(email: str, model: str) -> str:
@@ -116,12 +137,15 @@ def model_table(server: OpenWebUI, tokens: dict[str, str]) -> None:
         print(f"{email:<24}" + "".join(f"{'yes' if m in seen else '-':<17}" for m in CATALOG))
 
 
-def run(no_wait: bool, workdir: Path) -> int:
+def run(no_wait: bool, workdir: Path, openwebui_db: str = "sqlite") -> int:
     dbs.ensure_local_server()
     server_url = dbs.server_url()
-    say("Creating databases: LiteLLM's (its migrations) and an empty one for Open WebUI")
+    say(
+        "Creating databases: LiteLLM's (PostgreSQL, its migrations) and an empty one for "
+        f"Open WebUI ({'its default, SQLite' if openwebui_db == 'sqlite' else 'PostgreSQL'})"
+    )
     litellm_url = dbs.create_database(server_url, f"{PREFIX}_litellm")
-    openwebui_url = dbs.create_database(server_url, f"{PREFIX}_openwebui")
+    openwebui_url = openwebui_database(server_url, openwebui_db)
     dbs.apply_litellm_schema(litellm_url)
     print(f"LiteLLM database:    {litellm_url}\nOpen WebUI database: {openwebui_url}")
 
@@ -234,9 +258,15 @@ def run(no_wait: bool, workdir: Path) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description="the litellm-bridge demo")
     parser.add_argument("--no-wait", action="store_true", help="stop once everything is shown")
+    parser.add_argument(
+        "--openwebui-db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="Open WebUI's database: its default SQLite file (default) or PostgreSQL",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bridge-demo-") as tmp:
-        return run(args.no_wait, Path(tmp))
+        return run(args.no_wait, Path(tmp), args.openwebui_db)
 
 
 if __name__ == "__main__":

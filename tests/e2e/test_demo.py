@@ -5,6 +5,7 @@ Ports and database names are moved out of the way of a demo someone may be runni
 
 from __future__ import annotations
 
+import shutil
 import signal
 import socket
 import subprocess
@@ -63,6 +64,7 @@ def test_the_demo_shows_the_stack_and_stops_on_ctrl_c(pg_server: str, tmp_path: 
             ["carol@techcompany.com", "yes", "yes", "yes"],
             ["dave@techcompany.com", "-", "-", "-"],
         ]
+        assert "Open WebUI database: sqlite:////" in out  # Open WebUI's default
         assert "Alice, gpt-4 through Open WebUI: 200 'Hello from the mock gpt-4.'" in out
         assert "403 model gpt-3.5-turbo: LiteLLM does not grant it to you" in out
         assert "Dave's Open WebUI lists ['gpt-3.5-turbo']" in out
@@ -76,3 +78,4 @@ def test_the_demo_shows_the_stack_and_stops_on_ctrl_c(pg_server: str, tmp_path: 
             demo.kill()
         for name in (f"{prefix}_litellm", f"{prefix}_openwebui"):
             dbs.drop_database(pg_server, name)
+        shutil.rmtree(Path.home() / ".cache" / "litellm-bridge" / prefix, ignore_errors=True)
