@@ -184,3 +184,26 @@ def test_open_webui_needs_its_own_secret() -> None:
     with pytest.raises(KeyError, match="WEBUI_SECRET_KEY"):
         _environment("open-webui", without)
     assert "change-me" not in (DOCKER / "docker-compose.yml").read_text()
+
+
+def test_the_sqlite_variant_shares_open_webuis_file_with_the_bridge() -> None:
+    """docker-compose.sqlite.yml: Open WebUI on its default SQLite file in its data volume,
+    and the bridge mounting that volume at the same path with the same URL."""
+    override = yaml.safe_load((DOCKER / "docker-compose.sqlite.yml").read_text())
+    services = override["services"]
+    url = services["open-webui"]["environment"]["DATABASE_URL"]
+    assert services["litellm"]["environment"]["BRIDGE_OPENWEBUI_DATABASE_URL"] == url
+    mounts = {
+        name: {v.split(":")[0]: v.split(":")[1] for v in services[name]["volumes"]}
+        for name in ("litellm", "open-webui")
+    }
+    assert mounts["litellm"]["open-webui-data"] == mounts["open-webui"]["open-webui-data"]
+    assert url == f"sqlite:///{mounts['open-webui']['open-webui-data']}/webui.db"
+    assert "open-webui-data" in override["volumes"]
+    # the config mount of the base file stays (merged by target path; listed again for clarity)
+    base = _compose()["services"]["litellm"]["volumes"]
+    assert set(base) <= set(services["litellm"]["volumes"])
+    settings = Settings(
+        litellm_database_url="postgresql://u@postgres:5432/litellm", openwebui_database_url=url
+    )
+    assert settings.openwebui_database_url == url
