@@ -14,6 +14,7 @@ import pytest
 
 from devtools import dbs
 from devtools import litellm_seed as seed
+from litellm_bridge_plugin.domain import Scope
 from litellm_bridge_plugin.errors import DatabaseUnavailable, SchemaError
 from litellm_bridge_plugin.openwebui.schema import detect
 from litellm_bridge_plugin.settings import Settings
@@ -141,11 +142,15 @@ def test_a_reconcile_into_sqlite_writes_what_it_writes_into_postgresql(
         assert _picture(lite) == _picture(databases.openwebui())
     assert reconcile(on_sqlite, models=catalog).outcomes == []  # in sync: no write
     seed.delete_user(databases.litellm(), "bob")
-    gone = reconcile(on_sqlite, models=catalog)
-    assert gone.ok and {o.change.operation for o in gone.outcomes} >= {"deactivate_user"}
+    planned = reconcile(on_sqlite, models=catalog, dry_run=True)  # plans, writes nothing
+    assert "deactivate_user" in {c.operation for c in planned.planned} and not planned.outcomes
+    scoped = reconcile(on_sqlite, Scope(users=frozenset({"bob"})), models=catalog)
+    assert scoped.ok  # the run a change signal or the outbox makes
+    assert "deactivate_user" in {o.change.operation for o in scoped.outcomes}
+    assert reconcile(on_sqlite, models=catalog).outcomes == []  # the full run agrees
     with connect_sqlite(f"sqlite:///{path}") as lite:
         bob = [u for u in _picture(lite)["users"] if u[0] == "bob@techcompany.com"]
-    assert bob and bob[0][3] is False  # deactivated, as on PostgreSQL
+    assert bob and bob[0][3] is False  # deactivated by the scoped run, as on PostgreSQL
 
 
 def test_status_verify_user_and_doctor_on_sqlite(
