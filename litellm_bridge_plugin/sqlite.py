@@ -59,7 +59,8 @@ def _text(named: Any) -> str:
     text = named.as_string() if isinstance(named, sql.Composable) else named
     if isinstance(text, bytes):
         text = text.decode()
-    return _PARAM.sub(r":\1", str(text)).replace("%%", "%")
+    parts = str(text).split("%%")  # a literal percent sign, kept apart from placeholders
+    return "%".join(_PARAM.sub(r":\1", p).replace("%s", "?") for p in parts)
 
 
 def _params(params: Mapping[str, Any] | Sequence[Any] | None) -> Any:
@@ -118,6 +119,9 @@ class SQLiteCursor:
 
     def fetchall(self) -> list[Any]:
         return [self._row(r) for r in self._cursor.fetchall()]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
 
     @property
     def rowcount(self) -> int:

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.domain import Change, Plan, Scope
 from litellm_bridge_plugin.engine.planning import restrict
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import Settings
+from tests.fixtures.databases import on_both
 from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso
+
+
+@pytest.fixture
+def databases(request: pytest.FixtureRequest, both_databases: Databases) -> Databases:
+    """Every test here runs on PostgreSQL and on SQLite (Open WebUI's default)."""
+    return on_both(request, both_databases)
 
 
 def _untidy_state(databases: Databases, settings: Settings) -> None:

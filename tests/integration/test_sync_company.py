@@ -1,13 +1,22 @@
-"""The integration guide's company, synced into real Open WebUI schemas (0.6.30 and 0.12.4)."""
+"""The integration guide's company, synced into real Open WebUI schemas (0.6.30 and 0.12.4),
+on PostgreSQL and on SQLite (Open WebUI's default)."""
 
 from __future__ import annotations
 
 import bcrypt
+import pytest
 
 from devtools import litellm_seed
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import Settings
+from tests.fixtures.databases import on_both
 from tests.fixtures.support import Databases
+
+
+@pytest.fixture
+def databases(request: pytest.FixtureRequest, both_databases: Databases) -> Databases:
+    """Every test here runs on PostgreSQL and on SQLite (Open WebUI's default)."""
+    return on_both(request, both_databases)
 
 
 def test_company_appears_in_open_webui(databases: Databases, settings: Settings) -> None:
