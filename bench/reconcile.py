@@ -123,10 +123,8 @@ def sqlite_pass(settings: Any, litellm_url: str, version: str) -> None:
             conn.execute(f"DELETE FROM litellm_bridge.{table}".encode())
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "webui.db"
-        made = sqlite3.connect(path)
-        made.executescript((dbs.SNAPSHOTS / f"openwebui-{version}.sqlite.sql").read_text())
-        made.close()
-        on_file = settings.model_copy(update={"openwebui_database_url": f"sqlite:///{path}"})
+        url = dbs.make_openwebui_sqlite(path, version)
+        on_file = settings.model_copy(update={"openwebui_database_url": url})
         waits: list[float] = []
         done = threading.Event()
 

@@ -93,6 +93,20 @@ def apply_openwebui_schema(url: str, version: str) -> None:
         conn.execute(snapshot.read_text(encoding="utf-8").encode())
 
 
+def make_openwebui_sqlite(path: Path, version: str) -> str:
+    """Open WebUI ``version``'s SQLite file at ``path`` (its schema made by its own
+    migrations, ``openwebui-<version>.sqlite.sql``); returns its URL."""
+    import sqlite3
+
+    snapshot = SNAPSHOTS / f"openwebui-{version}.sqlite.sql"
+    made = sqlite3.connect(path)
+    try:
+        made.executescript(snapshot.read_text(encoding="utf-8"))
+    finally:
+        made.close()
+    return f"sqlite:///{path}"
+
+
 @contextmanager
 def scratch_databases(prefix: str, version: str) -> Iterator[tuple[str, str]]:
     """A LiteLLM and an Open WebUI database with real schemas, dropped afterwards."""

@@ -89,7 +89,9 @@ def count(url: str, table: str) -> int:
     if url.startswith("sqlite:"):
         import sqlite3
 
-        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as lite:
+        from litellm_bridge_plugin.sqlite import sqlite_path
+
+        with contextlib.closing(sqlite3.connect(sqlite_path(url))) as lite:
             found = lite.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # fixed names
         return int(found[0]) if found else 0
     with psycopg.connect(url) as conn:

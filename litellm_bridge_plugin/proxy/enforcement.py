@@ -295,9 +295,12 @@ class Enforcer:
 
         loaded = self._loaded
         user = loaded.state.users.get(user_id) if loaded is not None else None
-        if user is None:
+        if loaded is None or user is None:
             return None
-        return UserAPIKeyAuth(**dict(user.auth))
+        found = loaded.auth_objects.get(f"user:{user_id}")  # keys are stored by hash
+        if found is None:
+            found = loaded.auth_objects[f"user:{user_id}"] = UserAPIKeyAuth(**dict(user.auth))
+        return found
 
     def budget_refusal(self, model: str, error: Any, key: KeyGrant) -> str:
         """What the person reads when LiteLLM's own budget check refused their key."""

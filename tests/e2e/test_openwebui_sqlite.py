@@ -22,6 +22,7 @@ from devtools import dbs
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import Settings, load_settings
+from litellm_bridge_plugin.sqlite import sqlite_path
 from tests.fixtures.roles import as_bridge
 
 from .openwebui_harness import running_openwebui
@@ -128,7 +129,7 @@ def test_three_hundred_people_are_synced_while_open_webui_serves_the_file(stack:
     print(  # a figure, not a bound: the longest sign-in while the bridge wrote
         f"{len(answers)} requests during the sync, slowest {max(t for _, t in answers):.3f} s"
     )
-    path = settings.openwebui_database_url.removeprefix("sqlite:///")
+    path = sqlite_path(settings.openwebui_database_url)
     with sqlite3.connect(path) as db:
         count = db.execute("SELECT count(*) FROM user WHERE email LIKE '%@campus.test'")
         assert count.fetchone()[0] == 300

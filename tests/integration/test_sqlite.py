@@ -25,10 +25,7 @@ CONFIG = Path(__file__).resolve().parents[2] / "config" / "litellm_config.yaml"
 
 
 def _snapshot_db(version: str, path: Path) -> Path:
-    text = (dbs.SNAPSHOTS / f"openwebui-{version}.sqlite.sql").read_text(encoding="utf-8")
-    conn = sqlite3.connect(path)
-    conn.executescript(text)
-    conn.close()
+    dbs.make_openwebui_sqlite(path, version)
     return path
 
 
