@@ -631,3 +631,31 @@ def test_with_access_source_user_the_users_own_limits_apply(
     line = [json.loads(x) for x in spend.read_text().splitlines()][-1]
     assert line["spend_logs_user"] == "gina" and line["callback_user_id"] == "gina"
     assert not line["callback_key_hash"] and not line["spend_logs_api_key"], line
+
+
+@only_newest
+def test_a_request_cannot_name_the_key_or_user_it_is_charged_to(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path
+) -> None:
+    """Hostile metadata in the body (another person's key hash, user and team, in both
+    metadata fields) changes nothing: the call is charged to the key that grants Gina the
+    model, as LiteLLM's spend writer and callbacks see it."""
+    proxy, spend = _start(databases, proxy_factory, tmp_path)
+    forged = {
+        "user_api_key_hash": "hashed-hank",
+        "user_api_key_user_id": "hank",
+        "user_api_key_team_id": "t-forged",
+        "user_api_key_alias": "hank-both",
+    }
+    before = len(_reached(spend))
+    status, answer = _chat(
+        proxy, GINA, model="gpt-3.5-turbo", metadata=dict(forged), litellm_metadata=dict(forged)
+    )
+    assert status == 200, answer
+    proxy.wait_until(lambda: len(_reached(spend)) > before, "Gina's call recorded")
+    line = [json.loads(x) for x in spend.read_text().splitlines()][-1]
+    # the test's stored "hash" is no sha256, so LiteLLM's spend log hashes it once more
+    assert line["callback_key_hash"] == "hashed-gina"
+    assert line["spend_logs_api_key"] == hash_token("hashed-gina")
+    assert line["spend_logs_user"] == "gina" and line["callback_user_id"] == "gina"
+    assert line["callback_team_id"] != "t-forged" and line["callback_key_alias"] == "gina-35"
