@@ -16,7 +16,12 @@ from litellm_bridge_plugin.domain import Scope
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import Settings, load_settings
 from tests.fixtures.databases import on_both
-from tests.fixtures.support import Databases, owui_add_user
+from tests.fixtures.support import (
+    Databases,
+    owui_add_user,
+    owui_edit_access_control,
+    owui_json,
+)
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "litellm_config.yaml"
 EXPECTED = {
@@ -130,8 +135,6 @@ def test_grants_follow_keys_users_and_the_catalogue(databases: Databases, tmp_pa
 
 
 def test_rows_and_grants_made_in_open_webui_are_left_alone(databases: Databases) -> None:
-    if databases.on_sqlite:
-        pytest.skip("sets up Open WebUI rows with PostgreSQL-only SQL (no SQLite version yet)")
     seed.seed_scenario(databases.litellm())
     with databases.openwebui() as owui:
         for user_id, email, role in (
@@ -161,12 +164,7 @@ def test_rows_and_grants_made_in_open_webui_are_left_alone(databases: Databases)
     # someone grants a group and an account of their own on a bridge row in Open WebUI
     with databases.openwebui() as owui:
         if databases.version == "0.6.30":
-            owui.execute(
-                "UPDATE model SET access_control = (jsonb_set(jsonb_set(access_control::jsonb, "
-                "'{read,group_ids}', '[\"g-1\"]'), '{read,user_ids}', "
-                "(access_control::jsonb #> '{read,user_ids}') || '[\"viewer\"]'))::json "
-                "WHERE id = 'gpt-4'"
-            )
+            owui_edit_access_control(owui, "gpt-4", group_ids=["g-1"], user_ids=["viewer"])
         else:
             for kind, who in (("group", "g-1"), ("user", "viewer")):
                 owui.execute(
@@ -180,7 +178,7 @@ def test_rows_and_grants_made_in_open_webui_are_left_alone(databases: Databases)
     with databases.openwebui() as owui:
         if databases.version == "0.6.30":
             row = owui.execute("SELECT access_control FROM model WHERE id = 'gpt-4'").fetchone()
-            assert row["access_control"]["read"]["group_ids"] == ["g-1"]
+            assert owui_json(row["access_control"])["read"]["group_ids"] == ["g-1"]
         else:
             row = owui.execute(
                 "SELECT count(*) AS n FROM access_grant WHERE principal_id = 'g-1'"
@@ -214,8 +212,6 @@ def test_a_connection_prefix_and_an_unknown_catalogue(databases: Databases) -> N
 
 @pytest.mark.parametrize("databases", ["0.6.30"], indirect=True)
 def test_odd_access_control_json_on_a_bridge_row_is_repaired(databases: Databases) -> None:
-    if databases.on_sqlite:
-        pytest.skip("sets up Open WebUI rows with PostgreSQL-only SQL (no SQLite version yet)")
     seed.seed_scenario(databases.litellm())
     settings = _settings(databases)
     reconcile(settings)

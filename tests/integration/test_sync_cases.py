@@ -12,7 +12,13 @@ from litellm_bridge_plugin.domain import Scope
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.settings import Settings, load_settings
 from tests.fixtures.databases import on_both
-from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso
+from tests.fixtures.support import (
+    Databases,
+    owui_add_user,
+    owui_json,
+    owui_json_cast,
+    owui_mark_sso,
+)
 
 
 @pytest.fixture
@@ -334,18 +340,16 @@ def test_groups_made_in_open_webui_are_left_alone(databases: Databases, settings
 def test_people_added_by_hand_to_a_bridge_group_are_removed(
     databases: Databases, settings: Settings
 ) -> None:
-    if databases.on_sqlite:
-        pytest.skip("sets up Open WebUI rows with PostgreSQL-only SQL (no SQLite version yet)")
     seed.seed_company(databases.litellm())
     assert reconcile(settings).ok
     owui_add_user(databases.openwebui(), "intruder", "intruder@x.com", "Intruder")
     group = databases.owui_groups()["Product Team"]
     with databases.openwebui() as owui:
         if databases.version == "0.6.30":
+            ids = [*owui_json(group["user_ids"]), "intruder"]
             owui.execute(
-                'UPDATE "group" SET user_ids = (user_ids::jsonb || \'["intruder"]\')::json'
-                " WHERE id = %s",
-                (group["id"],),
+                f'UPDATE "group" SET user_ids = %s{owui_json_cast(owui)} WHERE id = %s',
+                (json.dumps(ids), group["id"]),
             )
         else:
             owui.execute(
@@ -360,18 +364,23 @@ def test_people_added_by_hand_to_a_bridge_group_are_removed(
 def test_a_failing_change_is_audited_and_the_rest_applied(
     databases: Databases, settings: Settings
 ) -> None:
-    if databases.on_sqlite:
-        pytest.skip("sets up Open WebUI rows with PostgreSQL-only SQL (no SQLite version yet)")
     with databases.openwebui() as owui:
-        owui.execute(
-            "CREATE FUNCTION refuse_mallory() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF NEW.email = 'mallory@x.com' THEN RAISE EXCEPTION 'mallory is not welcome'; END IF;"
-            " RETURN NEW; END $$"
-        )
-        owui.execute(
-            'CREATE TRIGGER refuse BEFORE INSERT ON "user" FOR EACH ROW '
-            "EXECUTE FUNCTION refuse_mallory()"
-        )
+        if databases.on_sqlite:
+            owui.execute(
+                'CREATE TRIGGER refuse BEFORE INSERT ON "user" FOR EACH ROW '
+                "WHEN NEW.email = 'mallory@x.com' "
+                "BEGIN SELECT RAISE(ABORT, 'mallory is not welcome'); END"
+            )
+        else:
+            owui.execute(
+                "CREATE FUNCTION refuse_mallory() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF NEW.email = 'mallory@x.com' THEN RAISE EXCEPTION 'mallory is not welcome';"
+                " END IF; RETURN NEW; END $$"
+            )
+            owui.execute(
+                'CREATE TRIGGER refuse BEFORE INSERT ON "user" FOR EACH ROW '
+                "EXECUTE FUNCTION refuse_mallory()"
+            )
     conn = databases.litellm()
     seed.add_team(conn, "t", "T")
     for user_id in ("alice", "mallory", "zed"):
