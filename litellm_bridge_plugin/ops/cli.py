@@ -319,6 +319,7 @@ def _doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _grants(args: argparse.Namespace) -> int:
+    on_sqlite = os.environ.get("BRIDGE_OPENWEBUI_DATABASE_URL", "").startswith("sqlite:")
     try:
         parts = [
             ("LiteLLM's database", grants.grants_sql("litellm", args.litellm_role)),
@@ -326,12 +327,18 @@ def _grants(args: argparse.Namespace) -> int:
         ]
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if on_sqlite:  # no roles in a file: say what stands in for them
+        parts = parts[:1]
     for where, text in parts:
         print(f"-- ===== run on {where}, as its owner =====\n{text}\n")
-    print(
-        "-- then point BRIDGE_LITELLM_DATABASE_URL and BRIDGE_OPENWEBUI_DATABASE_URL at these "
-        "roles (set their passwords with ALTER ROLE ... PASSWORD)"
-    )
+    if on_sqlite:
+        print(grants.SQLITE_NOTE)
+        print("-- then point BRIDGE_LITELLM_DATABASE_URL at this role")
+    else:
+        print(
+            "-- then point BRIDGE_LITELLM_DATABASE_URL and BRIDGE_OPENWEBUI_DATABASE_URL at "
+            "these roles (set their passwords with ALTER ROLE ... PASSWORD)"
+        )
     return EXIT_OK
 
 

@@ -8,6 +8,13 @@ from psycopg import sql
 
 from litellm_bridge_plugin.queries import read_sql_file
 
+SQLITE_NOTE = (
+    "-- ===== Open WebUI's database is a SQLite file (BRIDGE_OPENWEBUI_DATABASE_URL) =====\n"
+    "-- SQLite has no roles or grants: whoever can write the file can change any table.\n"
+    "-- Run the bridge as the user Open WebUI runs as (or one in its group), with read and\n"
+    "-- write on webui.db and on its directory (SQLite creates its journal there);\n"
+    "-- `litellm-bridge doctor` checks both ('openwebui file')."
+)
 ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 

@@ -8,7 +8,14 @@ import pytest
 
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.ops.cli import main
-from tests.fixtures.support import Databases
+from tests.fixtures.databases import on_both
+from tests.fixtures.support import Databases, owui_refuse_inserts
+
+
+@pytest.fixture
+def databases(request: pytest.FixtureRequest, both_databases: Databases) -> Databases:
+    """Every test here runs on PostgreSQL and on SQLite (Open WebUI's default)."""
+    return on_both(request, both_databases)
 
 
 @pytest.fixture
@@ -62,14 +69,7 @@ def test_status_and_audit(env: Databases, capsys: pytest.CaptureFixture[str]) ->
 
 def test_failures_exit_1(env: Databases, capsys: pytest.CaptureFixture[str]) -> None:
     with env.openwebui() as conn:
-        conn.execute(
-            "CREATE FUNCTION no_bob() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF NEW.email LIKE 'bob@%' THEN RAISE EXCEPTION 'no bob'; END IF; "
-            "RETURN NEW; END $$"
-        )
-        conn.execute(
-            'CREATE TRIGGER no_bob BEFORE INSERT ON "user" FOR EACH ROW EXECUTE FUNCTION no_bob()'
-        )
+        owui_refuse_inserts(conn, "NEW.email LIKE 'bob@%'", "no bob")
     assert main(["sync"]) == 1
     assert "FAIL create_user user bob" in capsys.readouterr().out
     assert main(["audit", "--failed", "--json"]) == 0

@@ -18,8 +18,16 @@ from litellm_bridge_plugin.engine import bridge_db
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.ops.cli import main
 from litellm_bridge_plugin.settings import Settings, load_settings
+from tests.fixtures.databases import on_both
 from tests.fixtures.roles import BRIDGE_ROLES
 from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso, owui_save_signup_role
+
+
+@pytest.fixture
+def databases(request: pytest.FixtureRequest, both_databases: Databases) -> Databases:
+    """Every test here runs on PostgreSQL and on SQLite (Open WebUI's default)."""
+    return on_both(request, both_databases)
+
 
 CAROL = "carol@techcompany.com"
 
@@ -210,6 +218,8 @@ def test_a_user_account_is_held_when_the_saved_role_cannot_be_read(
     """Open WebUI's upgrade to per-key settings replaces its `config` table, and the bridge's
     role loses its right to read it: the sync goes on, 'user' accounts wait, and both the skip
     reason and doctor name the fix."""
+    if databases.on_sqlite:
+        pytest.skip("table rights are PostgreSQL's; on SQLite the file's permissions decide")
     with databases.openwebui() as owui:
         owui.execute(f"REVOKE SELECT ON config FROM {BRIDGE_ROLES['openwebui']}")
     _register(databases, role="user")

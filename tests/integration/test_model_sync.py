@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -164,7 +165,7 @@ def test_rows_and_grants_made_in_open_webui_are_left_alone(databases: Databases)
     # someone grants a group and an account of their own on a bridge row in Open WebUI
     with databases.openwebui() as owui:
         if databases.version == "0.6.30":
-            owui_edit_access_control(owui, "gpt-4", group_ids=["g-1"], user_ids=["viewer"])
+            owui_edit_access_control(owui, "gpt-4", _grant_g1_and_viewer)
         else:
             for kind, who in (("group", "g-1"), ("user", "viewer")):
                 owui.execute(
@@ -185,6 +186,12 @@ def test_rows_and_grants_made_in_open_webui_are_left_alone(databases: Databases)
             ).fetchone()
             assert row["n"] == 1
     assert reconcile(settings).planned == ()
+
+
+def _grant_g1_and_viewer(acl: dict[str, Any]) -> None:
+    read = acl.setdefault("read", {})
+    read["group_ids"] = ["g-1"]
+    read["user_ids"] = [*(read.get("user_ids") or []), "viewer"]
 
 
 def test_a_connection_prefix_and_an_unknown_catalogue(databases: Databases) -> None:

@@ -16,7 +16,21 @@ import pytest
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.litellm.service_key import OPENWEBUI_ROUTES
 from litellm_bridge_plugin.ops.cli import main
-from tests.fixtures.support import Databases, owui_add_user, owui_save_setting
+from tests.fixtures.databases import on_both
+from tests.fixtures.support import (
+    Databases,
+    owui_add_user,
+    owui_edit_access_control,
+    owui_refuse_inserts,
+    owui_save_setting,
+)
+
+
+@pytest.fixture
+def databases(request: pytest.FixtureRequest, both_databases: Databases) -> Databases:
+    """Every test here runs on PostgreSQL and on SQLite (Open WebUI's default)."""
+    return on_both(request, both_databases)
+
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "litellm_config.yaml"
 
@@ -72,10 +86,7 @@ def test_verify_user_explains_every_model(
     bob_id = report["openwebui"]["id"]
     with scenario.openwebui() as owui:
         if scenario.version == "0.6.30":
-            owui.execute(
-                "UPDATE model SET access_control = jsonb_set(access_control::jsonb, "
-                "'{read,user_ids}', '[]')::json WHERE id = 'gpt-4'"
-            )
+            owui_edit_access_control(owui, "gpt-4", lambda acl: acl["read"].update(user_ids=[]))
         else:
             owui.execute("DELETE FROM access_grant WHERE principal_id = %s", (bob_id,))
     code, out = _run(capsys, "verify-user", "bob@techcompany.com")
@@ -128,7 +139,8 @@ def test_doctor_names_each_failure_and_its_fix(
     assert "openwebui_global_key" in by_name["service key"]["fix"]
     assert by_name["triggers"]["result"] == "skip"
     assert by_name["proxy config"]["result"] == "ok"
-    assert by_name["openwebui privileges"]["result"] == "ok"
+    rights = "openwebui file" if scenario.on_sqlite else "openwebui privileges"
+    assert by_name[rights]["result"] == "ok"
 
     assert main(["sync"]) == 0
     assert main(["install-triggers"]) == 0
@@ -156,6 +168,12 @@ def test_doctor_names_each_failure_and_its_fix(
     assert code == 1
     assert "FAIL duplicate emails: 1 email(s) shared" in out and "bob, bob2" in out
     assert "FAIL service key: Open WebUI's service key is blocked" in out
+    if scenario.on_sqlite:  # the file's rights: tests/integration/test_sqlite.py
+        monkeypatch.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", "sqlite:////nowhere/webui.db")
+        code, out = _run(capsys, "doctor")
+        assert code == 1 and "FAIL openwebui database" in out and "/nowhere/webui.db" in out
+        assert "skip openwebui schema" in out and "ok   triggers" in out
+        return
     # an Open WebUI upgrade added a table the role was never given (simulated by a revoke)
     scenario.openwebui().execute("REVOKE INSERT ON model FROM bridge_test_openwebui")
     code, out = _run(capsys, "doctor")
@@ -201,7 +219,11 @@ def test_grants_are_least_privilege(
     # the trigger functions run with the role's rights: nobody else may call them
     assert "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA litellm_bridge FROM PUBLIC;" in out
     assert 'ALTER DEFAULT PRIVILEGES FOR ROLE "bridge_ro" REVOKE EXECUTE ON FUNCTIONS' in out
-    assert "GRANT %s ON public.%I" in out  # Open WebUI tables, those that exist
+    if scenario.on_sqlite:  # a file has no roles: the note says what stands in for them
+        assert "GRANT %s ON public.%I" not in out and "SQLite has no roles" in out
+        assert "'openwebui file'" in out
+    else:
+        assert "GRANT %s ON public.%I" in out  # Open WebUI tables, those that exist
     code, out = _run(capsys, "grants", "--openwebui-role", 'x"; DROP ROLE postgres; --')
     assert code == 1 and "not a plain role name" in out
 
@@ -211,6 +233,8 @@ def test_grants_are_least_privilege(
         assert role.fetchone() == (False,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             bridge.execute("UPDATE \"LiteLLM_UserTable\" SET user_role = 'proxy_admin'")
+    if scenario.on_sqlite:
+        return
     with psycopg.connect(scenario.openwebui_url, autocommit=True) as bridge:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             bridge.execute("SELECT count(*) FROM chat")
@@ -222,14 +246,7 @@ def test_views_answer_the_usual_questions(
     scenario: Databases, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with scenario.openwebui() as owui:  # Open WebUI refuses one account: a FAILED change
-        owui.execute(
-            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF NEW.email = 'erin@techcompany.com' THEN RAISE EXCEPTION 'no Erin'; END IF; "
-            "RETURN NEW; END $$"
-        )
-        owui.execute(
-            'CREATE TRIGGER refuse BEFORE INSERT ON "user" FOR EACH ROW EXECUTE FUNCTION refuse()'
-        )
+        owui_refuse_inserts(owui, "NEW.email = 'erin@techcompany.com'", "no Erin")
     assert main(["sync"]) == 1
     with scenario.litellm() as conn:
         failures = conn.execute("SELECT * FROM litellm_bridge.recent_failures").fetchall()

@@ -18,6 +18,7 @@ from tests.fixtures.support import (
     owui_json,
     owui_json_cast,
     owui_mark_sso,
+    owui_refuse_inserts,
 )
 
 
@@ -365,22 +366,7 @@ def test_a_failing_change_is_audited_and_the_rest_applied(
     databases: Databases, settings: Settings
 ) -> None:
     with databases.openwebui() as owui:
-        if databases.on_sqlite:
-            owui.execute(
-                'CREATE TRIGGER refuse BEFORE INSERT ON "user" FOR EACH ROW '
-                "WHEN NEW.email = 'mallory@x.com' "
-                "BEGIN SELECT RAISE(ABORT, 'mallory is not welcome'); END"
-            )
-        else:
-            owui.execute(
-                "CREATE FUNCTION refuse_mallory() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                "IF NEW.email = 'mallory@x.com' THEN RAISE EXCEPTION 'mallory is not welcome';"
-                " END IF; RETURN NEW; END $$"
-            )
-            owui.execute(
-                'CREATE TRIGGER refuse BEFORE INSERT ON "user" FOR EACH ROW '
-                "EXECUTE FUNCTION refuse_mallory()"
-            )
+        owui_refuse_inserts(owui, "NEW.email = 'mallory@x.com'", "mallory is not welcome")
     conn = databases.litellm()
     seed.add_team(conn, "t", "T")
     for user_id in ("alice", "mallory", "zed"):

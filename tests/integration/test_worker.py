@@ -26,8 +26,16 @@ from litellm_bridge_plugin.engine.results import failed_entities
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.engine.worker import BridgeWorker
 from litellm_bridge_plugin.settings import Settings, load_settings
-from tests.fixtures.support import Databases
+from tests.fixtures.databases import on_both
+from tests.fixtures.support import Databases, owui_slow_inserts
 from tests.fixtures.tcp_proxy import TcpProxy
+
+
+@pytest.fixture
+def databases(request: pytest.FixtureRequest, both_databases: Databases) -> Databases:
+    """Every test here runs on PostgreSQL and on SQLite (Open WebUI's default)."""
+    return on_both(request, both_databases)
+
 
 only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 
@@ -174,13 +182,7 @@ def _outbox_inserts(conn: Any) -> int:
 @only_newest
 def test_kill_9_mid_batch_loses_nothing(captured: Databases, tmp_path: Path) -> None:
     with captured.openwebui() as owui:  # slow Open WebUI down so the kill lands mid-batch
-        owui.execute(
-            "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "PERFORM pg_sleep(0.02); RETURN NEW; END $$"
-        )
-        owui.execute(
-            'CREATE TRIGGER slow BEFORE INSERT ON "user" FOR EACH ROW EXECUTE FUNCTION slow()'
-        )
+        owui_slow_inserts(owui)
     conn = captured.litellm()
     with conn.transaction():
         for i in range(300):
