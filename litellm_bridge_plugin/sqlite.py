@@ -78,12 +78,23 @@ def _value(value: Any) -> Any:
     return value
 
 
+class DatabaseLocked(psycopg.OperationalError):
+    """Another connection (Open WebUI's) held the file's write lock for longer than the busy
+    timeout: nothing of the transaction was written, and trying again later may succeed."""
+
+
+_BUSY_CODES = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 def _as_psycopg(exc: sqlite3.Error) -> psycopg.Error:
     """SQLite's error as the psycopg error class the engine handles (a change that fails is
-    recorded as FAILED; a lost or locked database stops the run and is retried)."""
+    recorded as FAILED; a locked file stops the batch, which is tried again; a lost database
+    stops the run and is retried)."""
     if isinstance(exc, sqlite3.IntegrityError):
         return psycopg.errors.IntegrityError(str(exc))
     if isinstance(exc, sqlite3.OperationalError):
+        if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _BUSY_CODES:
+            return DatabaseLocked(str(exc))
         return psycopg.OperationalError(str(exc))
     return psycopg.DatabaseError(str(exc))
 
@@ -139,13 +150,14 @@ class SQLiteConnection:
 
     dialect = "sqlite"
 
-    def __init__(self, path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(self, path: Path, busy_timeout_ms: int | None = None) -> None:
         self.path = path
+        self.busy_timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
         self._conn = sqlite3.connect(
             f"file:{path}?mode=rw",  # never create a file that is not there
             uri=True,
             isolation_level=None,  # transactions are begun explicitly (transaction())
-            timeout=busy_timeout_ms / 1000,
+            timeout=self.busy_timeout_ms / 1000,
             check_same_thread=False,
         )
         self._depth = 0
@@ -158,24 +170,40 @@ class SQLiteConnection:
     def execute(self, query: Any, params: Any = None) -> SQLiteCursor:
         return self.cursor().execute(query, params)
 
+    def _run(self, statement: str) -> None:
+        try:
+            self._conn.execute(statement)
+        except sqlite3.Error as exc:
+            raise _as_psycopg(exc) from exc
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """``BEGIN`` ... ``COMMIT`` (or a savepoint when nested); rolled back on error."""
+        """``BEGIN`` ... ``COMMIT`` (or a savepoint when nested); rolled back on error. A
+        statement or ``COMMIT`` that finds the file locked past the busy timeout raises
+        :class:`DatabaseLocked` and the whole transaction is rolled back, never left open
+        (reads take no write lock, so Open WebUI's writers are not held up by them)."""
         name = f"sp{self._depth}"
-        self._conn.execute("BEGIN" if self._depth == 0 else f"SAVEPOINT {name}")
+        self._run("BEGIN" if self._depth == 0 else f"SAVEPOINT {name}")
         self._depth += 1
         try:
             yield
         except BaseException:
             self._depth -= 1
             if self._depth == 0:
-                self._conn.execute("ROLLBACK")
-            else:
-                self._conn.execute(f"ROLLBACK TO {name}")
-                self._conn.execute(f"RELEASE {name}")
+                self._conn.rollback()  # a no-op when SQLite already rolled it back
+            elif self._conn.in_transaction:  # SQLite rolls back everything on some errors
+                self._run(f"ROLLBACK TO {name}")
+                self._run(f"RELEASE {name}")
             raise
         self._depth -= 1
-        self._conn.execute("COMMIT" if self._depth == 0 else f"RELEASE {name}")
+        if self._depth:
+            self._run(f"RELEASE {name}")
+            return
+        try:
+            self._run("COMMIT")
+        except psycopg.Error:
+            self._conn.rollback()
+            raise
 
     def close(self) -> None:
         if not self.closed:

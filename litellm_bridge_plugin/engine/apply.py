@@ -9,6 +9,7 @@ the audit rows of the batch.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
@@ -28,17 +29,25 @@ from litellm_bridge_plugin.errors import DatabaseUnavailable
 from litellm_bridge_plugin.openwebui.models import ModelWriter
 from litellm_bridge_plugin.openwebui.writer import OpenWebUIWriter
 from litellm_bridge_plugin.queries import dialect_of
+from litellm_bridge_plugin.sqlite import DatabaseLocked
 
 BATCH_SIZE = 500
 SQLITE_BATCH_SIZE = 50
 """SQLite has one writer lock for the whole file: a batch of 500 group creations holds it for
 about half a second (bench.reconcile), so on SQLite a transaction takes 50 changes and Open
 WebUI's own writes wait for tens of milliseconds at most."""
+LOCKED_ATTEMPTS = 3
+LOCKED_PAUSE = 1.0
+"""A batch that finds Open WebUI's SQLite file locked past the busy timeout (another writer
+holding it for seconds) is tried again after 1 s, then 2 s; after the third try the run stops
+(nothing of the batch written, nothing recorded as FAILED) and the next run retries."""
 # A random 256-bit secret cannot be guessed whatever the work factor, so placeholder
 # passwords use bcrypt's cheapest cost; passwords people type use Open WebUI's cost, 12.
 PLACEHOLDER_ROUNDS = 4
 PASSWORD_ROUNDS = 12
 MAX_ERROR_LENGTH = 2000
+
+log = logging.getLogger(__name__)
 
 
 def _hash_password(secret: str, rounds: int) -> str:
@@ -102,6 +111,30 @@ class Applier:
             },
         )
         self.target.hashes = self._password_hashes(batch)
+        for attempt in range(1, LOCKED_ATTEMPTS + 1):
+            failed_before = set(self.target.failed_users)
+            try:
+                return self._write_batch(batch)
+            except DatabaseLocked as exc:
+                self.target.failed_users = failed_before  # nothing of the batch was written
+                if attempt == LOCKED_ATTEMPTS:
+                    raise DatabaseUnavailable(
+                        f"Open WebUI's database file stayed locked by another writer through "
+                        f"{LOCKED_ATTEMPTS} tries ({short(exc)}); nothing of this batch was "
+                        "written and the next run tries again"
+                    ) from None
+                log.warning(
+                    "litellm-bridge: Open WebUI's database is locked by another writer (%s); "
+                    "trying the batch of %d change(s) again (%d of %d)",
+                    short(exc),
+                    len(batch),
+                    attempt + 1,
+                    LOCKED_ATTEMPTS,
+                )
+                time.sleep(LOCKED_PAUSE * attempt)
+        raise AssertionError("unreachable")
+
+    def _write_batch(self, batch: Sequence[Change]) -> list[Outcome]:
         outcomes: list[Outcome] = []
         try:
             with self.openwebui.transaction(), self.openwebui.cursor() as cur:
@@ -123,7 +156,7 @@ class Applier:
                 with self.openwebui.transaction():
                     write(self.target, cur, change)
         except psycopg.Error as exc:
-            if self.openwebui.broken or self.openwebui.closed:
+            if self.openwebui.broken or self.openwebui.closed or isinstance(exc, DatabaseLocked):
                 raise
             if change.operation == "create_user":
                 self.target.failed_users.add(change.openwebui_id)

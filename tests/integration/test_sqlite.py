@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -189,3 +190,56 @@ def test_status_verify_user_and_doctor_on_sqlite(
         cli.main(["doctor", "--json"])
         checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)}
         assert checks["openwebui file"]["result"] == "fail"
+
+
+def test_a_locked_file_is_waited_for_and_a_lock_that_outlasts_the_tries_loses_nothing(
+    databases: Databases,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Open WebUI in a long write transaction holds the file's write lock: the bridge waits
+    (busy timeout), tries the batch again, and a lock that outlasts every try stops the run
+    with nothing half-written and nothing recorded as FAILED; the next run converges."""
+    from litellm_bridge_plugin import sqlite as sqlite_module
+    from litellm_bridge_plugin.engine import apply
+    from litellm_bridge_plugin.engine.sync import reconcile
+
+    monkeypatch.setattr(sqlite_module, "BUSY_TIMEOUT_MS", 500)
+    monkeypatch.setattr(apply, "LOCKED_PAUSE", 0.05)
+    seed.seed_company(databases.litellm())
+    path = _snapshot_db(databases.version, tmp_path / "webui.db")
+    on_sqlite = settings.model_copy(update={"openwebui_database_url": f"sqlite:///{path}"})
+    open_webui = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    def hold_the_write_lock() -> None:  # as Open WebUI's own write transaction does
+        open_webui.execute("BEGIN IMMEDIATE")
+        open_webui.execute("UPDATE config SET updated_at = updated_at")
+
+    hold_the_write_lock()
+    release = threading.Timer(0.7, open_webui.execute, ("COMMIT",))  # past one busy timeout
+    release.start()
+    with caplog.at_level("WARNING"):
+        first = reconcile(on_sqlite)
+    release.join()
+    assert first.ok and first.succeeded > 0
+    assert "locked by another writer" in caplog.text
+    assert [r for r in databases.audit() if r["result"] == "FAILED"] == []
+
+    seed.add_user(databases.litellm(), "late", "late@x.com")
+    hold_the_write_lock()
+    try:
+        with pytest.raises(DatabaseUnavailable, match="stayed locked by another writer"):
+            reconcile(on_sqlite)
+    finally:
+        open_webui.execute("COMMIT")
+    assert [r for r in databases.audit() if r["result"] == "FAILED"] == []
+    with connect_sqlite(f"sqlite:///{path}") as lite:
+        late = lite.execute("SELECT id FROM \"user\" WHERE email = 'late@x.com'").fetchall()
+        assert late == []
+    assert reconcile(on_sqlite).ok
+    with connect_sqlite(f"sqlite:///{path}") as lite:
+        late = lite.execute("SELECT id FROM \"user\" WHERE email = 'late@x.com'").fetchall()
+        assert len(late) == 1
+    open_webui.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ from litellm_bridge_plugin.engine.results import failed_entities
 from litellm_bridge_plugin.engine.sync import reconcile
 from litellm_bridge_plugin.engine.worker import BridgeWorker
 from litellm_bridge_plugin.settings import Settings, load_settings
+from litellm_bridge_plugin.sqlite import sqlite_path
 from tests.fixtures.databases import on_both
 from tests.fixtures.support import Databases, owui_slow_inserts
 from tests.fixtures.tcp_proxy import TcpProxy
@@ -221,6 +223,8 @@ def _via_proxy(url: str, proxy: TcpProxy) -> str:
 def test_open_webui_cut_off_during_a_burst_then_converges(
     captured: Databases, tmp_path: Path
 ) -> None:
+    if captured.on_sqlite:
+        pytest.skip("a file has no connection to cut: the locked-file test stands for it")
     parts = urlsplit(captured.openwebui_url)
     proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
     env = _env(
@@ -246,6 +250,44 @@ def test_open_webui_cut_off_during_a_burst_then_converges(
         proxy.close()
     assert len(captured.owui_users()) == 1000
     assert len(captured.owui_groups()["Burst Team"]["members"]) == 100
+    assert _in_sync(_settings(captured))
+
+
+@only_newest
+def test_open_webui_locked_during_a_burst_then_converges(
+    captured: Databases, tmp_path: Path
+) -> None:
+    """Open WebUI on SQLite holds the file's write lock for 8 s, past the bridge's 5 s busy
+    timeout, in the middle of a burst of 1,000 new people: the worker waits and tries again,
+    nothing is lost or recorded as FAILED, and everyone arrives once the lock is let go."""
+    if not captured.on_sqlite:
+        pytest.skip("SQLite's file lock; PostgreSQL's outage is the cut-off test")
+    worker = _worker_process(
+        _env(captured.litellm_url, captured.openwebui_url), tmp_path / "worker.log"
+    )
+    open_webui = sqlite3.connect(sqlite_path(captured.openwebui_url), isolation_level=None)
+    conn = captured.litellm()
+    try:
+        seed.add_team(conn, "t", "Burst Team")
+        for i in range(1000):
+            seed.add_user(conn, f"u{i}", f"burst{i}@x.com")
+            if i % 10 == 0:
+                seed.add_team_member(conn, f"u{i}", "t")
+            if i == 300:  # as Open WebUI's own long write transaction would
+                open_webui.execute("BEGIN IMMEDIATE")
+                open_webui.execute("UPDATE config SET updated_at = updated_at")
+                locked_at = time.monotonic()
+        time.sleep(max(0.0, 8 - (time.monotonic() - locked_at)))
+        open_webui.execute("COMMIT")
+        wait_for(lambda: _pending(captured) == 0, "the outbox to drain after the lock", 180)
+    finally:
+        worker.terminate()
+        worker.wait(20)
+        open_webui.close()
+    assert len(captured.owui_users()) == 1000
+    assert len(captured.owui_groups()["Burst Team"]["members"]) == 100
+    assert [r for r in captured.audit() if r["result"] == "FAILED"] == []
+    assert "locked by another writer" in (tmp_path / "worker.log").read_text()
     assert _in_sync(_settings(captured))
 
 
