@@ -11,6 +11,15 @@ from tests.fixtures.proxies import Proxy
 
 from .openwebui_harness import OpenWebUI
 
+CHAIN_DATABASES = [("0.12.4", "postgresql"), ("0.6.30", "postgresql")]
+"""The ``chain`` fixture's (Open WebUI release, its database) by default."""
+ON_BOTH_DATABASES = [*CHAIN_DATABASES, ("0.12.4", "sqlite"), ("0.6.30", "sqlite")]
+NEWEST = [("0.12.4", "postgresql")]
+
+
+def chain_id(param: tuple[str, str]) -> str:
+    return f"openwebui-{param[0]}" + ("-sqlite" if param[1] == "sqlite" else "")
+
 
 def signed_in(
     server: OpenWebUI, proxy: Proxy, settings: Any, passwords: dict[str, str]

@@ -17,10 +17,11 @@ from litellm_bridge_plugin.settings import load_settings
 from tests.fixtures.proxies import MASTER_KEY, Proxy, env_for, free_port
 from tests.fixtures.roles import as_bridge
 
+from .chain import CHAIN_DATABASES, chain_id
 from .openwebui_harness import OpenWebUI, running_openwebui
 
 
-@pytest.fixture(params=["0.12.4", "0.6.30"], ids=lambda v: f"openwebui-{v}")
+@pytest.fixture(params=CHAIN_DATABASES, ids=chain_id)
 def chain(
     request: pytest.FixtureRequest,
     pg_server: str,
@@ -28,11 +29,18 @@ def chain(
     tmp_path: Path,
     proxy_factory: Callable[..., Proxy],
 ) -> Iterator[tuple[OpenWebUI, Proxy, Any]]:
-    version = request.param
+    """Open WebUI ``version`` on PostgreSQL (or, parametrised with ``ON_BOTH_DATABASES``,
+    on the SQLite file it makes itself) in front of a proxy running the plugin."""
+    version, dialect = request.param
     tag = uuid.uuid4().hex[:10]
     litellm_name, openwebui_name = f"t_{tag}_litellm", f"t_{tag}_owui_chain"
     litellm_url = dbs.create_database(pg_server, litellm_name, templates["litellm"])
-    openwebui_url = dbs.create_database(pg_server, openwebui_name)
+    on_sqlite = dialect == "sqlite"
+    if on_sqlite:
+        (tmp_path / "data").mkdir()
+        openwebui_url = f"sqlite:///{tmp_path / 'data' / 'webui.db'}"
+    else:
+        openwebui_url = dbs.create_database(pg_server, openwebui_name)
     proxy = None
     port = free_port()
     try:
@@ -46,7 +54,7 @@ def chain(
         ) as server:
             # Open WebUI has migrated its database: the bridge gets its least-privilege roles
             bridge_litellm = as_bridge(litellm_url, "litellm")
-            bridge_openwebui = as_bridge(openwebui_url, "openwebui")
+            bridge_openwebui = openwebui_url if on_sqlite else as_bridge(openwebui_url, "openwebui")
             proxy = proxy_factory(
                 env_for(bridge_litellm, bridge_openwebui, BRIDGE_OPENWEBUI_SERVICE_KEY=MASTER_KEY),
                 port=port,
@@ -60,4 +68,5 @@ def chain(
         if proxy is not None:
             proxy.stop()
         dbs.drop_database(pg_server, litellm_name)
-        dbs.drop_database(pg_server, openwebui_name)
+        if not on_sqlite:
+            dbs.drop_database(pg_server, openwebui_name)

@@ -29,7 +29,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.fixtures.proxies import Proxy
 
-from .chain import litellm_admin_url, signed_in
+from .chain import NEWEST, chain_id, litellm_admin_url, signed_in
 from .openwebui_harness import OpenWebUI
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -100,7 +100,7 @@ def _publish(shots: Iterable[Path]) -> None:
             shutil.copy(shot, DOCS / shot.name)
 
 
-@pytest.mark.parametrize("chain", ["0.12.4"], indirect=True)
+@pytest.mark.parametrize("chain", NEWEST, ids=chain_id, indirect=True)
 def test_alice_and_bob_see_their_own_models_in_the_browser(
     chain: tuple[OpenWebUI, Proxy, Any], browser: WebDriver, tmp_path: Path
 ) -> None:
@@ -122,7 +122,7 @@ def _first_of_next_month(now: datetime) -> datetime:
     return datetime(year, month + 1, 1, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("chain", ["0.12.4"], indirect=True)
+@pytest.mark.parametrize("chain", NEWEST, ids=chain_id, indirect=True)
 def test_a_spent_budget_is_refused_in_the_chat_window(
     chain: tuple[OpenWebUI, Proxy, Any], browser: WebDriver, tmp_path: Path, pg_server: str
 ) -> None:

@@ -3,16 +3,18 @@
 The proxy runs the plugin (mock models, no proxy database: its master key is the service
 key); Open WebUI forwards user-info headers. After the bridge syncs the guide's scenario,
 each person signs in to Open WebUI, sees exactly the models LiteLLM grants them, chats within
-them, and cannot use the rest.
+them, and cannot use the rest; with Open WebUI on PostgreSQL and on its default SQLite file.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.fixtures.proxies import Proxy
 
-from .chain import signed_in
+from .chain import ON_BOTH_DATABASES, chain_id, signed_in
 from .openwebui_harness import OpenWebUI
 
 PASSWORDS = {
@@ -29,6 +31,7 @@ GRANTS = {
 }
 
 
+@pytest.mark.parametrize("chain", ON_BOTH_DATABASES, ids=chain_id, indirect=True)
 def test_each_person_sees_and_uses_exactly_their_grant(
     chain: tuple[OpenWebUI, Proxy, Any],
 ) -> None:
