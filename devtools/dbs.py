@@ -20,6 +20,11 @@ from psycopg import sql
 
 SNAPSHOTS = Path(__file__).with_name("openwebui_schemas")
 OPENWEBUI_VERSIONS = ("0.6.30", "0.12.4")
+"""The two ends of the supported range: most tests run on these two."""
+OPENWEBUI_GENERATIONS = ("0.6.30", "0.6.37", "0.6.41", "0.8.12", "0.12.4")
+"""One release per schema generation the bridge supports (group_user_ids JSON; group_member
+table; api_key table and user.oauth; access_grant table; session_stamp and key/value config):
+the sync tests run on each, from that release's own migrations (openwebui_schemas/)."""
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["bridge"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+"""The one place the version is written (pyproject.toml reads it; CHANGELOG.md)."""
 
 
 _instance: Any = None

@@ -14,8 +14,10 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from typing import Any
 
+from litellm_bridge_plugin import __version__
 from litellm_bridge_plugin.capture import outbox, triggers
 from litellm_bridge_plugin.connections import connect
 from litellm_bridge_plugin.domain import Scope
@@ -31,6 +33,7 @@ from litellm_bridge_plugin.ops import link as operator_link
 from litellm_bridge_plugin.ops import rendering as operator_report
 from litellm_bridge_plugin.ops import role_grants as grants
 from litellm_bridge_plugin.queries import queries
+from litellm_bridge_plugin.releases import SUPPORTED_LITELLM
 from litellm_bridge_plugin.settings import Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -69,12 +72,29 @@ def parse_limit(text: str) -> int:
     return value
 
 
+def version_line() -> str:
+    """``litellm-bridge 0.2.0 (LiteLLM 1.106.12; supported 1.77.3 to 1.108.7)``, read
+    without importing LiteLLM."""
+    try:
+        litellm_version = metadata.version("litellm")
+    except metadata.PackageNotFoundError:
+        litellm_version = "not installed"
+    low, high = SUPPORTED_LITELLM
+    return f"litellm-bridge {__version__} (LiteLLM {litellm_version}; supported {low} to {high})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="litellm-bridge",
         description="Keep Open WebUI's users and groups in step with LiteLLM.",
         epilog="Settings come from the environment: BRIDGE_OPENWEBUI_DATABASE_URL, "
         "BRIDGE_LITELLM_DATABASE_URL (or DATABASE_URL), see the README.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=version_line(),
+        help="the bridge's version and the LiteLLM release installed beside it",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sync = commands.add_parser("sync", help="make Open WebUI match LiteLLM now")

@@ -33,9 +33,10 @@ EXPECTED = {
 
 
 @pytest.fixture
-def databases(request: pytest.FixtureRequest, both_databases: Databases) -> Databases:
-    """Every test here runs on PostgreSQL and on SQLite (Open WebUI's default)."""
-    return on_both(request, both_databases)
+def databases(request: pytest.FixtureRequest, every_generation: Databases) -> Databases:
+    """Every test here runs on each Open WebUI schema generation, on PostgreSQL and on SQLite
+    (Open WebUI's default)."""
+    return on_both(request, every_generation)
 
 
 def _settings(databases: Databases, **extra: object) -> Settings:
@@ -64,7 +65,7 @@ def test_every_served_model_gets_a_row_and_exactly_its_readers(databases: Databa
         assert row["user_id"] == carol  # the admin owns the rows; admins see every model
         assert row["meta"]["litellm_bridge"] == {"managed": True}
         assert row["params"] == {}
-        if databases.version == "0.6.30":  # NULL would make the model public
+        if databases.grants_in_json:  # NULL would make the model public
             acl = row["access_control"]
             assert acl["write"] == {"group_ids": [], "user_ids": []}
             assert acl["read"]["group_ids"] == []
@@ -127,7 +128,7 @@ def test_grants_follow_keys_users_and_the_catalogue(databases: Databases, tmp_pa
     result = reconcile(_settings(databases, litellm_config=smaller))
     assert [c.operation for c in result.planned if c.entity_type == "model"] == ["delete_model"]
     assert set(databases.owui_models()) == {"gpt-4", "gpt-3.5-turbo"}
-    if databases.version != "0.6.30":
+    if not databases.grants_in_json:
         with databases.openwebui() as owui:
             left = owui.execute(
                 "SELECT count(*) AS n FROM access_grant WHERE resource_id = 'claude-3-sonnet'"
@@ -146,9 +147,9 @@ def test_rows_and_grants_made_in_open_webui_are_left_alone(databases: Databases)
     with databases.openwebui() as owui:
         owui.execute(
             "INSERT INTO model (id, user_id, name, meta, params, created_at, updated_at"
-            + (", access_control" if databases.version == "0.6.30" else "")
+            + (", access_control" if databases.grants_in_json else "")
             + ") VALUES ('claude-3-sonnet', 'local-admin', 'Claude (ours)', '{}', '{}', 1, 1"
-            + (", NULL" if databases.version == "0.6.30" else "")
+            + (", NULL" if databases.grants_in_json else "")
             + ")"
         )
     settings = _settings(databases)
@@ -164,7 +165,7 @@ def test_rows_and_grants_made_in_open_webui_are_left_alone(databases: Databases)
     assert "made in Open WebUI" in skip[0]["error"]
     # someone grants a group and an account of their own on a bridge row in Open WebUI
     with databases.openwebui() as owui:
-        if databases.version == "0.6.30":
+        if databases.grants_in_json:
             owui_edit_access_control(owui, "gpt-4", _grant_g1_and_viewer)
         else:
             for kind, who in (("group", "g-1"), ("user", "viewer")):
@@ -177,7 +178,7 @@ def test_rows_and_grants_made_in_open_webui_are_left_alone(databases: Databases)
     readers = _readers(databases)
     assert readers["gpt-4"] == EXPECTED["gpt-4"] | {"dave@techcompany.com", "viewer@local.test"}
     with databases.openwebui() as owui:
-        if databases.version == "0.6.30":
+        if databases.grants_in_json:
             row = owui.execute("SELECT access_control FROM model WHERE id = 'gpt-4'").fetchone()
             assert owui_json(row["access_control"])["read"]["group_ids"] == ["g-1"]
         else:
@@ -217,8 +218,9 @@ def test_a_connection_prefix_and_an_unknown_catalogue(databases: Databases) -> N
     assert len(databases.owui_models()) == 3
 
 
-@pytest.mark.parametrize("databases", ["0.6.30"], indirect=True)
 def test_odd_access_control_json_on_a_bridge_row_is_repaired(databases: Databases) -> None:
+    if not databases.grants_in_json:
+        pytest.skip("grants are rows of access_grant from Open WebUI 0.8")
     seed.seed_scenario(databases.litellm())
     settings = _settings(databases)
     reconcile(settings)
@@ -251,7 +253,7 @@ def test_a_row_a_person_puts_in_place_of_a_bridge_row_is_theirs(
             owui, "local-admin", "admin@local.test", "Admin", "admin", version=databases.version
         )
         owui.execute("DELETE FROM model WHERE id = 'gpt-4'")  # as Open WebUI deletes it:
-        if databases.version != "0.6.30":  # with its grants
+        if not databases.grants_in_json:  # with its grants
             owui.execute("DELETE FROM access_grant WHERE resource_id = 'gpt-4'")
         owui.execute(
             "INSERT INTO model (id, user_id, name, meta, params, created_at, updated_at) "
@@ -263,7 +265,7 @@ def test_a_row_a_person_puts_in_place_of_a_bridge_row_is_theirs(
     ]
     row = databases.owui_models()["gpt-4"]
     assert row["name"] == "GPT-4 (ours)" and row["readers"] == set()
-    if databases.version == "0.6.30":
+    if databases.grants_in_json:
         assert row["access_control"] is None  # still public, as its owner left it
     # LiteLLM stops serving gpt-4: the person's row stays
     smaller = tmp_path / "config.yaml"

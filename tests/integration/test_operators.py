@@ -85,7 +85,7 @@ def test_verify_user_explains_every_model(
     # someone revokes Bob's gpt-4 in Open WebUI by hand: the difference is named
     bob_id = report["openwebui"]["id"]
     with scenario.openwebui() as owui:
-        if scenario.version == "0.6.30":
+        if scenario.grants_in_json:
             owui_edit_access_control(owui, "gpt-4", lambda acl: acl["read"].update(user_ids=[]))
         else:
             owui.execute("DELETE FROM access_grant WHERE principal_id = %s", (bob_id,))

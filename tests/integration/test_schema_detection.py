@@ -25,27 +25,29 @@ def empty_db(pg_server: str) -> Iterator[str]:
     dbs.drop_database(pg_server, name)
 
 
-def test_detects_each_supported_release(databases: Databases) -> None:
-    with psycopg.connect(databases.openwebui_url) as conn:
+GENERATIONS = {  # release: (generation, members, api keys, sso, config, alembic revision)
+    "0.6.30": ("0.6.30", "user_ids", "column", "oauth_sub", "document", "38d63c18f30f"),
+    "0.6.37": ("0.6.37", "group_member", "column", "oauth_sub", "document", "37f288994c47"),
+    "0.6.41": ("0.6.41", "group_member", "table", "oauth", "document", "3e0e00844bb0"),
+    "0.8.12": ("0.8", "group_member", "table", "oauth", "document", "b2c3d4e5f6a7"),
+    "0.12.4": ("0.12", "group_member", "table", "oauth", "rows", "0bd252b206fb"),
+}
+
+
+def test_detects_each_supported_generation(every_generation: Databases) -> None:
+    """Each release's own migrations (PostgreSQL and SQLite) read as its generation."""
+    assert set(GENERATIONS) == set(dbs.OPENWEBUI_GENERATIONS)
+    with every_generation.openwebui() as conn:
         schema = detect(conn)
-    if databases.version == "0.6.30":
-        assert (schema.generation, schema.membership, schema.api_keys) == (
-            "0.6.30",
-            "user_ids",
-            "column",
-        )
-        assert not schema.session_stamp and not schema.access_grant
-        assert schema.sso == "oauth_sub"
-        assert schema.revision == "38d63c18f30f"
-    else:
-        assert (schema.generation, schema.membership, schema.api_keys) == (
-            "0.12",
-            "group_member",
-            "table",
-        )
-        assert schema.session_stamp and schema.access_grant
-        assert schema.sso == "oauth"  # 0.6.41 moved oauth_sub into this JSON
-        assert schema.revision == "0bd252b206fb"
+    generation, members, api_keys, sso, config, revision = GENERATIONS[every_generation.version]
+    assert (schema.generation, schema.membership, schema.api_keys) == (
+        generation,
+        members,
+        api_keys,
+    )
+    assert (schema.sso, schema.config, schema.revision) == (sso, config, revision)
+    assert schema.access_grant == (not every_generation.grants_in_json)
+    assert schema.session_stamp == every_generation.session_stamp
 
 
 def test_unmigrated_database_is_refused_with_the_fix(empty_db: str) -> None:

@@ -17,9 +17,10 @@ from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso
 
 
 @pytest.fixture
-def databases(request: pytest.FixtureRequest, both_databases: Databases) -> Databases:
-    """Every test here runs on PostgreSQL and on SQLite (Open WebUI's default)."""
-    return on_both(request, both_databases)
+def databases(request: pytest.FixtureRequest, every_generation: Databases) -> Databases:
+    """Every test here runs on each Open WebUI schema generation, on PostgreSQL and on SQLite
+    (Open WebUI's default)."""
+    return on_both(request, every_generation)
 
 
 def _untidy_state(databases: Databases, settings: Settings) -> None:

@@ -23,9 +23,10 @@ from tests.fixtures.support import (
 
 
 @pytest.fixture
-def databases(request: pytest.FixtureRequest, both_databases: Databases) -> Databases:
-    """Every test here runs on PostgreSQL and on SQLite (Open WebUI's default)."""
-    return on_both(request, both_databases)
+def databases(request: pytest.FixtureRequest, every_generation: Databases) -> Databases:
+    """Every test here runs on each Open WebUI schema generation, on PostgreSQL and on SQLite
+    (Open WebUI's default)."""
+    return on_both(request, every_generation)
 
 
 def _audit_ops(databases: Databases) -> list[tuple[str, str, str]]:
@@ -180,7 +181,7 @@ def test_role_change(databases: Databases, settings: Settings) -> None:
 
 def _give_api_key(databases: Databases, user_id: str) -> None:
     with databases.openwebui() as conn:
-        if databases.version == "0.6.30":
+        if databases.api_key_in_user:
             conn.execute("UPDATE \"user\" SET api_key = 'sk-0123' WHERE id = %s", (user_id,))
         else:
             conn.execute(
@@ -213,7 +214,7 @@ def test_deleted_user_is_deactivated_and_keeps_chats(
             owui.execute("SELECT session_stamp FROM auth WHERE id = %s", (bob["id"],)).fetchone()[
                 "session_stamp"
             ]
-            if databases.version != "0.6.30"
+            if databases.session_stamp
             else None
         )
 
@@ -223,7 +224,7 @@ def test_deleted_user_is_deactivated_and_keeps_chats(
     assert result.ok
     bob_after = databases.owui_users()["bob@techcompany.com"]
     assert bob_after["active"] is False
-    if databases.version == "0.6.30":  # no session stamp: pending refuses existing tokens
+    if not databases.session_stamp:  # pending refuses existing tokens
         assert bob_after["role"] == "pending"
     groups = databases.owui_groups()
     assert "bob@techcompany.com" not in groups["Product Team"]["members"]
@@ -235,7 +236,7 @@ def test_deleted_user_is_deactivated_and_keeps_chats(
             ).fetchone()["n"]
             == 1
         )
-        if databases.version == "0.6.30":
+        if databases.api_key_in_user:
             key = owui.execute('SELECT api_key FROM "user" WHERE id = %s', (bob["id"],)).fetchone()[
                 "api_key"
             ]
@@ -247,6 +248,7 @@ def test_deleted_user_is_deactivated_and_keeps_chats(
                 ).fetchone()["n"]
                 == 0
             )
+        if databases.session_stamp:
             stamp = owui.execute(
                 "SELECT session_stamp FROM auth WHERE id = %s", (bob["id"],)
             ).fetchone()["session_stamp"]
@@ -310,7 +312,7 @@ def test_groups_made_in_open_webui_are_left_alone(databases: Databases, settings
     owui = databases.openwebui()
     owui_add_user(owui, "owui-admin", "root@x.com", "Root", role="admin")
     members = '["owui-admin"]'
-    if databases.version == "0.6.30":
+    if databases.members_in_json:
         owui.execute(
             'INSERT INTO "group" (id, user_id, name, description, user_ids, created_at,'
             " updated_at) VALUES ('g1', 'owui-admin', 'Product Team', 'mine', %s, 1, 1)",
@@ -346,7 +348,7 @@ def test_people_added_by_hand_to_a_bridge_group_are_removed(
     owui_add_user(databases.openwebui(), "intruder", "intruder@x.com", "Intruder")
     group = databases.owui_groups()["Product Team"]
     with databases.openwebui() as owui:
-        if databases.version == "0.6.30":
+        if databases.members_in_json:
             ids = [*owui_json(group["user_ids"]), "intruder"]
             owui.execute(
                 f'UPDATE "group" SET user_ids = %s{owui_json_cast(owui)} WHERE id = %s',

@@ -14,9 +14,10 @@ from tests.fixtures.support import Databases
 
 
 @pytest.fixture
-def databases(request: pytest.FixtureRequest, both_databases: Databases) -> Databases:
-    """Every test here runs on PostgreSQL and on SQLite (Open WebUI's default)."""
-    return on_both(request, both_databases)
+def databases(request: pytest.FixtureRequest, every_generation: Databases) -> Databases:
+    """Every test here runs on each Open WebUI schema generation, on PostgreSQL and on SQLite
+    (Open WebUI's default)."""
+    return on_both(request, every_generation)
 
 
 def test_company_appears_in_open_webui(databases: Databases, settings: Settings) -> None:

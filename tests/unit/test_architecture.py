@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "litellm_bridge_plugin"
 NAME = "litellm_bridge_plugin"
 LAYERS = ("plan", "litellm", "openwebui", "engine", "capture", "proxy", "ops")
 BASE = "base"
-"""The top-level modules: settings, errors, logs, queries, connections, domain."""
+"""The top-level modules: settings, errors, logs, queries, connections, domain, releases."""
 
 MAY_IMPORT: dict[str, set[str]] = {
     BASE: {BASE},
