@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export BRIDGE_VENV := $(VENV)
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: setup demo test lint bench snapshots clean
+.PHONY: setup demo test test-compat lint bench snapshots clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -20,6 +20,11 @@ test: setup
 	@scripts/install-openwebui.sh 0.6.30 >/dev/null
 	@scripts/install-chromium.sh
 	$(PY) -m pytest
+
+# The LiteLLM matrix (README "Compatibility"): the proxy-level tests on LiteLLM 1.77.3 and
+# 1.108.7, each in its own cached environment (first run installs them, a few minutes each).
+test-compat: setup
+	@scripts/test-compat.sh
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -25,6 +25,7 @@ from litellm_bridge_plugin.plan.access_rules import (
     key_is_live,
     user_models,
 )
+from litellm_bridge_plugin.releases import team_member_model_budget
 
 AccessSource = Literal["keys", "user"]
 
@@ -140,6 +141,9 @@ def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = N
     keys: dict[str, list[KeyGrant]] = {}
     for row in key_rows:
         member = row.pop("member_budget", None)
+        row["team_member_model_max_budget"] = team_member_model_budget(
+            member, row.get("team_metadata"), row.pop("team_default_member_model_max_budget", None)
+        )
         keys.setdefault(row["user_id"], []).append(
             KeyGrant(
                 key_alias=row["key_alias"],

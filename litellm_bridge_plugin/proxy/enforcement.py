@@ -542,8 +542,9 @@ def charge_to(person: Any, data: dict[str, Any]) -> None:
         if not isinstance(data.get(name), dict):
             data[name] = {}
         LiteLLMProxyRequestSetup.add_user_api_key_auth_to_request_metadata(data, person, name)
-        # the budget fields LiteLLM 1.106 writes inline (add_litellm_data_to_request), which its
-        # model budget limiter and prometheus read after the call
+        # the budget fields LiteLLM writes inline (add_litellm_data_to_request), which its
+        # model budget limiter and prometheus read after the call (a field a release does not
+        # have is written as None, as that release would leave it)
         data[name].update(
             {f"user_api_key_{field}": getattr(person, field, None) for field in BUDGET_FIELDS}
         )
@@ -559,6 +560,7 @@ BUDGET_FIELDS = (
     "user_spend",
     "user_max_budget",
     "user_model_max_budget",
+    "team_member_model_max_budget",  # LiteLLM 1.108+
 )
 
 

@@ -28,14 +28,18 @@ from typing import Any
 import litellm
 from litellm.exceptions import BudgetExceededError
 
+from litellm_bridge_plugin.releases import check_team_member_model_budget
+
 
 class ModelBudgetSpent(Exception):
-    """The key's ``model_max_budget`` for one model is used up (LiteLLM's limiter said so)."""
+    """A budget for one model is used up (LiteLLM's limiter said so): the key's
+    ``model_max_budget`` (``whose="key"``) or the person's within their team (``"team member"``)."""
 
-    def __init__(self, model: str, max_budget: float) -> None:
-        super().__init__(f"model budget of {model} used up")
+    def __init__(self, model: str, max_budget: float, whose: str = "key") -> None:
+        super().__init__(f"{whose} budget of {model} used up")
         self.model = model
         self.max_budget = max_budget
+        self.whose = whose
 
 
 def _hook(kind: type[Any]) -> Any:
@@ -146,6 +150,12 @@ async def apply(
                 await budgets.is_key_within_model_budget(user_api_key_dict=person, model=model)
             except BudgetExceededError as exc:
                 raise ModelBudgetSpent(model, exc.max_budget) from None
+    if budgets is not None:
+        for model in models:
+            try:
+                await check_team_member_model_budget(budgets, person, model)
+            except BudgetExceededError as exc:
+                raise ModelBudgetSpent(model, exc.max_budget, "team member") from None
     limiter = _hook(RateLimiter)
     if limiter is not None:
         await limiter.async_pre_call_hook(

@@ -156,13 +156,19 @@ class BridgePlugin(CustomLogger):
                 await limits.apply(person, cache, data, call_type, models, member)
             except limits.ModelBudgetSpent as exc:
                 log.info(
-                    "litellm-bridge: refused an Open WebUI call: LiteLLM user %s: key %s is over "
-                    "its model_max_budget for %s",
+                    "litellm-bridge: refused an Open WebUI call: LiteLLM user %s: key %s: the "
+                    "%s's model_max_budget for %s is used up",
                     verdict.user_id,
                     person.key_alias,
+                    exc.whose,
                     exc.model,
                 )
-                said = f"model {exc.model}: your key's LiteLLM budget for this model is used up"
+                whose = (
+                    f"your LiteLLM budget in team {person.team_alias or person.team_id}"
+                    if exc.whose == "team member"
+                    else "your key's LiteLLM budget"
+                )
+                said = f"model {exc.model}: {whose} for this model is used up"
                 raise HTTPException(status_code=400, detail={"error": said}) from None
             except BudgetExceededError as exc:
                 self._refuse_budget(verdict, models[0], exc)

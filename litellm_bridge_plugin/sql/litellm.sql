@@ -143,7 +143,10 @@ SELECT v.token, v.key_alias, v.key_name, v.models, v.user_id, v.team_id, v.organ
            'rpm_limit', mb.rpm_limit, 'budget_duration', mb.budget_duration,
            'budget_reset_at', mb.budget_reset_at,
            'temp_budget_increase', mb.temp_budget_increase,
-           'temp_budget_expiry', mb.temp_budget_expiry) END AS member_budget,
+           'temp_budget_expiry', mb.temp_budget_expiry,
+           'model_max_budget', mb.model_max_budget) END AS member_budget,
+       -- the team's default member budget's per-model budgets (releases.team_member_model_budget)
+       db.model_max_budget AS team_default_member_model_max_budget,
        u.user_email, u.spend AS user_spend, u.max_budget AS user_max_budget,
        u.rpm_limit AS user_rpm_limit, u.tpm_limit AS user_tpm_limit,
        -- LiteLLM's key object names the organisation org_id (the key's own, else its team's,
@@ -155,6 +158,7 @@ FROM "LiteLLM_VerificationToken" v
 LEFT JOIN "LiteLLM_TeamTable" t ON t.team_id = v.team_id
 LEFT JOIN "LiteLLM_TeamMembership" m ON m.user_id = v.user_id AND m.team_id = v.team_id
 LEFT JOIN "LiteLLM_BudgetTable" mb ON mb.budget_id = m.budget_id
+LEFT JOIN "LiteLLM_BudgetTable" db ON db.budget_id = t.metadata ->> 'team_member_budget_id'
 LEFT JOIN "LiteLLM_UserTable" u ON u.user_id = v.user_id
 LEFT JOIN "LiteLLM_OrganizationTable" o
        ON o.organization_id = COALESCE(v.organization_id, t.organization_id)

@@ -465,6 +465,43 @@ def test_the_granting_keys_model_budget_applies(
 
 
 @only_newest
+def test_a_persons_model_budget_in_their_team_applies_where_litellm_has_it(
+    databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path
+) -> None:
+    """LiteLLM 1.108 added per-model budgets of a person within a team (the membership's
+    budget row, else the team's default member budget): checked by LiteLLM's own limiter on
+    the person's key object, spent by the first call, refused after. Releases without the
+    feature have no such budget, and the calls go on (as they would with Mo's own key)."""
+    from litellm.proxy._types import UserAPIKeyAuth
+
+    def mo_in_the_lab(conn: Any) -> None:
+        seed.add_team(conn, "t-lab", "lab", models=["gpt-4"])
+        seed.add_user(conn, "mo", "mo@corp.test")
+        seed.add_team_member(conn, "mo", "t-lab")
+        conn.execute(
+            'INSERT INTO "LiteLLM_BudgetTable" (budget_id, model_max_budget, created_by, '
+            "updated_by) VALUES ('mo-in-lab', %s::jsonb, 'admin', 'admin')",
+            ('{"gpt-4": {"budget_limit": 0.0000001, "time_period": "1d"}}',),
+        )
+        conn.execute(
+            'UPDATE "LiteLLM_TeamMembership" SET budget_id = %s WHERE user_id = %s',
+            ("mo-in-lab", "mo"),
+        )
+        seed.add_key(conn, "hashed-mo-lab", "mo-lab", "mo", [], team_id="t-lab")
+
+    proxy, spend = _start(databases, proxy_factory, tmp_path, prepare=mo_in_the_lab)
+    before = len(_reached(spend))
+    assert _chat(proxy, MO, model="gpt-4")[0] == 200
+    proxy.wait_until(lambda: len(_reached(spend)) > before, "Mo's call recorded")
+    status, answer = _chat(proxy, MO, model="gpt-4")
+    if "team_member_model_max_budget" in UserAPIKeyAuth.model_fields:
+        assert status == 400, answer
+        assert "your LiteLLM budget in team lab for this model is used up" in answer
+    else:
+        assert status == 200, answer
+
+
+@only_newest
 def test_a_budget_just_spent_is_refused_within_seconds(
     databases: Databases, proxy_factory: Callable[..., Proxy], tmp_path: Path
 ) -> None:
