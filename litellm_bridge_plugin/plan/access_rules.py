@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from litellm_bridge_plugin.releases import can_object_call_model
+
 NO_DEFAULT_MODELS = "no-default-models"
 
 
@@ -166,10 +168,8 @@ def _ask_litellm(
     object_type: str,
     team_id: str | None,
 ) -> bool:
-    from litellm.proxy.auth.auth_checks import can_object_call_model
-
     try:
-        can_object_call_model(
+        can_object_call_model()(
             model=model,
             llm_router=router,
             models=list(models),
@@ -178,7 +178,7 @@ def _ask_litellm(
             # would answer
             team_model_aliases=None,
             team_id=team_id,
-            object_type=object_type,  # type: ignore[arg-type]
+            object_type=object_type,
         )
     except Exception:
         return False

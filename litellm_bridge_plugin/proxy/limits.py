@@ -28,7 +28,11 @@ from typing import Any
 import litellm
 from litellm.exceptions import BudgetExceededError
 
-from litellm_bridge_plugin.releases import check_team_member_model_budget
+from litellm_bridge_plugin.releases import (
+    budget_check,
+    check_team_member_model_budget,
+    litellm_record,
+)
 
 
 class ModelBudgetSpent(Exception):
@@ -59,11 +63,9 @@ def _proxy(name: str) -> Any:
 def team_object(person: Any) -> Any:
     """LiteLLM's team object of the person's key, from the key's own team fields (which the
     bridge keeps as fresh as its spend figures)."""
-    from litellm.models.team import LiteLLM_TeamTable
-
     if person.team_id is None:
         return None
-    return LiteLLM_TeamTable(
+    return litellm_record("LiteLLM_TeamTable")(
         team_id=person.team_id,
         team_alias=person.team_alias,
         organization_id=person.org_id,
@@ -75,53 +77,50 @@ def team_object(person: Any) -> Any:
 
 def membership(person: Any, table: Mapping[str, Any] | None) -> Any:
     """LiteLLM's team membership of the person in the key's team, with its budget row."""
-    from litellm.models.budget import LiteLLM_BudgetTable
-    from litellm.models.team_membership import LiteLLM_TeamMembership
-
     if person.team_id is None or person.user_id is None:
         return None
-    return LiteLLM_TeamMembership(
+    budget_table = litellm_record("LiteLLM_BudgetTable")
+    return litellm_record("LiteLLM_TeamMembership")(
         user_id=person.user_id,
         team_id=person.team_id,
         budget_id=(table or {}).get("budget_id"),
         spend=person.team_member_spend or 0.0,
-        litellm_budget_table=LiteLLM_BudgetTable(**table) if table else None,
+        litellm_budget_table=budget_table(**table) if table else None,
     )
 
 
 async def check_budgets(person: Any, member_table: Mapping[str, Any] | None) -> None:
     """LiteLLM's budget checks of the key, its team, the person in that team and the
     organisation, with ``person`` (a copy of the key's ``UserAPIKeyAuth``)."""
-    from litellm.proxy.auth.auth_checks import (
-        _check_team_member_budget,
-        organization_max_budget_check,
-        team_max_budget_check,
-        virtual_key_max_budget_check,
-    )
-
     logging = _proxy("proxy_logging_obj")
     cache = _proxy("user_api_key_cache")
     prisma = _proxy("prisma_client")
     team = team_object(person)
-    await virtual_key_max_budget_check(valid_token=person, proxy_logging_obj=logging)
-    await team_max_budget_check(team_object=team, valid_token=person, proxy_logging_obj=logging)
-    await _check_team_member_budget(
-        team_object=team,
-        user_object=None,
-        valid_token=person,
-        prisma_client=prisma,
-        user_api_key_cache=cache,
-        proxy_logging_obj=logging,
-        team_membership=membership(person, member_table),
-        team_membership_loaded=True,
-    )
-    await organization_max_budget_check(
-        valid_token=person,
-        team_object=team,
-        prisma_client=prisma,
-        user_api_key_cache=cache,
-        proxy_logging_obj=logging,
-    )
+    key_check, team_check = budget_check("key"), budget_check("team")
+    member_check, org_check = budget_check("team member"), budget_check("organization")
+    if key_check is not None:
+        await key_check(valid_token=person, proxy_logging_obj=logging)
+    if team_check is not None:
+        await team_check(team_object=team, valid_token=person, proxy_logging_obj=logging)
+    if member_check is not None:
+        await member_check(
+            team_object=team,
+            user_object=None,
+            valid_token=person,
+            prisma_client=prisma,
+            user_api_key_cache=cache,
+            proxy_logging_obj=logging,
+            team_membership=membership(person, member_table),
+            team_membership_loaded=True,
+        )
+    if org_check is not None:
+        await org_check(
+            valid_token=person,
+            team_object=team,
+            prisma_client=prisma,
+            user_api_key_cache=cache,
+            proxy_logging_obj=logging,
+        )
 
 
 async def apply(

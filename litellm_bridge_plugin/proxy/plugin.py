@@ -38,6 +38,7 @@ from litellm_bridge_plugin.proxy.enforcement import (
     requested_models,
 )
 from litellm_bridge_plugin.proxy.identity import JWT_HEADER
+from litellm_bridge_plugin.releases import budget_error_kind
 from litellm_bridge_plugin.settings import Settings, load_settings
 
 log = logging.getLogger("litellm_bridge")
@@ -179,7 +180,7 @@ class BridgePlugin(CustomLogger):
     def _refuse_budget(self, verdict: Verdict, model: str, error: BudgetExceededError) -> None:
         """Refuse a call LiteLLM's own budget check stopped, in words the person can act on
         (LiteLLM's message names the key's hash: not for the log or the person)."""
-        kind = error.entity_type or "key"
+        kind = budget_error_kind(error) or "key"
         log.info(
             "litellm-bridge: refused an Open WebUI call: LiteLLM user %s: the %s budget on the "
             "way of key %s is used up (model %s, max_budget %s)",

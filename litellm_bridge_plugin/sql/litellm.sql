@@ -90,8 +90,9 @@ WHERE organization_id = ANY(%(organizations)s);
 
 -- name: proxy_models
 -- Models added through the API (/model/new). Only names: litellm_params may hold secrets.
-SELECT DISTINCT model_name FROM "LiteLLM_ProxyModelTable"
-WHERE model_name IS NOT NULL AND NOT COALESCE(blocked, false)
+-- `blocked` is not in older LiteLLM schemas (1.77.3's): read through to_jsonb, absent = false
+SELECT DISTINCT model_name FROM "LiteLLM_ProxyModelTable" p
+WHERE model_name IS NOT NULL AND NOT COALESCE((to_jsonb(p) ->> 'blocked')::boolean, false)
 ORDER BY model_name;
 
 -- Model access and budgets: what decides who may call which model (access_state.py).
@@ -142,8 +143,9 @@ SELECT v.token, v.key_alias, v.key_name, v.models, v.user_id, v.team_id, v.organ
            'max_parallel_requests', mb.max_parallel_requests, 'tpm_limit', mb.tpm_limit,
            'rpm_limit', mb.rpm_limit, 'budget_duration', mb.budget_duration,
            'budget_reset_at', mb.budget_reset_at,
-           'temp_budget_increase', mb.temp_budget_increase,
-           'temp_budget_expiry', mb.temp_budget_expiry,
+           -- temporary increases came with LiteLLM 1.106's migrations (absent before)
+           'temp_budget_increase', to_jsonb(mb) -> 'temp_budget_increase',
+           'temp_budget_expiry', to_jsonb(mb) -> 'temp_budget_expiry',
            'model_max_budget', mb.model_max_budget) END AS member_budget,
        -- the team's default member budget's per-model budgets (releases.team_member_model_budget)
        db.model_max_budget AS team_default_member_model_max_budget,

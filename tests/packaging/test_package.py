@@ -18,6 +18,7 @@ import pytest
 
 import litellm_bridge_plugin
 from litellm_bridge_plugin.ops.cli import main
+from litellm_bridge_plugin.releases import SUPPORTED_LITELLM
 
 ROOT = Path(__file__).resolve().parents[2]
 SQL = sorted(
@@ -48,7 +49,7 @@ def test_the_wheel_and_sdist_carry_the_sql_and_one_version(built: dict[str, Path
         ).decode()
     assert set(SQL) <= names
     assert f"Version: {version}" in meta
-    assert "Requires-Dist: litellm[proxy]<2,>=1.77.3" in meta  # a range, never a pin
+    assert "Requires-Dist: litellm[proxy]<2,>=1.106.12" in meta  # a range, never a pin
     requires = [line for line in meta.splitlines() if line.startswith("Requires-Dist:")]
     assert not [r for r in requires if "==" in r.split(";")[0]]
     assert "litellm-bridge = litellm_bridge_plugin.ops.cli:main" in entry_points
@@ -91,4 +92,5 @@ def test_version_says_the_bridge_and_litellm(capsys: pytest.CaptureFixture[str])
     assert caught.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"litellm-bridge {litellm_bridge_plugin.__version__} ")
-    assert f"LiteLLM {metadata.version('litellm')}" in out and "supported 1.77.3 to" in out
+    low, high = SUPPORTED_LITELLM
+    assert f"LiteLLM {metadata.version('litellm')}" in out and f"supported {low} to {high}" in out
