@@ -65,8 +65,8 @@ def _first(module: str, *names: str) -> Any:
 
 
 def can_object_call_model() -> Callable[..., Any]:
-    """LiteLLM's model-access check (``can_object_call_model``; ``_can_object_call_model``
-    before 1.8x)."""
+    """LiteLLM's model-access check (``can_object_call_model``; older releases such as 1.77.3
+    have it only as ``_can_object_call_model``)."""
     found = _first(
         "litellm.proxy.auth.auth_checks", "can_object_call_model", "_can_object_call_model"
     )
