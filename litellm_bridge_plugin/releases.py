@@ -108,3 +108,12 @@ def budget_error_kind(error: Any) -> str | None:
     errors do not carry)."""
     kind = getattr(error, "entity_type", None)
     return str(kind) if kind else None
+
+
+def fallback_walker() -> Callable[[Any], Any] | None:
+    """LiteLLM's walker of the models a request's fallback fields may reach
+    (``request_fallback_model_names``, what its key checks use); None on releases without it
+    (1.77.3), where the bridge refuses those fields rather than guess."""
+    return _first(  # type: ignore[no-any-return]
+        "litellm.proxy.auth.auth_utils", "request_fallback_model_names"
+    )

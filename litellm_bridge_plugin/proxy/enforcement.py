@@ -23,6 +23,7 @@ from litellm_bridge_plugin.litellm.access_reads import AccessState, SpendFigures
 from litellm_bridge_plugin.litellm.service_key import ServiceKeyReport
 from litellm_bridge_plugin.plan.access_rules import Budget, Decision, KeyGrant, ModelCheck
 from litellm_bridge_plugin.proxy.identity import Identity, IdentityError, identity_of
+from litellm_bridge_plugin.releases import fallback_walker
 from litellm_bridge_plugin.settings import Settings
 
 MASTER_KEY_ALIAS = "litellm_proxy_master_key"
@@ -370,6 +371,8 @@ class Enforcer:
 
 
 FALLBACK_FIELDS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
+UNREADABLE_TARGET = "\x00unreadable fallback target"
+"""Stands for a router fallback target the bridge cannot read: no grant names it."""
 OVERRIDE = "router_settings_override"
 UNCHECKABLE = {
     "user_config": "it carries a model list of its own, so the bridge cannot know which "
@@ -439,8 +442,7 @@ def requested_models(data: Mapping[str, Any]) -> list[str]:
     key checks use), after the fields' shapes are checked; :class:`RequestError` when a field
     cannot be checked.
     """
-    from litellm.proxy.auth.auth_utils import request_fallback_model_names
-
+    walker = fallback_walker()
     for field_name, problem in UNCHECKABLE.items():
         if data.get(field_name) is not None:
             raise RequestError(field_name, f"is not accepted: {problem}")
@@ -449,11 +451,15 @@ def requested_models(data: Mapping[str, Any]) -> list[str]:
         raise RequestError(OVERRIDE, "must be an object")
     for source, prefix in ((data, ""), (override or {}, f"{OVERRIDE}.")):
         for name in FALLBACK_FIELDS:
+            if walker is None and source.get(name) is not None:
+                raise RequestError(
+                    prefix + name, "cannot be checked with the installed LiteLLM release"
+                )
             _check_targets(source.get(name), prefix + name)
     found = _names(data.get("model"), "model")
     found += _names(data.get("target_model_names"), "target_model_names")
     try:
-        fallbacks = request_fallback_model_names(data)
+        fallbacks = walker(data) if walker is not None else []
     except ValueError as exc:
         raise RequestError("fallbacks", f"was refused by LiteLLM: {exc}") from None
     for name in fallbacks:
@@ -463,13 +469,12 @@ def requested_models(data: Mapping[str, Any]) -> list[str]:
 
 def _target_names(target: object) -> list[str]:
     """The model names one fallback target of the router's lists may reach."""
-    from litellm.proxy.auth.auth_utils import request_fallback_model_names
-
     if isinstance(target, str):
         return [target]
-    if isinstance(target, dict):
-        return list(request_fallback_model_names({"fallbacks": [target]}))
-    return []
+    walker = fallback_walker()
+    if isinstance(target, dict) and walker is not None:
+        return list(walker({"fallbacks": [target]}))
+    return [UNREADABLE_TARGET]  # a target the bridge cannot read is nobody's to use
 
 
 def _narrowed(entries: list[Any], may_use: Callable[[str], bool]) -> list[Any]:

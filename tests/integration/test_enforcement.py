@@ -689,3 +689,31 @@ def test_the_token_vault_takes_the_header_out_of_the_request() -> None:
     assert seen[-1] == ([], "a.b.c,d.e.f")  # two tokens: neither is believed
     asyncio.run(vault({"type": "lifespan"}, None, None))
     assert seen[-1] == ([], None)
+
+
+def test_without_litellms_fallback_walker_fallback_fields_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A LiteLLM release without ``request_fallback_model_names`` (1.77.3): the bridge cannot
+    tell which models a call's fallbacks reach, so it refuses them, and drops the router's own
+    targets it cannot read rather than let them through."""
+    from litellm_bridge_plugin.proxy import enforcement
+    from litellm_bridge_plugin.proxy.enforcement import RequestError, requested_models
+
+    monkeypatch.setattr(enforcement, "fallback_walker", lambda: None)
+    assert requested_models({"model": "a"}) == ["a"]
+    for body, field in (
+        ({"model": "a", "fallbacks": ["b"]}, "fallbacks"),
+        ({"model": "a", "context_window_fallbacks": [{"a": ["b"]}]}, "context_window_fallbacks"),
+        (
+            {"model": "a", "router_settings_override": {"fallbacks": ["b"]}},
+            "router_settings_override.fallbacks",
+        ),
+    ):
+        with pytest.raises(RequestError) as caught:
+            requested_models(body)
+        assert caught.value.message.startswith(f"field {field}")
+    narrowed = enforcement._narrowed(
+        [{"a": ["b", {"model": "c"}]}, "b"], lambda name: name in {"b", "c"}
+    )
+    assert narrowed == [{"a": ["b"]}, "b"]
