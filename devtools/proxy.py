@@ -15,6 +15,19 @@ from typing import Any
 from .stack import bridge_env
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "litellm_config.yaml"
+LOADER = CONFIG.with_name("litellm_bridge_callback.py")
+
+
+def write_config(directory: Path, text: str, **loaders: str) -> Path:
+    """``directory``/config.yaml holding ``text``, with the bridge's loader file beside it (as
+    every LiteLLM release finds a config callback) and a loader file ``<name>.py`` holding the
+    import line of each further callback in ``loaders``."""
+    (directory / LOADER.name).write_text(LOADER.read_text())
+    for name, line in loaders.items():
+        (directory / f"{name}.py").write_text(line + "\n")
+    config = directory / "config.yaml"
+    config.write_text(text)
+    return config
 
 
 def proxy_env(

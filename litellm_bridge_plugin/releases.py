@@ -117,3 +117,14 @@ def fallback_walker() -> Callable[[Any], Any] | None:
     return _first(  # type: ignore[no-any-return]
         "litellm.proxy.auth.auth_utils", "request_fallback_model_names"
     )
+
+
+def load_callback(name: str, config_path: str) -> Any:
+    """What the installed LiteLLM loads for the callback ``name`` written in the config at
+    ``config_path``, by its own loader (``get_instance_fn``): a file of that name beside the
+    config, and on newer releases the installed module when there is no such file (1.77.3
+    only the file). Raises ImportError with LiteLLM's reason when it loads nothing."""
+    loader = _first("litellm.proxy.types_utils.utils", "get_instance_fn")
+    if loader is None:
+        raise ImportError("the installed LiteLLM has no get_instance_fn")
+    return loader(name, config_file_path=config_path)

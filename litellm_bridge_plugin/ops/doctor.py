@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import yaml
 
+from litellm_bridge_plugin import bridge_placeholder, releases
 from litellm_bridge_plugin.capture import outbox, triggers
 from litellm_bridge_plugin.connections import connect
 from litellm_bridge_plugin.engine import bridge_db
@@ -28,7 +29,8 @@ from litellm_bridge_plugin.queries import query
 from litellm_bridge_plugin.settings import Settings, mask_url
 from litellm_bridge_plugin.sqlite import BUSY_TIMEOUT_MS, SQLiteConnection
 
-CALLBACK = "litellm_bridge_plugin.bridge"
+CALLBACK = "litellm_bridge_callback.bridge"
+LOADER_FILE = "litellm_bridge_callback.py"
 STALE_OUTBOX_SECONDS = 300
 
 
@@ -266,15 +268,24 @@ class Doctor:
         settings = loaded.get("litellm_settings") if isinstance(loaded, dict) else None
         callbacks = settings.get("callbacks") if isinstance(settings, dict) else None
         names = callbacks if isinstance(callbacks, list) else [callbacks]
-        if CALLBACK in names:
-            self.add("proxy config", "ok", f"{path} names {CALLBACK}")
-        else:
-            self.add(
-                "proxy config",
-                "fail",
-                f"{path} does not name the bridge in litellm_settings.callbacks",
-                f'add: litellm_settings: {{callbacks: ["{CALLBACK}"]}}',
-            )
+        fix = (
+            f"put {LOADER_FILE} (one line: from litellm_bridge_plugin import bridge) beside "
+            f'{path.name} and add: litellm_settings: {{callbacks: ["{CALLBACK}"]}}'
+        )
+        reasons = []
+        for name in (n for n in names if isinstance(n, str) and "bridge" in n):
+            # LiteLLM's own loader, as the proxy will run it at start (it executes that file)
+            try:
+                with bridge_placeholder() as bridge:
+                    loaded = releases.load_callback(name, str(path))
+                if loaded is bridge:
+                    self.add("proxy config", "ok", f"{path} names {name}, which loads the bridge")
+                    return
+                reasons.append(f"{name} loads something other than the bridge")
+            except Exception as exc:  # what LiteLLM's loader says, whatever it raised
+                reasons.append(f"{name}: {type(exc).__name__}: {exc}"[:300])
+        detail = "; ".join(reasons) or "it names no bridge callback in litellm_settings.callbacks"
+        self.add("proxy config", "fail", f"{path}: {detail}", fix)
 
     def _openwebui_settings(self) -> None:
         assert self.openwebui is not None

@@ -19,7 +19,7 @@ from litellm.proxy._types import GenerateKeyRequest, UpdateKeyRequest, UserAPIKe
 from litellm.proxy.auth.route_checks import RouteChecks
 
 from devtools import dbs, stack
-from devtools.proxy import CONFIG
+from devtools.proxy import CONFIG, LOADER
 from litellm_bridge_plugin.litellm.service_key import OPENWEBUI_ROUTES
 from litellm_bridge_plugin.settings import Settings
 
@@ -85,6 +85,13 @@ def test_the_proxy_uses_the_tested_config_and_ports() -> None:
         (DOCKER / host).resolve() for host, target, *_ in mounts if target == "/app/config.yaml"
     ]
     assert config == [CONFIG.resolve()]
+    # the callback's loader file beside it, where every LiteLLM release looks for it
+    loader = [
+        (DOCKER / host).resolve()
+        for host, target, *_ in mounts
+        if target == "/app/litellm_bridge_callback.py"
+    ]
+    assert loader == [LOADER.resolve()]
     assert proxy["command"] == ["--config", "/app/config.yaml", "--port", str(stack.PROXY_PORT)]
     assert proxy["ports"] == [f"{stack.PROXY_PORT}:{stack.PROXY_PORT}"]
     assert services["open-webui"]["ports"] == [f"{stack.OPENWEBUI_PORT}:8080"]

@@ -17,8 +17,7 @@ from pathlib import Path
 import jwt
 
 from devtools import litellm_seed as seed
-from devtools.proxy import CONFIG
-from tests.fixtures.proxies import MASTER_KEY, Proxy, env_for, only_newest
+from tests.fixtures.proxies import MASTER_KEY, Proxy, env_for, only_newest, recorder_config
 from tests.fixtures.support import Databases
 
 SECRET = "jwt-secret-for-tests-at-least-32-bytes"
@@ -36,17 +35,6 @@ def _chat(proxy: Proxy, model: str, headers: dict[str, str]) -> tuple[int, str]:
         headers,
     )
     return status, json.dumps(body)
-
-
-def _with_recorder(tmp_path: Path) -> Path:
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        CONFIG.read_text().replace(
-            'callbacks: ["litellm_bridge_plugin.bridge"]',
-            'callbacks: ["litellm_bridge_plugin.bridge", "tests.fixtures.spend_recorder.recorder"]',
-        )
-    )
-    return config
 
 
 def _token(claims: dict[str, object], secret: str = SECRET) -> str:
@@ -75,7 +63,7 @@ def test_the_guides_people_are_allowed_and_refused(
         BRIDGE_TEST_SPEND_FILE=str(spend_file),
         PYTHONPATH=str(Path(__file__).resolve().parents[2]),
     )
-    proxy = proxy_factory(env, _with_recorder(tmp_path))
+    proxy = proxy_factory(env, recorder_config(tmp_path))
     proxy.wait_until(proxy.ready, "the proxy to answer")
     # the in-proxy catalogue (the router) reaches Open WebUI as rows with per-user grants
     proxy.wait_until(lambda: len(databases.owui_models()) == 3, "model rows in Open WebUI")

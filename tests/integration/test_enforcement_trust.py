@@ -26,7 +26,14 @@ from litellm.proxy._types import hash_token
 
 from devtools import litellm_seed as seed
 from devtools.proxy import CONFIG
-from tests.fixtures.proxies import MASTER_KEY, Proxy, env_for, free_port, only_newest
+from tests.fixtures.proxies import (
+    MASTER_KEY,
+    Proxy,
+    env_for,
+    free_port,
+    only_newest,
+    recorder_config,
+)
 from tests.fixtures.support import Databases
 
 GINA = {"X-OpenWebUI-User-Email": "gina@corp.test"}
@@ -49,15 +56,9 @@ def _config(tmp_path: Path, general: str = "", models: str = "") -> Path:
     """The example config, a recording second callback, and fallbacks forced by the request
     (``mock_testing_fallbacks``) so the router really takes them; ``general`` and ``models``
     are more lines for ``general_settings`` and ``model_list``."""
-    text = CONFIG.read_text().replace(
-        'callbacks: ["litellm_bridge_plugin.bridge"]',
-        'callbacks: ["litellm_bridge_plugin.bridge", "tests.fixtures.spend_recorder.recorder"]',
-    )
-    text = text.replace("model_list:\n", "model_list:\n" + models, 1)
+    text = CONFIG.read_text().replace("model_list:\n", "model_list:\n" + models, 1)
     text += "  dangerously_allow_mock_testing_request_params: true\n" + general
-    path = tmp_path / "config.yaml"
-    path.write_text(text)
-    return path
+    return recorder_config(tmp_path, text)
 
 
 def _start(

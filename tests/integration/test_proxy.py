@@ -1,8 +1,8 @@
 """The plugin inside the real LiteLLM proxy (no proxy database: Prisma cannot run here).
 
-The proxy loads ``litellm_bridge_plugin.bridge`` from config/litellm_config.yaml exactly as in
-production; the bridge reads LiteLLM's tables with its own connection, so the test fills them
-with SQL. Chat goes to the config's mock models.
+The proxy loads ``litellm_bridge_callback.bridge`` (config/litellm_bridge_callback.py) from
+config/litellm_config.yaml exactly as in production; the bridge reads LiteLLM's tables with
+its own connection, so the test fills them with SQL. Chat goes to the config's mock models.
 """
 
 from __future__ import annotations
