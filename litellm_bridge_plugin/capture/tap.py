@@ -75,7 +75,8 @@ def _user_new(request: dict[str, Any], response: dict[str, Any]) -> Signal:
     if user_id is None:
         return Signal(frozenset({EVERYTHING}))
     refs = {("user", user_id)} | {("team", t) for t in _ids(request.get("teams"))}
-    refs |= {("organization", o) for o in _ids(request.get("organization_id"))}
+    orgs = _ids(request.get("organizations")) + _ids(request.get("organization_id"))
+    refs |= {("organization", o) for o in orgs}
     password = request.get("password")
     passwords = {user_id: password} if isinstance(password, str) and password else {}
     return Signal(frozenset(refs), passwords)
@@ -136,6 +137,10 @@ ROUTES: dict[str, Callable[[dict[str, Any], dict[str, Any]], Signal]] = {
     "/team/member_add": _entity("team", "team_id", members=True),
     "/team/member_delete": _entity("team", "team_id", members=True),
     "/team/member_update": _entity("team", "team_id", members=True),
+    "/team/block": _entity("team", "team_id"),
+    "/team/unblock": _entity("team", "team_id"),
+    "/team/model/add": _entity("team", "team_id"),
+    "/team/model/delete": _entity("team", "team_id"),
     "/organization/new": _entity("organization", "organization_id", from_response=True),
     "/organization/update": _entity("organization", "organization_id"),
     "/organization/delete": _entity("organization", "organization_id", plural=True),
@@ -152,8 +157,19 @@ ROUTES: dict[str, Callable[[dict[str, Any], dict[str, Any]], Signal]] = {
     "/management/v1/users/bulk": _everything,
     "/management/v1/users/bulk_delete": _everything,
 }
+NEWER_ROUTES = frozenset(
+    {
+        "/key/bulk_update",
+        "/team/key/bulk_update",
+        "/management/v1/users/bulk",
+        "/management/v1/users/bulk_delete",
+    }
+)
+"""Routes later LiteLLM releases added (1.77.3 has none of them): their absence is expected of
+an older release, not a sign that a change could pass unseen."""
 PATTERNS: list[tuple[re.Pattern[str], Callable[[dict[str, Any], dict[str, Any]], Signal]]] = [
     (re.compile(r"^/key/.+/regenerate$"), _key),
+    (re.compile(r"^/model/[^/]+/update$"), _everything),
     (re.compile(r"^/management/v1/teams/[^/]+/members/bulk_(?:delete|update)$"), _everything),
 ]
 
@@ -163,7 +179,7 @@ def route_for(path: str) -> Callable[[dict[str, Any], dict[str, Any]], Signal] |
     handler = ROUTES.get(path)
     if handler is not None:
         return handler
-    if path.startswith(("/key/", "/management/")):
+    if path.startswith(("/key/", "/model/", "/management/")):
         for pattern, found in PATTERNS:
             if pattern.match(path):
                 return found
@@ -280,12 +296,19 @@ def install(app: Any, submit: Submit) -> ManagementTap:
     if paths is None:
         log.warning("litellm-bridge: could not list the proxy's routes; watching by path only")
     else:
-        missing = sorted(p for p in ROUTES if p not in paths)
+        missing = sorted(p for p in ROUTES if p not in paths and p not in NEWER_ROUTES)
         if missing:
             log.warning(
-                "litellm-bridge: this LiteLLM has no %s; changes made there reach Open "
-                "WebUI at the next sweep",
+                "litellm-bridge: this LiteLLM has no %s; if it moved, changes made there reach "
+                "Open WebUI only at the next sweep",
                 ", ".join(missing),
+            )
+        older = sorted(p for p in NEWER_ROUTES if p not in paths)
+        if older:
+            log.info(
+                "litellm-bridge: this LiteLLM release has no %s (added in later releases); "
+                "nothing to watch there",
+                ", ".join(older),
             )
     log.info("litellm-bridge: watching %d management routes for changes", len(ROUTES))
     return tap

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from litellm_bridge_plugin.releases import can_object_call_model
 
 NO_DEFAULT_MODELS = "no-default-models"
+ALL_TEAM_MODELS = "all-team-models"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +212,12 @@ def key_may_call(
             now=now,
         )
         return Decision(False, f"key {name} expired at {key.expires}", expired=live.allowed)
-    if not _allows(model, key.models, router, "key", key.team_id):
+    # LiteLLM's request path (user_api_key_auth) skips the key's own check for a key with
+    # all-team-models and lets the team's check decide; releases differ in whether their model
+    # check knows the name (1.77.3's does not), so it is not asked
+    if ALL_TEAM_MODELS not in key.models and not _allows(
+        model, key.models, router, "key", key.team_id
+    ):
         return Decision(False, f"key {name} is limited to {list(key.models)}")
     if team is not None:
         if team.blocked:

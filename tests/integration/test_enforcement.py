@@ -160,6 +160,11 @@ def test_service_key_by_alias_hash_or_master_key(databases: Databases) -> None:
     assert not enforcer.is_service_key(None, None)
     other_master = Enforcer(_settings(databases), master_key=lambda: "sk-master")
     assert not other_master.is_service_key(None, MASTER_KEY_ALIAS)
+    # 1.77.3 passes a master key that does not start with sk- on as it is: that value is the
+    # service key only when it is the master key and the master key is the service key
+    assert enforcer.is_service_key(None, SERVICE_KEY)
+    assert not other_master.is_service_key(None, "sk-master")
+    assert not other_master.is_service_key(None, SERVICE_KEY)
 
 
 @only_newest

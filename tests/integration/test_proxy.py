@@ -38,7 +38,7 @@ def test_plugin_syncs_at_start_and_follows_sql_changes(
     assert status == 200
     assert "mock gpt-4" in json.dumps(body)
 
-    assert "watching 30 management routes" in proxy.log
+    assert "watching 34 management routes" in proxy.log
     assert "this LiteLLM has no" not in proxy.log
     # a management call fails here (no proxy database); it passes through, signals nothing
     status, _ = proxy.post("/user/update", {"user_id": "alice", "password": "Pw-in-transit-9"})
