@@ -21,9 +21,9 @@ test: setup
 	@scripts/install-chromium.sh
 	$(PY) -m pytest
 
-# The LiteLLM matrix (README "Compatibility"): the proxy-level tests on LiteLLM 1.108.7 in its
-# own cached environment (first run installs it, a few minutes); scripts/test-compat.sh VERSION
-# for another release.
+# The LiteLLM matrix (README "Compatibility"): unit, packaging and proxy-level tests on LiteLLM
+# 1.77.3 and 1.108.7, each in its own cached environment (the first run installs them, a few
+# minutes each); scripts/test-compat.sh VERSION for another release.
 test-compat: setup
 	@scripts/test-compat.sh
 

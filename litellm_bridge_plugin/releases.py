@@ -11,9 +11,9 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-SUPPORTED_LITELLM = ("1.106.12", "1.108.7")
-"""The oldest and newest LiteLLM releases the bridge is tested on (`make test`, `make
-test-compat`); 1.77.3 is not yet supported (README "Compatibility" says what is missing)."""
+SUPPORTED_LITELLM = ("1.77.3", "1.108.7")
+"""The oldest and newest LiteLLM releases the bridge is tested on (`make test-compat`; `make
+test` runs the release pinned in constraints.txt). README "Compatibility" has the table."""
 SUPPORTED_OPENWEBUI = ("0.6.30", "0.12.4")
 """The oldest and newest Open WebUI releases covered; each schema generation between is tested
 with one release (devtools.dbs.OPENWEBUI_GENERATIONS)."""
@@ -100,7 +100,24 @@ def budget_check(kind: str) -> Callable[..., Any] | None:
         "team member": ("_check_team_member_budget",),
         "organization": ("organization_max_budget_check",),
     }[kind]
-    return _first("litellm.proxy.auth.auth_checks", *names)  # type: ignore[no-any-return]
+    found = _first("litellm.proxy.auth.auth_checks", *names)
+    if found is None and kind == "team member":
+        return _team_member_budget_inline
+    return found  # type: ignore[no-any-return]
+
+
+async def _team_member_budget_inline(*, valid_token: Any, team_membership: Any, **_: Any) -> None:
+    """The person's budget within the team on releases that check it inline in
+    ``user_api_key_auth`` rather than in a function the bridge could call (1.77.3): refused
+    once ``team_member_spend`` passes a ``max_budget`` above 0, with LiteLLM's own error. (Later
+    releases' ``_check_team_member_budget`` refuses from spend equal to the budget.)"""
+    from litellm.exceptions import BudgetExceededError
+
+    spend = getattr(valid_token, "team_member_spend", None)
+    table = getattr(team_membership, "litellm_budget_table", None)
+    budget = getattr(table, "max_budget", None)
+    if spend is not None and budget is not None and budget > 0 and spend > budget:
+        raise BudgetExceededError(current_cost=spend, max_budget=budget)
 
 
 def budget_error_kind(error: Any) -> str | None:

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 cache=${BRIDGE_COMPAT_CACHE:-$HOME/.cache/litellm-bridge/compat}
 python=${PYTHON:-python3}
 versions=("$@")
-[ ${#versions[@]} -gt 0 ] || versions=(1.108.7)  # and 1.77.3 once supported (README)
+[ ${#versions[@]} -gt 0 ] || versions=(1.77.3 1.108.7)
 tests=(
   tests/unit
   tests/packaging

@@ -50,7 +50,8 @@ CHECKED_ROUTES = frozenset(
 )
 """``allowed_routes`` entries that let a key reach only routes where LiteLLM runs the
 bridge's check (its pre-call hook), or the model list. LiteLLM takes an entry as that path and
-every path below it (``/v1/models`` admits ``/v1/models/{id}``), and a route-group name
+(1.106+; 1.77.3 only the path) every path below it (``/v1/models`` admits ``/v1/models/{id}``),
+and a route-group name
 (``llm_api_routes``, ``openai_routes``) as the whole group; so ``/models``, which admits
 Google's ``/models/{model}:generateContent``, and every group are left out."""
 

@@ -73,7 +73,7 @@ def parse_limit(text: str) -> int:
 
 
 def version_line() -> str:
-    """``litellm-bridge 0.2.0 (LiteLLM 1.106.12; supported 1.106.12 to 1.108.7)``, read
+    """``litellm-bridge 0.2.0 (LiteLLM 1.106.12; supported 1.77.3 to 1.108.7)``, read
     without importing LiteLLM."""
     try:
         litellm_version = metadata.version("litellm")

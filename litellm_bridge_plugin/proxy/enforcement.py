@@ -455,11 +455,11 @@ def requested_models(data: Mapping[str, Any]) -> list[str]:
         raise RequestError(OVERRIDE, "must be an object")
     for source, prefix in ((data, ""), (override or {}, f"{OVERRIDE}.")):
         for name in FALLBACK_FIELDS:
+            _check_targets(source.get(name), prefix + name)
             if walker is None and source.get(name) is not None:
                 raise RequestError(
                     prefix + name, "cannot be checked with the installed LiteLLM release"
                 )
-            _check_targets(source.get(name), prefix + name)
     found = _names(data.get("model"), "model")
     found += _names(data.get("target_model_names"), "target_model_names")
     try:

@@ -30,6 +30,7 @@ from litellm.exceptions import BudgetExceededError
 
 from litellm_bridge_plugin.releases import (
     budget_check,
+    budget_error_kind,
     check_team_member_model_budget,
     litellm_record,
 )
@@ -91,36 +92,56 @@ def membership(person: Any, table: Mapping[str, Any] | None) -> Any:
 
 async def check_budgets(person: Any, member_table: Mapping[str, Any] | None) -> None:
     """LiteLLM's budget checks of the key, its team, the person in that team and the
-    organisation, with ``person`` (a copy of the key's ``UserAPIKeyAuth``)."""
+    organisation, with ``person`` (a copy of the key's ``UserAPIKeyAuth``). A
+    ``BudgetExceededError`` leaves with ``entity_type`` naming whose budget it is, also on
+    releases whose errors do not carry it (1.77.3)."""
     logging = _proxy("proxy_logging_obj")
     cache = _proxy("user_api_key_cache")
     prisma = _proxy("prisma_client")
     team = team_object(person)
-    key_check, team_check = budget_check("key"), budget_check("team")
-    member_check, org_check = budget_check("team member"), budget_check("organization")
-    if key_check is not None:
-        await key_check(valid_token=person, proxy_logging_obj=logging)
-    if team_check is not None:
-        await team_check(team_object=team, valid_token=person, proxy_logging_obj=logging)
-    if member_check is not None:
-        await member_check(
-            team_object=team,
-            user_object=None,
-            valid_token=person,
-            prisma_client=prisma,
-            user_api_key_cache=cache,
-            proxy_logging_obj=logging,
-            team_membership=membership(person, member_table),
-            team_membership_loaded=True,
-        )
-    if org_check is not None:
-        await org_check(
-            valid_token=person,
-            team_object=team,
-            prisma_client=prisma,
-            user_api_key_cache=cache,
-            proxy_logging_obj=logging,
-        )
+    checks: list[tuple[str, str, dict[str, Any]]] = [
+        ("key", "key", {"valid_token": person, "proxy_logging_obj": logging}),
+        (
+            "team",
+            "team",
+            {"team_object": team, "valid_token": person, "proxy_logging_obj": logging},
+        ),
+        (
+            "team member",
+            "team_member",
+            {
+                "team_object": team,
+                "user_object": None,
+                "valid_token": person,
+                "prisma_client": prisma,
+                "user_api_key_cache": cache,
+                "proxy_logging_obj": logging,
+                "team_membership": membership(person, member_table),
+                "team_membership_loaded": True,
+            },
+        ),
+        (
+            "organization",
+            "organization",
+            {
+                "valid_token": person,
+                "team_object": team,
+                "prisma_client": prisma,
+                "user_api_key_cache": cache,
+                "proxy_logging_obj": logging,
+            },
+        ),
+    ]
+    for kind, entity, arguments in checks:
+        check = budget_check(kind)
+        if check is None:
+            continue
+        try:
+            await check(**arguments)
+        except BudgetExceededError as exc:
+            if not budget_error_kind(exc):
+                exc.entity_type = entity
+            raise
 
 
 async def apply(

@@ -18,7 +18,6 @@ import logging
 import sys
 from typing import Any
 
-from fastapi import HTTPException
 from litellm.exceptions import BudgetExceededError
 from litellm.integrations.custom_logger import CustomLogger
 
@@ -38,6 +37,7 @@ from litellm_bridge_plugin.proxy.enforcement import (
     requested_models,
 )
 from litellm_bridge_plugin.proxy.identity import JWT_HEADER
+from litellm_bridge_plugin.proxy.refusal import Refusal, quiet_refusals
 from litellm_bridge_plugin.releases import budget_error_kind
 from litellm_bridge_plugin.settings import Settings, load_settings
 
@@ -83,6 +83,7 @@ class BridgePlugin(CustomLogger):
     def __init__(self, settings: Settings | None = None, *, start: bool = True) -> None:
         super().__init__()
         ensure_log_handler()
+        quiet_refusals()
         self.settings = settings or load_settings()
         self.enforcer = Enforcer(
             self.settings,
@@ -135,7 +136,7 @@ class BridgePlugin(CustomLogger):
         _drop_token(data)  # read: it must not reach logs, callbacks or the provider
         if not verdict.allowed:
             log.info("litellm-bridge: refused an Open WebUI call: %s", verdict.detail)
-            raise HTTPException(status_code=verdict.status, detail={"error": verdict.message})
+            raise Refusal(verdict.status, verdict.message)
         if verdict.user_id is not None:
             narrow_router_fallbacks(
                 data, _proxy_attr("llm_router"), self.enforcer.may_use(verdict.user_id)
@@ -170,7 +171,7 @@ class BridgePlugin(CustomLogger):
                     else "your key's LiteLLM budget"
                 )
                 said = f"model {exc.model}: {whose} for this model is used up"
-                raise HTTPException(status_code=400, detail={"error": said}) from None
+                raise Refusal(400, said) from None
             except BudgetExceededError as exc:
                 self._refuse_budget(verdict, models[0], exc)
             charge_to(person, data)
@@ -195,4 +196,4 @@ class BridgePlugin(CustomLogger):
             if verdict.key is not None
             else f"model {model}: your LiteLLM budget is used up"
         )
-        raise HTTPException(status_code=400, detail={"error": said}) from None
+        raise Refusal(400, said) from None

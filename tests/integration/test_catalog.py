@@ -64,16 +64,22 @@ def test_missing_config_fails_at_start(tmp_path: Path) -> None:
 
 def test_api_added_models_join_the_config(databases: Databases) -> None:
     conn = databases.litellm()
-    for model_id, name, blocked in [
-        ("m1", "llama-3", False),
-        ("m2", "gpt-4", False),
-        ("m3", "retired", True),
-    ]:
+    # a model blocked in LiteLLM is not served (LiteLLM_ProxyModelTable.blocked, which
+    # 1.77.3's schema does not have yet: there no model is blocked)
+    blocking = conn.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = 'LiteLLM_ProxyModelTable' "
+        "AND column_name = 'blocked'"
+    ).fetchone()
+    for model_id, name in [("m1", "llama-3"), ("m2", "gpt-4"), ("m3", "retired")]:
         conn.execute(
             'INSERT INTO "LiteLLM_ProxyModelTable" (model_id, model_name, litellm_params, '
-            "created_by, updated_by, blocked) VALUES (%s, %s, %s, 'a', 'a', %s)",
-            (model_id, name, '{"api_key": "sk-secret"}', blocked),
+            "created_by, updated_by) VALUES (%s, %s, %s, 'a', 'a')",
+            (model_id, name, '{"api_key": "sk-secret"}'),
         )
+    if blocking:
+        conn.execute("UPDATE \"LiteLLM_ProxyModelTable\" SET blocked = true WHERE model_id = 'm3'")
+    else:
+        conn.execute("DELETE FROM \"LiteLLM_ProxyModelTable\" WHERE model_id = 'm3'")
     assert served_models(conn, CONFIG) == ["claude-3-sonnet", "gpt-3.5-turbo", "gpt-4", "llama-3"]
     assert served_models(conn, None) == ["gpt-4", "llama-3"]
 

@@ -300,13 +300,26 @@ def test_litellm_admits_exactly_the_routes_the_bridge_calls_checked() -> None:
     from litellm.proxy.auth.route_checks import RouteChecks
 
     holder = UserAPIKeyAuth(api_key="hashed", allowed_routes=sorted(CHECKED_ROUTES))
-    for route in (*CHECKED_ROUTES, "/v1/models/gpt-4"):
+    for route in CHECKED_ROUTES:
         assert RouteChecks.is_virtual_key_allowed_to_call_route(route, holder), route
+    # the paths below an entry (/v1/models/{id}) are admitted by 1.106+ and refused by 1.77.3,
+    # which matches entries exactly: stricter, and nothing unchecked either way
     for route in UNCHECKED:
-        with pytest.raises(HTTPException) as refused:
+        # refused: a 403 (1.77.3 raises a plain Exception, which the proxy answers with 401)
+        with pytest.raises(Exception) as refused:
             RouteChecks.is_virtual_key_allowed_to_call_route(route, holder)
-        assert refused.value.status_code == 403, route
-    # what the checked list guards against: the group admits every one of them
+        assert "not allowed to call" in str(refused.value) or (
+            isinstance(refused.value, HTTPException) and refused.value.status_code == 403
+        ), route
+    # what the checked list guards against: the group admits routes the check never sees
+    # (1.106+ every one of them, 1.77.3 those its group had then)
     group = UserAPIKeyAuth(api_key="hashed", allowed_routes=["llm_api_routes"])
-    for route in (r for r in UNCHECKED if r != "/key/generate"):
-        assert RouteChecks.is_virtual_key_allowed_to_call_route(route, group), route
+
+    def admits(route: str) -> bool:
+        try:
+            return bool(RouteChecks.is_virtual_key_allowed_to_call_route(route, group))
+        except Exception:
+            return False
+
+    admitted = [r for r in UNCHECKED if r != "/key/generate" and admits(r)]
+    assert len(admitted) >= 3, admitted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -82,6 +83,12 @@ CASES: list[tuple[str, list[str], tuple[list[str], bool] | None, list[str], list
 ]
 
 
+async def _maybe(result: Any) -> Any:
+    """Await what a LiteLLM check returns when it is a coroutine (some releases, 1.77.3 among
+    them, have ``can_team_access_model`` as a plain function)."""
+    return await result if inspect.isawaitable(result) else result
+
+
 def _litellm_verdict(
     model: str,
     key: KeyGrant,
@@ -96,22 +103,28 @@ def _litellm_verdict(
         token = types.UserAPIKeyAuth(
             token="hash", models=list(key.models), team_id=key.team_id, user_id=key.user_id
         )
-        await auth_checks.can_key_call_model(
-            model=model, llm_model_list=None, valid_token=token, llm_router=router
-        )
+        # as user_api_key_auth does: a key with all-team-models is left to the team's check
+        if "all-team-models" not in key.models:
+            await auth_checks.can_key_call_model(
+                model=model, llm_model_list=None, valid_token=token, llm_router=router
+            )
         if team is not None:
             if team.blocked:
                 raise PermissionError("team blocked")
-            await auth_checks.can_team_access_model(
-                model=model,
-                llm_router=router,
-                team_object=types.LiteLLM_TeamTable(team_id=team.id, models=list(team.models)),
+            await _maybe(
+                auth_checks.can_team_access_model(
+                    model=model,
+                    llm_router=router,
+                    team_object=types.LiteLLM_TeamTable(team_id=team.id, models=list(team.models)),
+                )
             )
         elif user is not None:
-            await auth_checks.can_user_call_model(
-                model=model,
-                llm_router=router,
-                user_object=types.LiteLLM_UserTable(user_id=user.id, models=list(user.models)),
+            await _maybe(
+                auth_checks.can_user_call_model(
+                    model=model,
+                    llm_router=router,
+                    user_object=types.LiteLLM_UserTable(user_id=user.id, models=list(user.models)),
+                )
             )
         if org is not None:
             auth_checks.can_org_access_model(

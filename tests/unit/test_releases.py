@@ -60,3 +60,67 @@ def test_the_check_runs_only_on_releases_that_have_it() -> None:
     no_budget.team_member_model_max_budget = {}
     asyncio.run(check_team_member_model_budget(limiter, no_budget, "gpt-4"))
     assert len(limiter.calls) == 1
+
+
+def test_a_release_without_a_team_member_budget_function_gets_its_inline_rule() -> None:
+    """1.77.3 checks a person's budget in a team inline (user_api_key_auth): refused once
+    spend passes a budget above 0. The installed release's own function is used where it has
+    one; the inline rule stands in only where it has none."""
+    from litellm.exceptions import BudgetExceededError
+
+    from litellm_bridge_plugin import releases
+
+    rule = releases._team_member_budget_inline
+
+    def verdict(spend: float | None, budget: float | None) -> bool:
+        token = type("Token", (), {"team_member_spend": spend})()
+        table = type("Budget", (), {"max_budget": budget})()
+        membership = type("Membership", (), {"litellm_budget_table": table})()
+        try:
+            asyncio.run(rule(valid_token=token, team_membership=membership, prisma_client=None))
+        except BudgetExceededError as exc:
+            assert (exc.current_cost, exc.max_budget) == (spend, budget)
+            return False
+        return True
+
+    assert verdict(25, 20) is False
+    assert verdict(20, 20) is True  # passes, not reaches
+    assert verdict(25, 0) is True and verdict(25, None) is True and verdict(None, 20) is True
+    found = releases.budget_check("team member")
+    from litellm.proxy.auth import auth_checks
+
+    own = getattr(auth_checks, "_check_team_member_budget", None)
+    assert found is (own if own is not None else rule)
+
+
+def test_refusals_are_logged_by_litellm_without_a_traceback() -> None:
+    """1.77.3 logs what a pre-call hook raises with ``verbose_proxy_logger.exception``: the
+    bridge's refusals keep their message there and lose the traceback; other errors keep it."""
+    import logging
+
+    from litellm._logging import verbose_proxy_logger
+
+    from litellm_bridge_plugin.proxy.refusal import Refusal, quiet_refusals
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep()
+    verbose_proxy_logger.addHandler(handler)
+    quiet_refusals()
+    quiet_refusals()  # once is enough
+    try:
+        for error in (Refusal(403, "model gpt-4: LiteLLM does not grant it to you"), KeyError()):
+            try:
+                raise error
+            except Exception as exc:
+                verbose_proxy_logger.exception("Exception occured - %s", exc)
+    finally:
+        verbose_proxy_logger.removeHandler(handler)
+    refused, other = records[-2:]
+    assert refused.exc_info is None and "does not grant it" in refused.getMessage()
+    assert other.exc_info is not None
+    assert sum(type(f).__name__ == "_WithoutTraceback" for f in verbose_proxy_logger.filters) == 1
