@@ -1,35 +1,56 @@
-"""Benchmark: full reconcile from empty, then a no-op reconcile, at scale. Prints figures.
+"""Benchmark: how each reconcile path grows with the organisation. Prints a table.
 
-    python -m bench.reconcile [--users 10000 --teams 500 --orgs 50 --openwebui 0.12.4]
+    python -m bench.reconcile [--sizes 1000,10000,100000 --openwebui 0.12.4 --sqlite-users 10000]
 
-Runs on Open WebUI's PostgreSQL schema, then on its SQLite schema (Open WebUI's default
-database; the same LiteLLM data, the bridge's own tables emptied in between). On SQLite it
-also prints the longest time a writer had to wait for the file while the bridge wrote: a
-thread takes and drops SQLite's write lock (``BEGIN IMMEDIATE``) every 10 ms, as Open WebUI's
-own writes would.
+For each size (users; teams = users/20, organisations = users/200, two keys per user: a
+personal one and one of their first team) a separate process seeds scratch databases and
+measures, on Open WebUI's PostgreSQL schema:
 
-Not a test: nothing here asserts a time. Targets on a 2-core machine (issue #2): full
-reconcile <= 30 s, no-op <= 3 s with zero writes to Open WebUI. The catalogue is the example
-config's three models and every user holds keys, so the runs include model rows and each
-person's read grants.
+- full: a full reconcile into an empty Open WebUI;
+- no-op: the same again (nothing to do: zero rows written);
+- one change: one user's name changed in LiteLLM, then the scoped reconcile the worker runs
+  for it (the cost a change pays before its Open WebUI row is written; bench.latency measures
+  the whole commit-to-row latency);
+- access refresh: re-reading that user's grants for the proxy's check, as after a change.
+
+Each with its time, rows written to Open WebUI (its statistics views), the SQL statements the
+bridge issued (psycopg cursor calls, both databases) and, for the full run, the process's peak
+resident memory (LiteLLM is imported first, as in the proxy: the figure is what the bridge adds
+to a proxy process, plus LiteLLM's own). Then the growth between sizes: time per user should
+stay flat for full runs, and time should stay flat for one change and an access refresh.
+
+Then, as before, a full and a no-op reconcile into Open WebUI on SQLite (``--sqlite-users``),
+with how long a concurrent writer waited for the file.
+
+Not a test: nothing here asserts a time. Goals: issue #15 (README "Scale").
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
+import resource
+import subprocess
+import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from devtools import dbs
+from litellm_bridge_plugin.domain import Scope
 from litellm_bridge_plugin.engine.sync import reconcile
+from litellm_bridge_plugin.litellm.access_reads import read_access
 from litellm_bridge_plugin.settings import load_settings
 
 SEED = Path(__file__).with_name("seed_scale.sql")
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "litellm_config.yaml"
+SIZES = (1_000, 10_000, 100_000)
 
 
 def seed_scale(conn: psycopg.Connection[Any], users: int, teams: int, orgs: int) -> None:
@@ -57,59 +78,180 @@ def _count(url: str, query: str) -> Any:
     return row[0] if row else None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--users", type=int, default=10_000)
-    parser.add_argument("--teams", type=int, default=500)
-    parser.add_argument("--orgs", type=int, default=50)
-    parser.add_argument("--openwebui", default="0.12.4", choices=dbs.OPENWEBUI_VERSIONS)
-    args = parser.parse_args()
-    dbs.ensure_local_server()
+class Statements:
+    """Counts the SQL statements this process sends through psycopg cursors (an
+    ``executemany`` of many rows is one statement, pipelined)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        for name in ("execute", "executemany"):
+            original = getattr(psycopg.Cursor, name)
+
+            def counted(cur: Any, *args: Any, _original: Any = original, **kw: Any) -> Any:
+                self.count += 1
+                return _original(cur, *args, **kw)
+
+            setattr(psycopg.Cursor, name, counted)
+
+    @contextmanager
+    def measure(self, into: dict[str, Any], prefix: str) -> Iterator[None]:
+        before, started = self.count, time.perf_counter()
+        yield
+        into[f"{prefix}_s"] = time.perf_counter() - started
+        into[f"{prefix}_queries"] = self.count - before
+
+
+def measure(users: int, version: str) -> dict[str, Any]:
+    """One size, in this process: the figures of each path."""
+    import litellm  # noqa: F401  (the proxy has it loaded; its import is not the bridge's)
+
+    teams, orgs = max(users // 20, 1), max(users // 200, 1)
+    statements = Statements()
+    figures: dict[str, Any] = {"users": users, "teams": teams, "orgs": orgs}
     prefix = f"bench_{uuid.uuid4().hex[:6]}"
-    with dbs.scratch_databases(prefix, args.openwebui) as (litellm_url, openwebui_url):
+    with dbs.scratch_databases(prefix, version) as (litellm_url, openwebui_url):
         with psycopg.connect(litellm_url, autocommit=True) as conn:
-            seed_scale(conn, args.users, args.teams, args.orgs)
+            seed_scale(conn, users, teams, orgs)
+            figures["keys"] = conn.execute(
+                'SELECT count(*) FROM "LiteLLM_VerificationToken"'
+            ).fetchone()[0]
         settings = load_settings(
             litellm_database_url=litellm_url,
             openwebui_database_url=openwebui_url,
             litellm_config=CONFIG,
         )
+        figures["rss_before_mb"] = _peak_mb()
+        written = _writes(openwebui_url)
+        with statements.measure(figures, "full"):
+            full = reconcile(settings, trigger="bench")
+        figures["full_peak_mb"] = _peak_mb()
+        figures["full_applied"], figures["full_failed"] = full.succeeded, full.failed
+        figures["full_rows"] = _writes(openwebui_url) - written
+        written += figures["full_rows"]
+
+        with statements.measure(figures, "noop"):
+            noop = reconcile(settings, trigger="bench")
+        figures["noop_planned"] = len(noop.planned)
+        figures["noop_rows"] = _writes(openwebui_url) - written
+        written += figures["noop_rows"]
+
+        changed = f"user-{users // 2}"
+        with psycopg.connect(litellm_url, autocommit=True) as conn:
+            conn.execute(
+                'UPDATE "LiteLLM_UserTable" SET user_alias = %s WHERE user_id = %s',
+                (f"Renamed {changed}", changed),
+            )
+            with statements.measure(figures, "one"):
+                one = reconcile(settings, Scope(users=frozenset({changed})), trigger="outbox")
+            figures["one_applied"] = one.succeeded
+            figures["one_rows"] = _writes(openwebui_url) - written
+            with statements.measure(figures, "access"):
+                read_access(conn, {changed})
+    return figures
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
+    print("| users / teams / orgs / keys | path | time | rows written | statements | peak memory |")
+    print("|---|---|---|---|---|---|")
+    for f in rows:
+        size = f"{f['users']:,} / {f['teams']:,} / {f['orgs']:,} / {f['keys']:,}"
+        lines: list[tuple[str, str, Any, Any, str]] = [
+            (
+                "full reconcile (empty Open WebUI)",
+                f"{f['full_s']:.2f} s",
+                f["full_rows"],
+                f["full_queries"],
+                f"{f['full_peak_mb']:.0f} MB (after imports {f['rss_before_mb']:.0f} MB)",
+            ),
+            ("no-op full reconcile", f"{f['noop_s']:.2f} s", f["noop_rows"], f["noop_queries"], ""),
+            (
+                "one change (scoped)",
+                f"{f['one_s'] * 1000:.0f} ms",
+                f["one_rows"],
+                f["one_queries"],
+                "",
+            ),
+            (
+                "access refresh (one user)",
+                f"{f['access_s'] * 1000:.1f} ms",
+                0,
+                f["access_queries"],
+                "",
+            ),
+        ]
+        for path, spent, written, queries, memory in lines:
+            print(f"| {size} | {path} | {spent} | {written:,} | {queries:,} | {memory} |")
+    for small, large in itertools.pairwise(rows):
+        factor = large["users"] / small["users"]
         print(
-            f"LiteLLM: {args.users} users, {args.teams} teams, {args.orgs} organisations; "
-            f"Open WebUI schema {args.openwebui}"
+            f"growth {small['users']:,} -> {large['users']:,} users (x{factor:g}): "
+            + ", ".join(
+                f"{name} x{large[key] / small[key]:.1f}"
+                for name, key in (
+                    ("full", "full_s"),
+                    ("no-op", "noop_s"),
+                    ("one change", "one_s"),
+                    ("access refresh", "access_s"),
+                    ("full statements", "full_queries"),
+                    ("one-change statements", "one_queries"),
+                )
+                if small[key]
+            )
         )
 
-        started = time.perf_counter()
-        full = reconcile(settings, trigger="bench")
-        full_seconds = time.perf_counter() - started
-        writes_after_full = _writes(openwebui_url)
-        audit_after_full = _count(litellm_url, "SELECT count(*) FROM litellm_bridge.sync_audit")
-        members = (
-            _count(openwebui_url, "SELECT count(*) FROM group_member")
-            if args.openwebui != "0.6.30"
-            else "n/a (JSON)"
-        )
-        print(
-            f"full reconcile:  {full_seconds:6.2f} s  changes applied {full.succeeded}, "
-            f"failed {full.failed}; Open WebUI users "
-            f"{_count(openwebui_url, 'SELECT count(*) FROM public.user')}, groups "
-            f"{_count(openwebui_url, 'SELECT count(*) FROM public.group')}, "
-            f"memberships {members}, model rows "
-            f"{_count(openwebui_url, 'SELECT count(*) FROM public.model')}"
-        )
 
-        started = time.perf_counter()
-        noop = reconcile(settings, trigger="bench")
-        noop_seconds = time.perf_counter() - started
-        noop_writes = _writes(openwebui_url) - writes_after_full
-        noop_audit = (
-            _count(litellm_url, "SELECT count(*) FROM litellm_bridge.sync_audit") - audit_after_full
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--sizes", default=",".join(str(n) for n in SIZES))
+    parser.add_argument("--openwebui", default="0.12.4", choices=dbs.OPENWEBUI_VERSIONS)
+    parser.add_argument("--sqlite-users", type=int, default=10_000, help="0: no SQLite pass")
+    parser.add_argument("--measure", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    dbs.ensure_local_server()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.openwebui)))
+        return
+    rows = []
+    for size in (int(n) for n in args.sizes.split(",") if n):
+        # one process per size: peak memory is that size's, and nothing is shared
+        out = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+            [
+                sys.executable,
+                "-m",
+                "bench.reconcile",
+                "--measure",
+                str(size),
+                "--openwebui",
+                args.openwebui,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        rows.append(json.loads(out.strip().splitlines()[-1]))
+        print(f"measured {size:,} users", file=sys.stderr)
+    print(f"Open WebUI {args.openwebui} on PostgreSQL; this machine")
+    _table(rows)
+    if args.sqlite_users:
+        sqlite_run(args.sqlite_users, args.openwebui)
+
+
+def sqlite_run(users: int, version: str) -> None:
+    prefix = f"bench_{uuid.uuid4().hex[:6]}"
+    with dbs.scratch_databases(prefix, version) as (litellm_url, openwebui_url):
+        with psycopg.connect(litellm_url, autocommit=True) as conn:
+            seed_scale(conn, users, max(users // 20, 1), max(users // 200, 1))
+        settings = load_settings(
+            litellm_database_url=litellm_url,
+            openwebui_database_url=openwebui_url,
+            litellm_config=CONFIG,
         )
-        print(
-            f"no-op reconcile: {noop_seconds:6.2f} s  planned changes {len(noop.planned)}, "
-            f"rows written to Open WebUI {noop_writes}, audit rows {noop_audit}"
-        )
-        sqlite_pass(settings, litellm_url, args.openwebui)
+        print(f"Open WebUI {version} on SQLite, {users:,} users")
+        sqlite_pass(settings, litellm_url, version)
 
 
 def sqlite_pass(settings: Any, litellm_url: str, version: str) -> None:

@@ -42,8 +42,8 @@ SELECT user_id, organization_id, 'internal_user' FROM "LiteLLM_UserTable"
 WHERE organization_id IS NOT NULL
 ON CONFLICT DO NOTHING;
 
--- Keys: each user holds a personal key for one or two of the example config's models; every
--- third user also a key of their first team (teams allow everything, so all models).
+-- Keys: each user holds a personal key for one or two of the example config's models and a
+-- key of their first team (teams allow everything, so all models): two keys per user.
 INSERT INTO "LiteLLM_VerificationToken" (token, key_alias, user_id, team_id, models)
 SELECT 'bench-personal-' || u, 'user-' || u || '-personal', 'user-' || u, NULL,
        CASE u %% 3 WHEN 0 THEN ARRAY['gpt-4']
@@ -54,4 +54,4 @@ FROM generate_series(0, %(users)s - 1) AS u;
 INSERT INTO "LiteLLM_VerificationToken" (token, key_alias, user_id, team_id, models)
 SELECT 'bench-team-' || u, 'user-' || u || '-team', 'user-' || u, 'team-' || (u %% %(teams)s),
        '{}'
-FROM generate_series(0, %(users)s - 1, 3) AS u;
+FROM generate_series(0, %(users)s - 1) AS u;

@@ -19,3 +19,7 @@ class SchemaError(BridgeError):
 
 class LockTimeout(BridgeError):
     """Another reconcile held the bridge lock for longer than BRIDGE_LOCK_TIMEOUT."""
+
+
+class ReconcileBusy(BridgeError):
+    """Another process holds the bridge lock and this run was asked not to wait for it."""

@@ -13,7 +13,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from litellm_bridge_plugin.domain import Link
-from litellm_bridge_plugin.errors import LockTimeout, SchemaError
+from litellm_bridge_plugin.errors import LockTimeout, ReconcileBusy, SchemaError
 from litellm_bridge_plugin.queries import fetch as queries_fetch
 from litellm_bridge_plugin.queries import query, read_sql_file, sql_files
 
@@ -116,18 +116,28 @@ def schema_version(conn: psycopg.Connection[Any]) -> int | None:
 
 
 @contextmanager
-def reconcile_lock(conn: psycopg.Connection[Any], timeout: float) -> Iterator[None]:
-    """Hold the cluster-wide reconcile lock (session advisory lock) for the block."""
-    try:
-        conn.execute(f"SET lock_timeout = '{int(timeout * 1000)}ms'".encode())
-        conn.execute(_q("lock"))
-    except psycopg.errors.LockNotAvailable:
-        raise LockTimeout(
-            f"another litellm-bridge reconcile held the lock for over {timeout:g}s "
-            "(BRIDGE_LOCK_TIMEOUT); it is probably still running, try again later"
-        ) from None
-    finally:
-        conn.execute(b"SET lock_timeout = 0")
+def reconcile_lock(
+    conn: psycopg.Connection[Any], timeout: float, *, wait: bool = True
+) -> Iterator[None]:
+    """Hold the cluster-wide reconcile lock (session advisory lock) for the block: waiting up
+    to ``timeout`` for it, or with ``wait=False`` taking it only if it is free now
+    (:class:`ReconcileBusy` otherwise)."""
+    if not wait:
+        with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+            row = cur.execute(_q("try_lock")).fetchone()
+        if not row or not row["taken"]:
+            raise ReconcileBusy("another litellm-bridge process is reconciling")
+    else:
+        try:
+            conn.execute(f"SET lock_timeout = '{int(timeout * 1000)}ms'".encode())
+            conn.execute(_q("lock"))
+        except psycopg.errors.LockNotAvailable:
+            raise LockTimeout(
+                f"another litellm-bridge reconcile held the lock for over {timeout:g}s "
+                "(BRIDGE_LOCK_TIMEOUT); it is probably still running, try again later"
+            ) from None
+        finally:
+            conn.execute(b"SET lock_timeout = 0")
     try:
         yield
     finally:

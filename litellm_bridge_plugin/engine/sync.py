@@ -53,6 +53,7 @@ def reconcile(
     passwords: Mapping[str, str] | None = None,
     connections: KeptConnections | None = None,
     models: ModelSource | None = None,
+    wait: bool = True,
 ) -> SyncResult:
     """Make Open WebUI match LiteLLM for ``scope`` (everything when ``None``).
 
@@ -60,7 +61,9 @@ def reconcile(
     creates; they are hashed in memory and never stored or logged. ``connections`` lets a
     long-running worker keep its two connections between runs; otherwise they are opened and
     closed here. ``models`` says where the served models come from (default: the config file
-    named by ``BRIDGE_LITELLM_CONFIG``, when set).
+    named by ``BRIDGE_LITELLM_CONFIG``, when set). ``wait=False``: when another process
+    holds the reconcile lock, raise :class:`ReconcileBusy` at once instead of waiting (sweeps:
+    several replicas starting together do one full reconcile between them).
     """
     if models is None and settings.litellm_config is not None:
         models = ModelSource(config=settings.litellm_config)
@@ -68,7 +71,7 @@ def reconcile(
         litellm, openwebui = connections.get()
         try:
             return _reconcile_on(
-                settings, litellm, openwebui, scope, dry_run, trigger, passwords, models
+                settings, litellm, openwebui, scope, dry_run, trigger, passwords, models, wait
             )
         except psycopg.OperationalError as exc:
             lost = [
@@ -88,7 +91,7 @@ def reconcile(
         openwebui = connect(settings.openwebui_database_url, "Open WebUI", autocommit=True)
         try:
             return _reconcile_on(
-                settings, litellm, openwebui, scope, dry_run, trigger, passwords, models
+                settings, litellm, openwebui, scope, dry_run, trigger, passwords, models, wait
             )
         finally:
             openwebui.close()
@@ -105,6 +108,7 @@ def _reconcile_on(
     trigger: str,
     passwords: Mapping[str, str] | None,
     models: ModelSource | None,
+    wait: bool = True,
 ) -> SyncResult:
     run_id = str(uuid.uuid4())
     bridge_db.ensure_schema(litellm)
@@ -114,7 +118,7 @@ def _reconcile_on(
     # Runs for change signals and outbox batches (many a minute on a busy proxy) are not
     # recorded in sync_run; their changes are in the audit with their run id like any other.
     recorded = trigger not in UNRECORDED_TRIGGERS
-    with bridge_db.reconcile_lock(litellm, settings.lock_timeout):
+    with bridge_db.reconcile_lock(litellm, settings.lock_timeout, wait=wait):
         if recorded:
             bridge_db.start_run(litellm, run_id, trigger, scope.describe() if scope else "all")
         try:

@@ -22,7 +22,7 @@ from litellm_bridge_plugin.domain import EVERYTHING, Ref, Scope
 from litellm_bridge_plugin.engine import broadcast
 from litellm_bridge_plugin.engine.results import SyncResult, failed_entities
 from litellm_bridge_plugin.engine.sync import detect_schema, reconcile
-from litellm_bridge_plugin.errors import BridgeError
+from litellm_bridge_plugin.errors import BridgeError, ReconcileBusy
 from litellm_bridge_plugin.litellm import service_key
 from litellm_bridge_plugin.litellm.access_reads import (
     AccessState,
@@ -182,7 +182,12 @@ class BridgeWorker:
             log.error("litellm-bridge: cannot read LiteLLM's grants: %s", exc)
 
     def _guarded(
-        self, what: str, scope: Scope | None = None, passwords: Mapping[str, str] | None = None
+        self,
+        what: str,
+        scope: Scope | None = None,
+        passwords: Mapping[str, str] | None = None,
+        *,
+        wait: bool = True,
     ) -> SyncResult | None:
         try:
             if not self._announced:
@@ -195,8 +200,11 @@ class BridgeWorker:
                 passwords=passwords,
                 connections=self._connections,
                 models=self.models,
+                wait=wait,
             )
             self._publish(result)
+        except ReconcileBusy:
+            raise
         except BridgeError as exc:
             self.last_error = str(exc)
             log.error("litellm-bridge: %s", exc)
@@ -277,7 +285,19 @@ class BridgeWorker:
         if not self.sweeps or time.monotonic() < self._next_sweep:
             return
         trigger = "sweep" if self._announced else "startup"
-        result = self._guarded(trigger)
+        try:
+            # replicas starting (or sweeping) together: one reconciles, the others skip
+            result = self._guarded(trigger, wait=False)
+        except ReconcileBusy:
+            log.info(
+                "litellm-bridge: another litellm-bridge process is reconciling; this one skips "
+                "its %s reconcile (next in %.0fs) and reads LiteLLM's grants for its checks",
+                trigger,
+                self.settings.sweep_interval,
+            )
+            self._refresh_access()
+            self._next_sweep = time.monotonic() + self.settings.sweep_interval
+            return
         if result is None:
             self._refresh_access()
             wait = min(self._sweep_delay, self.settings.sweep_interval)

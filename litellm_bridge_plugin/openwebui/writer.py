@@ -12,7 +12,7 @@ import json
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import psycopg
@@ -46,6 +46,25 @@ class OpenWebUIWriter(ABC):
             {"id": openwebui_id, "name": name, "email": email, "role": role, "now": now()},
         )
         self.create_login(cur, openwebui_id, email, password_hash)
+
+    def create_users(self, cur: Cursor, users: Sequence[tuple[str, str, str, str, str]]) -> None:
+        """:meth:`create_user` for many (id, email, name, role, password hash) at once: two
+        pipelined statements instead of two round trips per person."""
+        stamp = now()
+        cur.executemany(
+            _q("insert_user"),
+            [
+                {"id": i, "name": name, "email": email, "role": role, "now": stamp}
+                for i, email, name, role, _ in users
+            ],
+        )
+        logins = [{"id": i, "email": email, "password": hashed} for i, email, _, _, hashed in users]
+        if self.schema.session_stamp:
+            cur.executemany(
+                _q("insert_auth_stamped"), [p | {"stamp": str(uuid.uuid4())} for p in logins]
+            )
+        else:
+            cur.executemany(_q("insert_auth"), logins)
 
     def create_login(self, cur: Cursor, openwebui_id: str, email: str, password_hash: str) -> None:
         params = {"id": openwebui_id, "email": email, "password": password_hash}

@@ -4,6 +4,10 @@
 -- One reconcile at a time across every proxy worker, replica and CLI run.
 SELECT pg_advisory_lock(hashtext('litellm_bridge.reconcile'));
 
+-- name: try_lock
+-- The same lock if it is free now (a sweep skips when another process is reconciling).
+SELECT pg_try_advisory_lock(hashtext('litellm_bridge.reconcile')) AS taken;
+
 -- name: unlock
 SELECT pg_advisory_unlock(hashtext('litellm_bridge.reconcile'));
 

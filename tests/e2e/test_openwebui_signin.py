@@ -100,6 +100,13 @@ def test_synced_users_sign_in_to_the_real_open_webui(stack: Any) -> None:
     assert status == 200 and carol["role"] == "admin"
     status, _ = server.sign_in("alice@techcompany.com", "alice@techcompany.com")
     assert status == 400  # the email is never the password
+    # someone synced without a password has a placeholder no password matches (a random
+    # bcrypt value): Open WebUI refuses every try, and answers (no error from its checker)
+    with psycopg.connect(litellm_url, autocommit=True) as conn:
+        seed.add_user(conn, "nopass", "nopass@techcompany.com")
+    assert reconcile(settings).ok
+    for attempt in ("password", "nopass@techcompany.com", "x" * 72):
+        assert server.sign_in("nopass@techcompany.com", attempt)[0] == 400
 
     status, groups = server.call("GET", "/api/v1/groups/", token=carol["token"])
     assert status == 200

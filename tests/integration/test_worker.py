@@ -401,3 +401,46 @@ def test_sweeps_repair_changes_without_triggers(databases: Databases) -> None:
         assert worker.last_error is None
     finally:
         worker.stop()
+
+
+@only_newest
+def test_a_sweep_skips_while_another_process_reconciles(databases: Databases) -> None:
+    """Replicas starting together do one full reconcile between them: a process that finds
+    the reconcile lock held skips its start-up reconcile at once (it does not wait out
+    BRIDGE_LOCK_TIMEOUT), says so, and still reads LiteLLM's grants for its checks. A CLI run
+    still waits for the lock."""
+    import logging
+
+    from litellm_bridge_plugin.errors import LockTimeout, ReconcileBusy
+
+    seed.seed_scenario(databases.litellm())
+    settings = _settings(databases, lock_timeout=60)
+    holder = databases.litellm()
+    holder.execute("SELECT pg_advisory_lock(hashtext('litellm_bridge.reconcile'))")
+    with pytest.raises(ReconcileBusy):
+        reconcile(settings, wait=False)
+    with pytest.raises(LockTimeout):
+        reconcile(_settings(databases, lock_timeout=0.2))
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    bridge_log = logging.getLogger("litellm_bridge")
+    level = bridge_log.level
+    bridge_log.setLevel(logging.INFO)
+    bridge_log.addHandler(handler)
+    grants: list[object] = []
+    worker = BridgeWorker(settings, on_access=lambda access, users: grants.append(access))
+    started = time.monotonic()
+    worker.start()
+    try:
+        wait_for(lambda: bool(grants), "the grants read without a reconcile", timeout=30)
+        assert time.monotonic() - started < 30  # did not wait for the 60 s lock timeout
+        assert any("skips its startup reconcile" in line for line in lines), lines
+        assert databases.owui_users() == {}  # the holder reconciles, not this process
+        assert worker.last_error is None
+    finally:
+        worker.stop()
+        bridge_log.removeHandler(handler)
+        bridge_log.setLevel(level)
+        holder.execute("SELECT pg_advisory_unlock_all()")
+    assert reconcile(settings).succeeded > 0  # free again: a run proceeds
