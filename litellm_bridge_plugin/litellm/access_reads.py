@@ -48,7 +48,13 @@ class AccessState:
     keys: Mapping[str, tuple[KeyGrant, ...]]
     """Each user's keys, by LiteLLM user id."""
     openwebui_links: Mapping[str, str] = field(default_factory=dict)
-    """Open WebUI user id -> LiteLLM user id, for the accounts the bridge manages."""
+    """Open WebUI user id -> LiteLLM user id, for the accounts the bridge manages (of the users
+    read)."""
+    read_teams: frozenset[str] | None = None
+    """The teams a read for some users asked for (those their keys and memberships name; a
+    name not found is a team that is gone); None: a full read, every team."""
+    read_organizations: frozenset[str] | None = None
+    """Likewise the organisations (of the users, their keys and those teams)."""
 
     def granted(
         self,
@@ -129,15 +135,29 @@ def _models(raw: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = None) -> AccessState:
-    """Users (all, or ``users``), their keys, and every team and organisation."""
+    """Users (all, or ``users``), their keys, and the teams and organisations they touch
+    (every one for a full read): a read for a few users costs what they hold, not what the
+    organisation holds."""
     params = {"users": sorted(users) if users is not None else None}
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         user_rows = fetch(conn, "access_users", params)
-        team_rows = fetch(conn, "access_teams")
-        org_rows = fetch(conn, "access_organizations")
         key_rows = fetch(conn, "access_keys", params)
-        link_rows = _link_rows(conn)
+        teams: frozenset[str] | None = None
+        organizations: frozenset[str] | None = None
+        if users is not None:
+            teams = frozenset(
+                {t for row in user_rows for t in row["teams"] or ()}
+                | {row["team_id"] for row in key_rows if row["team_id"]}
+            )
+        team_rows = fetch(conn, "access_teams", {"teams": _listed(teams)})
+        if users is not None:
+            organizations = frozenset(
+                {row["organization_id"] for row in user_rows + team_rows}
+                | {row["org_id"] for row in key_rows}
+            ) - {None}
+        org_rows = fetch(conn, "access_organizations", {"organizations": _listed(organizations)})
+        link_rows = _link_rows(conn, users)
     keys: dict[str, list[KeyGrant]] = {}
     for row in key_rows:
         member = row.pop("member_budget", None)
@@ -200,22 +220,32 @@ def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = N
         },
         keys={user_id: tuple(found) for user_id, found in keys.items()},
         openwebui_links=_links(link_rows),
+        read_teams=teams,
+        read_organizations=organizations,
     )
 
 
+def _listed(ids: frozenset[str] | None) -> list[str] | None:
+    return None if ids is None else sorted(ids)
+
+
 def with_current_links(conn: psycopg.Connection[Any], state: AccessState) -> AccessState:
-    """``state`` with the bridge's user links as they are now (after a run made some)."""
-    return replace(state, openwebui_links=_links(_link_rows(conn)))
+    """``state`` with the bridge's links of its users as they are now (after a run made
+    some)."""
+    users = None if state.read_teams is None else state.users.keys()
+    return replace(state, openwebui_links=_links(_link_rows(conn, users)))
 
 
 def _links(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {row["openwebui_id"]: row["litellm_id"] for row in rows}
 
 
-def _link_rows(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+def _link_rows(
+    conn: psycopg.Connection[Any], users: Collection[str] | None = None
+) -> list[dict[str, Any]]:
     if not fetch(conn, "has_links")[0]["present"]:
         return []
-    return fetch(conn, "user_links")
+    return fetch(conn, "user_links", {"users": None if users is None else sorted(users)})
 
 
 SpendFigures = Mapping[tuple[str, str], Budget]

@@ -126,13 +126,24 @@ def _index_emails(state: AccessState) -> dict[str, tuple[str, ...]]:
 
 def merge(old: AccessState, new: AccessState, users: frozenset[str]) -> AccessState:
     """``old`` with the users of a scoped read replaced by what ``new`` holds for them
-    (absent from ``new``: deleted); teams and organisations are always read whole."""
-    kept_users = {u: v for u, v in old.users.items() if u not in users}
-    kept_keys = {u: v for u, v in old.keys.items() if u not in users}
+    (absent from ``new``: deleted), and likewise their links and the teams and organisations
+    the read asked for (asked for and absent: gone); the rest of ``old`` stays."""
+
+    def kept(before: Mapping[str, Any], after: Mapping[str, Any], asked: Any) -> dict[str, Any]:
+        if asked is None:  # read whole
+            return dict(after)
+        return {k: v for k, v in before.items() if k not in asked} | dict(after)
+
+    links = {o: u for o, u in old.openwebui_links.items() if u not in users}
     return replace(
         new,
-        users=kept_users | dict(new.users),
-        keys=kept_keys | dict(new.keys),
+        users=kept(old.users, new.users, users),
+        keys=kept(old.keys, new.keys, users),
+        teams=kept(old.teams, new.teams, new.read_teams),
+        organizations=kept(old.organizations, new.organizations, new.read_organizations),
+        openwebui_links=links | dict(new.openwebui_links),
+        read_teams=None,
+        read_organizations=None,
     )
 
 

@@ -114,6 +114,7 @@ ORDER BY u.user_id;
 SELECT team_id, team_alias, organization_id, models, blocked, spend, max_budget,
        budget_reset_at
 FROM "LiteLLM_TeamTable" t
+WHERE %(teams)s::text[] IS NULL OR team_id = ANY(%(teams)s)
 ORDER BY team_id;
 
 -- name: access_organizations
@@ -121,6 +122,7 @@ SELECT o.organization_id, o.organization_alias, o.models, o.spend, b.max_budget,
        b.budget_reset_at
 FROM "LiteLLM_OrganizationTable" o
 LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = o.budget_id
+WHERE %(organizations)s::text[] IS NULL OR o.organization_id = ANY(%(organizations)s)
 ORDER BY o.organization_id;
 
 -- name: access_keys
@@ -171,7 +173,8 @@ WHERE v.user_id IS NOT NULL AND (%(users)s::text[] IS NULL OR v.user_id = ANY(%(
 ORDER BY v.user_id, v.key_alias;
 
 -- name: user_links
-SELECT litellm_id, openwebui_id FROM litellm_bridge.link WHERE entity_type = 'user';
+SELECT litellm_id, openwebui_id FROM litellm_bridge.link
+WHERE entity_type = 'user' AND (%(users)s::text[] IS NULL OR litellm_id = ANY(%(users)s));
 
 -- name: has_links
 SELECT to_regclass('litellm_bridge.link') IS NOT NULL AS present;

@@ -271,6 +271,33 @@ def test_scoped_loads_merge_and_deleted_users_go(databases: Databases) -> None:
 
 
 @only_newest
+def test_a_read_for_a_few_users_reads_only_the_teams_they_touch(databases: Databases) -> None:
+    """An access refresh after one change reads that person's teams and organisations, not
+    the organisation's; the merge keeps the rest, and a team asked for and gone is gone."""
+    enforcer = _loaded(databases)
+    conn = databases.litellm()
+    alice = {"x-openwebui-user-email": "alice@techcompany.com"}
+    assert enforcer.check(alice, ["gpt-4"]).allowed
+    dave = read_access(conn, {"dave"})
+    assert dave.read_teams is not None and "team-ai-research" not in dave.read_teams
+    assert set(dave.teams) == set(dave.read_teams) and set(dave.organizations) <= {
+        "org-tech-company"
+    }
+    conn.execute(
+        "UPDATE \"LiteLLM_TeamTable\" SET blocked = true WHERE team_id = 'team-ai-research'"
+    )
+    enforcer.load(read_access(conn, {"dave"}), frozenset({"dave"}))
+    assert enforcer.check(alice, ["gpt-4"]).allowed  # not Dave's team: kept as it was read
+    enforcer.load(read_access(conn, {"alice"}), frozenset({"alice"}))
+    assert enforcer.check(alice, ["gpt-4"]).status == 403  # Alice's read saw the block
+    conn.execute("DELETE FROM \"LiteLLM_TeamTable\" WHERE team_id = 'team-ai-research'")
+    enforcer.load(read_access(conn, {"alice"}), frozenset({"alice"}))
+    assert enforcer._loaded is not None
+    assert "team-ai-research" not in enforcer._loaded.state.teams  # asked for, gone
+    assert "team-product" in enforcer._loaded.state.teams  # not asked for, kept
+
+
+@only_newest
 def test_a_cached_decision_ends_when_a_key_expires(databases: Databases) -> None:
     enforcer = _loaded(databases)
     conn = databases.litellm()
