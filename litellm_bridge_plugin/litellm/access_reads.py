@@ -7,14 +7,14 @@ WebUI call (:meth:`AccessState.may_call`, with budgets). Reads are all users or 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import psycopg
 
-from litellm_bridge_plugin.litellm.tables import fetch
+from litellm_bridge_plugin.litellm.tables import fetch, stream
 from litellm_bridge_plugin.plan.access_rules import (
     NO_BUDGET,
     Budget,
@@ -142,43 +142,22 @@ def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = N
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         user_rows = fetch(conn, "access_users", params)
-        key_rows = fetch(conn, "access_keys", params)
+        keys = _grants(stream(conn, "access_keys", params))
+        granting = [k for found in keys.values() for k in found]
         teams: frozenset[str] | None = None
         organizations: frozenset[str] | None = None
         if users is not None:
             teams = frozenset(
                 {t for row in user_rows for t in row["teams"] or ()}
-                | {row["team_id"] for row in key_rows if row["team_id"]}
+                | {k.team_id for k in granting if k.team_id}
             )
         team_rows = fetch(conn, "access_teams", {"teams": _listed(teams)})
         if users is not None:
-            organizations = frozenset(
-                {row["organization_id"] for row in user_rows + team_rows}
-                | {row["org_id"] for row in key_rows}
-            ) - {None}
+            named = [row["organization_id"] for row in user_rows + team_rows]
+            named += [k.auth.get("org_id") for k in granting]
+            organizations = frozenset(str(o) for o in named if o is not None)
         org_rows = fetch(conn, "access_organizations", {"organizations": _listed(organizations)})
         link_rows = _link_rows(conn, users)
-    keys: dict[str, list[KeyGrant]] = {}
-    for row in key_rows:
-        member = row.pop("member_budget", None)
-        row["team_member_model_max_budget"] = team_member_model_budget(
-            member, row.get("team_metadata"), row.pop("team_default_member_model_max_budget", None)
-        )
-        keys.setdefault(row["user_id"], []).append(
-            KeyGrant(
-                key_alias=row["key_alias"],
-                models=_models(row["models"]),
-                user_id=row["user_id"],
-                team_id=row["team_id"],
-                organization_id=row["organization_id"],
-                expires=row["expires"],
-                blocked=bool(row["blocked"]),
-                budget=_budget(row),
-                member_budget=_member_budget(row, member),
-                member_table=member,
-                auth=row,
-            )
-        )
     return AccessState(
         users={
             row["user_id"]: AccessUser(
@@ -223,6 +202,55 @@ def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = N
         read_teams=teams,
         read_organizations=organizations,
     )
+
+
+class Row(Mapping[str, Any]):
+    """One row of a wide read kept as a tuple beside its column positions, which every row of
+    the read shares: a dict per key would hold about 2 KB for each of 200,000 keys."""
+
+    __slots__ = ("_positions", "_values")
+
+    def __init__(self, positions: Mapping[str, int], values: tuple[Any, ...]) -> None:
+        self._positions = positions
+        self._values = values
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[self._positions[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
+def _grants(rows: Iterable[dict[str, Any]]) -> dict[str, list[KeyGrant]]:
+    """Each user's keys, built row by row as the read streams them (no list of every row)."""
+    keys: dict[str, list[KeyGrant]] = {}
+    positions: dict[str, int] | None = None
+    for row in rows:
+        member = row.pop("member_budget", None)
+        row["team_member_model_max_budget"] = team_member_model_budget(
+            member, row.get("team_metadata"), row.pop("team_default_member_model_max_budget", None)
+        )
+        if positions is None:  # every row of the query has the same columns, in one order
+            positions = {name: i for i, name in enumerate(row)}
+        keys.setdefault(row["user_id"], []).append(
+            KeyGrant(
+                key_alias=row["key_alias"],
+                models=_models(row["models"]),
+                user_id=row["user_id"],
+                team_id=row["team_id"],
+                organization_id=row["organization_id"],
+                expires=row["expires"],
+                blocked=bool(row["blocked"]),
+                budget=_budget(row),
+                member_budget=_member_budget(row, member),
+                member_table=member,
+                auth=Row(positions, tuple(row.values())),
+            )
+        )
+    return keys
 
 
 def _listed(ids: frozenset[str] | None) -> list[str] | None:

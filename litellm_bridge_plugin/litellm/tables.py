@@ -7,6 +7,7 @@ stop the rest from being read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -20,6 +21,7 @@ from litellm_bridge_plugin.domain import (
 )
 from litellm_bridge_plugin.errors import SchemaError
 from litellm_bridge_plugin.queries import fetch as queries_fetch
+from litellm_bridge_plugin.queries import query
 
 
 def _members_with_roles(team_id: str, raw: Any, problems: list[InputProblem]) -> tuple[str, ...]:
@@ -57,11 +59,27 @@ def fetch(
     try:
         return queries_fetch(conn, "litellm.sql", name, params)
     except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as exc:
-        raise SchemaError(
-            f"the LiteLLM database lacks what the bridge reads ({str(exc).splitlines()[0]}); "
-            "start the LiteLLM proxy once with this database so its migrations run, "
-            "or check BRIDGE_LITELLM_DATABASE_URL points at LiteLLM's database"
-        ) from None
+        raise _schema_error(exc) from None
+
+
+def stream(
+    conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """:func:`fetch`, one row at a time (each made when it is used, not all at once)."""
+    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        try:
+            cur.execute(query("litellm.sql", name), params)
+        except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as exc:
+            raise _schema_error(exc) from None
+        yield from cur
+
+
+def _schema_error(exc: psycopg.Error) -> SchemaError:
+    return SchemaError(
+        f"the LiteLLM database lacks what the bridge reads ({str(exc).splitlines()[0]}); "
+        "start the LiteLLM proxy once with this database so its migrations run, "
+        "or check BRIDGE_LITELLM_DATABASE_URL points at LiteLLM's database"
+    )
 
 
 def _build(
