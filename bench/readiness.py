@@ -62,7 +62,7 @@ def one_start(env: dict[str, str], config: Path, folder: Path) -> tuple[float, f
             time.sleep(0.05)
         ready = time.perf_counter() - started
         synced = None
-        if "litellm_bridge_callback.bridge\"]" in config.read_text():
+        if 'litellm_bridge_callback.bridge"]' in config.read_text():
             while "litellm-bridge run " not in log.read_text(errors="replace"):
                 if time.perf_counter() - started > 600:
                     raise RuntimeError("no start-up reconcile in 600 s")
