@@ -40,6 +40,7 @@ bench: setup
 	$(PY) -m bench.enforcement
 	$(PY) -m bench.spend
 	$(PY) -m bench.freshness
+	$(PY) -m bench.readiness
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
