@@ -69,8 +69,8 @@ def placeholder_hash() -> str:
     bcrypt checker reads it) whose salt and digest are random bytes from the system's secure
     source. No password matches it: finding one means inverting bcrypt to a random 184-bit
     digest. Unlike hashing a random secret, there is no secret that ever existed, and it
-    costs microseconds instead of a millisecond of CPU per account (a tenth of a full
-    reconcile of 10,000 people). Each account's is different."""
+    costs microseconds instead of a millisecond of CPU per account (about a third of a full
+    reconcile of 10,000 people, measured). Each account's is different."""
     salt, digest = secrets.token_bytes(16), secrets.token_bytes(23)
     return f"$2b$04${_bcrypt_b64(salt)}{_bcrypt_b64(digest)}"
 
