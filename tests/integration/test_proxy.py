@@ -49,7 +49,13 @@ def test_plugin_syncs_at_start_and_follows_sql_changes(
     proxy.wait_until(
         lambda: "dave@techcompany.com" in databases.owui_users(), "the trigger outbox to add Dave"
     )
-    assert proxy.stop() == 0
+    # a clean stop on SIGINT: exit 0, or (uvicorn 0.29, which LiteLLM 1.77.3 pins, raises the
+    # SIGINT again once shut down and LiteLLM's click CLI reports it) 1 with "Aborted!" after
+    # a complete shutdown; nothing of the bridge in between
+    code = proxy.stop()
+    log = proxy.log.rstrip()
+    assert "Application shutdown complete" in log
+    assert code == 0 or (code == 1 and log.endswith("Aborted!")), (code, log[-500:])
     assert "litellm_bridge_plugin/" not in proxy.log  # no traceback through the bridge
 
 
