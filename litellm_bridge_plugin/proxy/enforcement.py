@@ -23,7 +23,7 @@ from litellm_bridge_plugin.litellm.access_reads import AccessState, SpendFigures
 from litellm_bridge_plugin.litellm.service_key import ServiceKeyReport
 from litellm_bridge_plugin.plan.access_rules import Budget, Decision, KeyGrant, ModelCheck
 from litellm_bridge_plugin.proxy.identity import Identity, IdentityError, identity_of
-from litellm_bridge_plugin.releases import fallback_walker
+from litellm_bridge_plugin.releases import budget_error_kind, fallback_walker
 from litellm_bridge_plugin.settings import Settings
 
 MASTER_KEY_ALIAS = "litellm_proxy_master_key"
@@ -74,7 +74,7 @@ def budget_message(model: str, decision: Decision) -> str:
 def litellm_budget_message(model: str, error: Any, key: KeyGrant, state: AccessState) -> str:
     """:func:`budget_message` for a ``BudgetExceededError`` LiteLLM's own check raised for the
     person's key: its kind and budget from the error, when it resets from the bridge's read."""
-    kind = str(getattr(error, "entity_type", None) or "key")
+    kind = budget_error_kind(error) or "key"
     team = state.teams.get(key.team_id) if key.team_id else None
     org = key.organization_id or (team.organization_id if team is not None else None)
     found: Budget | None = {
