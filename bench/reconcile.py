@@ -7,7 +7,9 @@ personal one and one of their first team) a separate process seeds scratch datab
 measures, on Open WebUI's PostgreSQL schema:
 
 - full: a full reconcile into an empty Open WebUI;
-- no-op: the same again (nothing to do: zero rows written);
+- no-op full read: the first sweep after it (reads everything, plans nothing: zero rows
+  written; it records the fingerprint of what it read, engine/fingerprint.py);
+- no-op sweep: the sweeps after that, nothing having changed (the fingerprint alone);
 - one change: one user's name changed in LiteLLM, then the scoped reconcile the worker runs
   for it on the connections it keeps (the cost a change pays before its Open WebUI row is
   written; bench.latency measures the whole commit-to-row latency); the median of 9 changes,
@@ -134,9 +136,16 @@ def measure(users: int, version: str) -> dict[str, Any]:
         figures["full_rows"] = _writes(openwebui_url) - written
         written += figures["full_rows"]
 
+        # the first sweep after it reads everything, plans nothing and records the fingerprint
+        with statements.measure(figures, "read"):
+            read = reconcile(settings, trigger="sweep")
+        figures["read_planned"], figures["read_unchanged"] = len(read.planned), read.unchanged
+        figures["read_rows"] = _writes(openwebui_url) - written
+        written += figures["read_rows"]
+        # the sweeps after that, nothing having changed, compute the fingerprint alone
         with statements.measure(figures, "noop"):
-            noop = reconcile(settings, trigger="bench")
-        figures["noop_planned"] = len(noop.planned)
+            noop = reconcile(settings, trigger="sweep")
+        figures["noop_planned"], figures["noop_unchanged"] = len(noop.planned), noop.unchanged
         figures["noop_rows"] = _writes(openwebui_url) - written
         written += figures["noop_rows"]
 
@@ -189,7 +198,21 @@ def _table(rows: list[dict[str, Any]]) -> None:
                 f["full_queries"],
                 f"{f['full_peak_mb']:.0f} MB (after imports {f['rss_before_mb']:.0f} MB)",
             ),
-            ("no-op full reconcile", f"{f['noop_s']:.2f} s", f["noop_rows"], f["noop_queries"], ""),
+            (
+                "no-op full read (first sweep after a change: reads, plans nothing)",
+                f"{f['read_s']:.2f} s",
+                f["read_rows"],
+                f["read_queries"],
+                "",
+            ),
+            (
+                "no-op sweep (nothing changed: fingerprint only)"
+                + ("" if f["noop_unchanged"] else " **read everything**"),
+                f"{f['noop_s']:.2f} s",
+                f["noop_rows"],
+                f["noop_queries"],
+                "",
+            ),
             (
                 f"one change (scoped; median of {CHANGES})",
                 f"{f['one_s'] * 1000:.0f} ms",
@@ -215,7 +238,8 @@ def _table(rows: list[dict[str, Any]]) -> None:
                 f"{name} x{large[key] / small[key]:.1f}"
                 for name, key in (
                     ("full", "full_s"),
-                    ("no-op", "noop_s"),
+                    ("no-op full read", "read_s"),
+                    ("no-op sweep", "noop_s"),
                     ("one change", "one_s"),
                     ("access refresh", "access_s"),
                     ("full statements", "full_queries"),

@@ -275,6 +275,11 @@ def finish_run(conn: psycopg.Connection[Any], run_id: str, **fields: Any) -> Non
         conn.execute(_q("finish_run"), values | {"id": run_id})
 
 
+def skipped_count(conn: psycopg.Connection[Any]) -> int:
+    """How many entities are skipped now (as the last full run recorded them)."""
+    return int(queries_fetch(conn, "bridge.sql", "skipped_count", {})[0]["n"])
+
+
 def fetch(conn: psycopg.Connection[Any], name: str, **params: Any) -> list[dict[str, Any]]:
     """Run a read-only named query of ``bridge.sql`` (used by the CLI)."""
     return queries_fetch(conn, "bridge.sql", name, params)

@@ -34,6 +34,11 @@ class SyncResult:
     plan: Plan | None = None
     models_known: bool = False
     """The served models were known, so model rows and grants were planned."""
+    unchanged: bool = False
+    """Nothing was read or planned: the fingerprint of what a full read reads was that of the
+    last full run that found nothing to do (engine/fingerprint.py)."""
+    fingerprint: str | None = None
+    """That fingerprint, when this full run computed one."""
 
     @property
     def succeeded(self) -> int:

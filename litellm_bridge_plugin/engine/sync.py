@@ -18,14 +18,14 @@ import psycopg
 
 from litellm_bridge_plugin.connections import KeptConnections, connect
 from litellm_bridge_plugin.domain import Scope, Skip
-from litellm_bridge_plugin.engine import bridge_db, broadcast, reads
+from litellm_bridge_plugin.engine import bridge_db, broadcast, fingerprint, reads
 from litellm_bridge_plugin.engine.apply import Applier, short
 from litellm_bridge_plugin.engine.bridge_db import AuditRow
 from litellm_bridge_plugin.engine.operations import OPERATIONS
 from litellm_bridge_plugin.engine.passwords import problem as password_problem
 from litellm_bridge_plugin.engine.planning import plan_run
 from litellm_bridge_plugin.engine.results import SyncResult
-from litellm_bridge_plugin.errors import DatabaseUnavailable
+from litellm_bridge_plugin.errors import BridgeError, DatabaseUnavailable
 from litellm_bridge_plugin.litellm.access_reads import with_current_links
 from litellm_bridge_plugin.litellm.catalog import ModelSource
 from litellm_bridge_plugin.openwebui import schema as openwebui_schema
@@ -37,6 +37,9 @@ log = logging.getLogger("litellm_bridge")
 
 UNRECORDED_TRIGGERS = frozenset({"outbox", "signal"})
 ANNOUNCED_TRIGGERS = frozenset({"outbox", "cli"})
+FINGERPRINTED_TRIGGERS = frozenset({"startup", "sweep"})
+"""Full runs that skip reading when nothing changed since the last one found nothing to do
+(fingerprint.py); an operator's `sync` always reads everything."""
 
 
 def detect_schema(openwebui: psycopg.Connection[Any]) -> OpenWebUISchema:
@@ -114,15 +117,18 @@ def _reconcile_on(
     bridge_db.ensure_schema(litellm)
     usable = _usable(passwords or {})
     if dry_run:
-        return _run(settings, litellm, openwebui, scope, run_id, True, usable, models)
+        return _run(settings, litellm, openwebui, scope, run_id, True, usable, models, False)
     # Runs for change signals and outbox batches (many a minute on a busy proxy) are not
     # recorded in sync_run; their changes are in the audit with their run id like any other.
     recorded = trigger not in UNRECORDED_TRIGGERS
     with bridge_db.reconcile_lock(litellm, settings.lock_timeout, wait=wait):
         if recorded:
             bridge_db.start_run(litellm, run_id, trigger, scope.describe() if scope else "all")
+        fingerprinted = scope is None and not usable and trigger in FINGERPRINTED_TRIGGERS
         try:
-            result = _run(settings, litellm, openwebui, scope, run_id, False, usable, models)
+            result = _run(
+                settings, litellm, openwebui, scope, run_id, False, usable, models, fingerprinted
+            )
         except Exception as exc:
             if recorded and not litellm.broken:
                 bridge_db.finish_run(litellm, run_id, error=short(exc))
@@ -134,7 +140,7 @@ def _reconcile_on(
                 openwebui_schema=result.schema,
                 succeeded=result.succeeded,
                 failed=result.failed,
-                skipped=len(result.skips),
+                skipped=bridge_db.skipped_count(litellm) if result.unchanged else len(result.skips),
             )
         if trigger in ANNOUNCED_TRIGGERS and result.access is not None:
             # changes made behind the proxy's back (outbox) or by an operator reach every
@@ -152,9 +158,26 @@ def _run(
     dry_run: bool,
     passwords: Mapping[str, str],
     models: ModelSource | None,
+    fingerprinted: bool,
 ) -> SyncResult:
-    """Read, plan, apply."""
+    """Read, plan, apply (or, ``fingerprinted``, nothing when nothing changed: see
+    fingerprint.py)."""
     schema = detect_schema(openwebui)
+    current = _fingerprint(settings, litellm, openwebui, schema, models) if fingerprinted else None
+    if current is not None and fingerprint.unchanged(litellm, current):
+        log.info(
+            "litellm-bridge run %s: nothing LiteLLM or Open WebUI hold changed since the last "
+            "full read found nothing to do; not read again",
+            run_id,
+        )
+        return SyncResult(
+            run_id=run_id,
+            dry_run=False,
+            schema=schema.describe(),
+            models_known=current.catalog_known,
+            unchanged=True,
+            fingerprint=current.digest,
+        )
     snapshot = reads.read(litellm, openwebui, schema, scope, models)
     the_plan = plan_run(settings, snapshot, scope, passwords, models)
     result = SyncResult(
@@ -167,6 +190,7 @@ def _run(
         scope=scope,
         plan=the_plan,
         models_known=snapshot.models is not None,
+        fingerprint=current.digest if current is not None else None,
     )
     if dry_run:
         return result
@@ -180,6 +204,8 @@ def _run(
         snapshot.actual.groups.keys(),
     ).apply()
     result.new_skips = _record_skips(litellm, run_id, the_plan.skips, full=scope is None)
+    if current is not None and not the_plan.changes:
+        fingerprint.record(litellm, current)
     log.info(
         "litellm-bridge run %s: %d applied, %d failed, %d skipped",
         run_id,
@@ -193,6 +219,28 @@ def _run(
         # the proxy's check matches Open WebUI ids through the links this run just made
         result.access = with_current_links(litellm, result.access)
     return result
+
+
+def _fingerprint(
+    settings: Settings,
+    litellm: psycopg.Connection[Any],
+    openwebui: psycopg.Connection[Any],
+    schema: OpenWebUISchema,
+    models: ModelSource | None,
+) -> fingerprint.Fingerprint | None:
+    """This state's fingerprint, or None (then the run reads everything) when it cannot be
+    computed: the shortcut never stops a run."""
+    try:
+        return fingerprint.compute(settings, litellm, openwebui, schema, models)
+    except (psycopg.Error, BridgeError) as exc:
+        if litellm.broken or getattr(openwebui, "broken", False):
+            raise
+        log.warning(
+            "litellm-bridge: cannot compute the fingerprint of the full read (%s); reading "
+            "everything",
+            short(exc),
+        )
+        return None
 
 
 def _record_skips(

@@ -92,6 +92,8 @@ class BridgeWorker:
         )
         self.last_result: SyncResult | None = None
         self.last_error: str | None = None
+        self._access_fingerprint: str | None = None
+        """The fingerprint of the full state this process's check last read (fingerprint.py)."""
 
     # --- control -------------------------------------------------------------------------
     def start(self) -> None:
@@ -167,15 +169,16 @@ class BridgeWorker:
         if self.on_service_key is not None:
             self.on_service_key(report)
 
-    def _refresh_access(self) -> None:
+    def _refresh_access(self, fingerprint: str | None = None) -> None:
         """Read grants and budgets from LiteLLM alone and hand them to the proxy's check: the
         check must not wait for Open WebUI, whose database may be down or mid-upgrade while a
-        reconcile cannot run."""
+        reconcile cannot run. ``fingerprint``: that of the state as of just before."""
         if self.on_access is None:
             return
         try:
             conn = self._connections.litellm()
             self.on_access(read_access(conn), None)
+            self._access_fingerprint = fingerprint
             self._check_service_key(conn)
         except (BridgeError, psycopg.Error) as exc:
             self._connections.discard_broken()
@@ -274,10 +277,21 @@ class BridgeWorker:
 
     def _publish(self, result: SyncResult) -> None:
         """Hand the grants this run read to the proxy's checks."""
-        if self.on_access is not None and result.access is not None:
+        if self.on_access is None:
+            return
+        if result.unchanged:
+            # nothing changed since the last full read; this process's check still reads it
+            # once (it has just started, or its last full read was of an older state)
+            if result.fingerprint != self._access_fingerprint:
+                self._refresh_access(result.fingerprint)
+            else:
+                self._check_service_key(self._connections.litellm())
+        elif result.access is not None:
             scope = result.scope
             users = None if scope is None else scope_users(result)
             self.on_access(result.access, users)
+            if scope is None:
+                self._access_fingerprint = result.fingerprint
             conn = self._connections.litellm()
             self._check_service_key(conn)
 

@@ -170,7 +170,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
         schema_version = bridge_db.schema_version(litellm)
         litellm_counts = _one(litellm, "litellm.sql", "counts")
         links = bridge_db.fetch(litellm, "link_counts")
-        skipped = bridge_db.fetch(litellm, "skipped_count")[0]["n"]
+        skipped = bridge_db.skipped_count(litellm)
         runs = bridge_db.fetch(litellm, "last_runs", limit=1)
         failures = bridge_db.fetch(litellm, "failures_since", window="24 hours")[0]["n"]
         capture = {
