@@ -149,6 +149,11 @@ def measure(users: int, version: str) -> dict[str, Any]:
         figures["noop_rows"] = _writes(openwebui_url) - written
         written += figures["noop_rows"]
 
+        # statistics of what the full run wrote, as autovacuum gathers them within a minute
+        # (the scoped reads' plans depend on them, as in any database that has run a while)
+        for url in (litellm_url, openwebui_url):
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("ANALYZE")
         # as the worker runs them: on the connections it keeps, one change at a time; the
         # median of CHANGES changes to different people (spread over teams and organisations)
         kept = KeptConnections(litellm_url, openwebui_url)

@@ -22,13 +22,19 @@ def connect(
     if is_sqlite_url(url):
         return connect_sqlite(url, what)  # type: ignore[return-value]
     try:
-        return psycopg.connect(
+        conn = psycopg.connect(
             url,
             autocommit=autocommit,
             row_factory=dict_row,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             application_name="litellm-bridge",
         )
+        # No server-side prepared statements: the reads for "all, or these few" (a NULL
+        # list means all) need the plan for the list given, which a generic plan of a
+        # prepared statement is not (a kept connection's scoped reads became scans of whole
+        # tables after five runs). Also what a PgBouncer in transaction mode needs.
+        conn.prepare_threshold = None
+        return conn
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnavailable(

@@ -105,6 +105,9 @@ class LiteLLMState(_Row):
     organization_memberships: tuple[tuple[str, str], ...] = ()
     """(user_id, organization_id) pairs from ``LiteLLM_OrganizationMembership``."""
     problems: tuple[InputProblem, ...] = ()
+    read_groups: frozenset[tuple[str, str]] | None = None
+    """The teams and organisations whose members were read, as (kind, id); the others are
+    here for their names only. None: all of them (a full read)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,13 @@ class OpenWebUIGroup:
     description: str | None
     owner_id: str | None
     member_ids: frozenset[str]
+    member_total: int | None = None
+    """How many members the group has in all, when ``member_ids`` holds only those among the
+    accounts read (a reconcile of a few people); None: ``member_ids`` is every member."""
+
+    @property
+    def size(self) -> int:
+        return len(self.member_ids) if self.member_total is None else self.member_total
 
 
 @dataclass(frozen=True)
@@ -295,3 +305,6 @@ class DesiredState:
     users: Mapping[str, DesiredUser]
     groups: Mapping[GroupKey, DesiredGroup]
     skips: tuple[Skip, ...]
+    named_only: Mapping[GroupKey, DesiredGroup] = field(default_factory=dict)
+    """Groups of teams and organisations a scoped read did not read the members of: their
+    names decide clashes with the others' names; nothing is planned for them."""

@@ -3,10 +3,17 @@
 A scoped read must give the planner the same answer, for the entities in scope, as a full
 read would (tests/integration/test_scoped_reads.py checks exactly that). So besides the
 scoped users, teams and organisations it reads: the groups the users are in (in LiteLLM, and
-in Open WebUI now, to notice a membership LiteLLM dropped), every member of those groups,
-users sharing an email with any of them, the Open WebUI accounts linked to or matching any
-of them, every admin, the LiteLLM users linked to the accounts found by email, and every
-team and organisation row and bridge group id (group names are decided across all of them).
+in Open WebUI now, to notice a membership LiteLLM dropped), every member of those groups
+when a team or organisation is in scope, users sharing an email with any of them, the Open
+WebUI accounts linked to or matching any of them, every admin (owners to choose), the
+LiteLLM users linked to the accounts found, and every team and organisation row and bridge
+group id (group names are decided across all of them; only the groups read are planned).
+
+A scope of people alone changes only their memberships: it compares the memberships of the
+accounts asked for (by id or email), with each group's member count, and does not follow an
+account read only as an admin or the oldest to its LiteLLM user. Its membership changes are
+the full plan's for those people, not the whole group's (the sweep does the rest).
+
 Every link handed to the planner belongs to an entity that was read, so no unread entity
 looks deleted; changes planned for entities outside the scope are dropped by
 ``planning.restrict``.
@@ -27,6 +34,7 @@ from litellm_bridge_plugin.litellm.catalog import ModelSource
 from litellm_bridge_plugin.openwebui import models as openwebui_models
 from litellm_bridge_plugin.openwebui import state as openwebui_state
 from litellm_bridge_plugin.openwebui.schema import OpenWebUISchema
+from litellm_bridge_plugin.openwebui.state import asked_for
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,12 @@ def read_scope(
             teams.add(link.litellm_id)
         elif link.entity_type == "organization":
             organizations.add(link.litellm_id)
-    users |= litellm_db.members_of_groups(litellm, teams, organizations)
+    # A change of a few people changes only their memberships: the other members of their
+    # groups are neither read nor compared. A change of a team or organisation reads every
+    # member (it may change them all).
+    people_only = not scope.teams and not scope.organizations
+    if not people_only:
+        users |= litellm_db.members_of_groups(litellm, teams, organizations)
     users |= litellm_db.users_sharing_emails(litellm, users)
     links = bridge_db.read_links_scoped(
         litellm, users=users, teams=teams, organizations=organizations
@@ -121,13 +134,21 @@ def read_scope(
         account_ids,
         emails,
         {link.openwebui_id for link in links if link.entity_type != "user"},
+        members_read_only=people_only,
     )
-    # accounts found by email or as admins may be linked to users not read yet
-    for link in bridge_db.read_links_scoped(litellm, openwebui_ids=actual.users.keys()):
+    # accounts found by email or as admins may be linked to users not read yet; for a scope of
+    # people, an account read only as an admin or the oldest (an owner to choose) is not
+    # followed to its user: its memberships are not compared and nothing plans its link
+    found = (
+        asked_for(((u.id, u.email) for u in actual.users.values()), account_ids, emails)
+        if people_only
+        else actual.users.keys()
+    )
+    for link in bridge_db.read_links_scoped(litellm, openwebui_ids=found):
         if link.entity_type == "user" and link.litellm_id not in users:
             users.add(link.litellm_id)
             links.append(link)
-    state = litellm_db.read_entities(litellm, users, teams, organizations)
+    state = litellm_db.read_entities(litellm, users, teams, organizations, people_only=people_only)
     return Snapshot(
         state,
         actual,

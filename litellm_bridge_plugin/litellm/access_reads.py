@@ -7,6 +7,7 @@ WebUI call (:meth:`AccessState.may_call`, with budgets). Reads are all users or 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -142,7 +143,8 @@ def read_access(conn: psycopg.Connection[Any], users: Collection[str] | None = N
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         user_rows = fetch(conn, "access_users", params)
-        keys = _grants(stream(conn, "access_keys", params))
+        shared = Shared()
+        keys = _grants(stream(conn, "access_keys", params, shared.json), shared)
         granting = [k for found in keys.values() for k in found]
         teams: frozenset[str] | None = None
         organizations: frozenset[str] | None = None
@@ -224,7 +226,33 @@ class Row(Mapping[str, Any]):
         return len(self._positions)
 
 
-def _grants(rows: Iterable[dict[str, Any]]) -> dict[str, list[KeyGrant]]:
+class Shared:
+    """Equal values of a wide read kept once. 200,000 keys repeat their team's and
+    organisation's columns (ids, names, model lists, metadata) and empty lists and documents:
+    each row would otherwise hold its own copies. Lists become tuples; a JSON document is
+    parsed once per distinct text (:meth:`json`). Shared values are never changed in place
+    (LiteLLM's key object copies what it is given)."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[type, Any], Any] = {}
+        self._documents: dict[str | bytes, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, list):
+            value = tuple(self(v) for v in value)
+        try:
+            return self._values.setdefault((type(value), value), value)
+        except TypeError:  # a document: shared by json() already
+            return value
+
+    def json(self, text: str | bytes) -> Any:
+        found = self._documents.get(text)
+        if found is None:
+            found = self._documents[text] = json.loads(text)
+        return found
+
+
+def _grants(rows: Iterable[dict[str, Any]], shared: Shared) -> dict[str, list[KeyGrant]]:
     """Each user's keys, built row by row as the read streams them (no list of every row)."""
     keys: dict[str, list[KeyGrant]] = {}
     positions: dict[str, int] | None = None
@@ -247,7 +275,7 @@ def _grants(rows: Iterable[dict[str, Any]]) -> dict[str, list[KeyGrant]]:
                 budget=_budget(row),
                 member_budget=_member_budget(row, member),
                 member_table=member,
-                auth=Row(positions, tuple(row.values())),
+                auth=Row(positions, tuple(shared(v) for v in row.values())),
             )
         )
     return keys

@@ -7,10 +7,11 @@ stop the rest from being read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
+from psycopg.types.json import set_json_loads
 
 from litellm_bridge_plugin.domain import (
     InputProblem,
@@ -62,16 +63,28 @@ def fetch(
         raise _schema_error(exc) from None
 
 
+STREAM_CHUNK = 1_000
+
+
 def stream(
-    conn: psycopg.Connection[Any], name: str, params: dict[str, Any] | None = None
+    conn: psycopg.Connection[Any],
+    name: str,
+    params: dict[str, Any] | None = None,
+    json_loads: Callable[[str | bytes], Any] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """:func:`fetch`, one row at a time (each made when it is used, not all at once)."""
+    """:func:`fetch`, a chunk of rows at a time as the server sends them: neither the driver
+    nor this process holds every row at once. ``json_loads`` parses its JSON columns."""
     with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        if json_loads is not None:
+            set_json_loads(json_loads, cur)
+        statement = query("litellm.sql", name)
         try:
-            cur.execute(query("litellm.sql", name), params)
+            try:
+                yield from cur.stream(statement, params, size=STREAM_CHUNK)
+            except psycopg.NotSupportedError:  # chunks need libpq 17: then row by row
+                yield from cur.stream(statement, params)
         except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as exc:
             raise _schema_error(exc) from None
-        yield from cur
 
 
 def _schema_error(exc: psycopg.Error) -> SchemaError:
@@ -182,19 +195,31 @@ def emails_of_users(conn: psycopg.Connection[Any], users: set[str]) -> set[str]:
 
 
 def read_entities(
-    conn: psycopg.Connection[Any], users: set[str], teams: set[str], organizations: set[str]
+    conn: psycopg.Connection[Any],
+    users: set[str],
+    teams: set[str],
+    organizations: set[str],
+    *,
+    people_only: bool = False,
 ) -> LiteLLMState:
     """The given users, every team and organisation (their names decide clashes), and the
-    members of the given teams and organisations only."""
+    members of the given teams and organisations only (``people_only``: only the memberships
+    of the given users, all that a scope of people compares)."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        return _build(
+        state = _build(
             _ids(conn, "users_by_id", users=users),
             _ids(conn, "teams_scoped", teams=teams),
             fetch(conn, "organizations"),
-            _ids(conn, "team_memberships_of", teams=teams),
-            _ids(conn, "organization_memberships_of", organizations=organizations),
+            _ids(conn, "team_memberships_of_users", users=users)
+            if people_only
+            else _ids(conn, "team_memberships_of", teams=teams),
+            _ids(conn, "organization_memberships_of_users", users=users)
+            if people_only
+            else _ids(conn, "organization_memberships_of", organizations=organizations),
         )
+    read = {("team", t) for t in teams} | {("organization", o) for o in organizations}
+    return state.model_copy(update={"read_groups": frozenset(read)})
 
 
 def users_with_email(conn: psycopg.Connection[Any], email: str) -> list[str]:

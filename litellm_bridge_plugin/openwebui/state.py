@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import psycopg
@@ -54,18 +55,24 @@ def _users(
 
 
 def _groups(
-    group_rows: list[dict[str, Any]], members: dict[str, set[str]]
+    group_rows: list[dict[str, Any]],
+    members: dict[str, set[str]],
+    among: set[str] | None = None,
 ) -> dict[str, OpenWebUIGroup]:
-    return {
-        row["id"]: OpenWebUIGroup(
+    """Groups with their members (only those in ``among``, with the count of all, when
+    given)."""
+    groups = {}
+    for row in group_rows:
+        found = members.get(row["id"], set())
+        groups[row["id"]] = OpenWebUIGroup(
             id=row["id"],
             name=row["name"],
             description=row["description"],
             owner_id=row["user_id"],
-            member_ids=frozenset(members.get(row["id"], ())),
+            member_ids=frozenset(found if among is None else found & among),
+            member_total=None if among is None else len(found),
         )
-        for row in group_rows
-    }
+    return groups
 
 
 def _json_members(conn: psycopg.Connection[Any]) -> dict[str, set[str]]:
@@ -146,6 +153,14 @@ def read_state(conn: psycopg.Connection[Any], schema: OpenWebUISchema) -> OpenWe
     )
 
 
+def asked_for(
+    accounts: Iterable[tuple[str, str | None]], ids: Collection[str], emails: Collection[str]
+) -> set[str]:
+    """The ids of ``accounts`` (id, email) asked for by id or email (not read only as an
+    admin or the oldest account)."""
+    return {i for i, email in accounts if i in ids or (email or "").lower() in emails}
+
+
 def groups_of_members(
     conn: psycopg.Connection[Any], schema: OpenWebUISchema, user_ids: set[str]
 ) -> set[str]:
@@ -164,9 +179,13 @@ def read_scope(
     user_ids: set[str],
     emails: set[str],
     group_ids: set[str],
+    *,
+    members_read_only: bool = False,
 ) -> OpenWebUIState:
     """Users by id or email (plus every admin and the oldest user), every group row, and the
-    members of the given groups: what a reconcile of a few entities needs."""
+    members of the given groups: what a reconcile of a few entities needs.
+    ``members_read_only``: of those members, only the accounts asked for by id or email
+    (with each group's count): a reconcile of a few people changes only their memberships."""
     with conn.transaction():
         _snapshot(conn)
         user_rows = _rows(conn, "users_scoped", {"ids": sorted(user_ids), "emails": sorted(emails)})
@@ -178,6 +197,12 @@ def read_scope(
         signup = signup_role(conn, schema)
     return OpenWebUIState(
         users=_users(user_rows, key_owners, sso),
-        groups=_groups(group_rows, members),
+        groups=_groups(
+            group_rows,
+            members,
+            asked_for(((r["id"], r["email"]) for r in user_rows), user_ids, emails),
+        )
+        if members_read_only
+        else _groups(group_rows, members),
         signup_role=signup,
     )

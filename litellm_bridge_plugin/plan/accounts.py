@@ -395,7 +395,7 @@ def _plan_groups(
         else {link.openwebui_id for link in group_links.values()}
     )
     foreign = [g.name or "" for g in actual.groups.values() if g.id not in owned_ids]
-    names = group_names(desired.groups.values(), foreign)
+    names = group_names([*desired.groups.values(), *desired.named_only.values()], foreign)
     valid_owner_ids = set(actual.users) | set(openwebui_id_of.values())
     kept: set[str] = set()
     for key in sorted(desired.groups):
@@ -461,8 +461,8 @@ def _plan_groups(
                     kind,
                     litellm_id,
                     current.id,
-                    before={"members": len(current.member_ids)},
-                    after={"members": len(members)},
+                    before={"members": current.size},
+                    after={"members": current.size + len(add) - len(remove)},
                     add=add,
                     remove=remove,
                 )
@@ -489,7 +489,7 @@ def _plan_groups(
                     kind,
                     litellm_id,
                     current.id,
-                    before={"name": current.name, "members": len(current.member_ids)},
+                    before={"name": current.name, "members": current.size},
                 )
             )
     return frozenset(kept)

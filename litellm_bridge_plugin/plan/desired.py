@@ -151,7 +151,14 @@ def desired_state(
             description=f"LiteLLM team {team.team_id} (managed by litellm-bridge)",
             member_litellm_ids=frozenset(team_members.get(team.team_id, set()) & users.keys()),
         )
-    return DesiredState(users=users, groups=groups, skips=tuple(skips))
+    if state.read_groups is None:
+        return DesiredState(users=users, groups=groups, skips=tuple(skips))
+    return DesiredState(
+        users=users,
+        groups={k: g for k, g in groups.items() if k in state.read_groups},
+        skips=tuple(skips),
+        named_only={k: g for k, g in groups.items() if k not in state.read_groups},
+    )
 
 
 def group_names(

@@ -108,7 +108,8 @@ WHERE (entity_type = 'user' AND litellm_id = ANY(%(users)s))
 
 -- name: group_link_ids
 -- Open WebUI ids of every group the bridge owns (names of the others count as foreign).
-SELECT openwebui_id FROM litellm_bridge.link WHERE entity_type <> 'user';
+-- (named, not "not a user": the primary key then finds them without reading every person's)
+SELECT openwebui_id FROM litellm_bridge.link WHERE entity_type IN ('team', 'organization');
 
 -- name: model_rows
 SELECT openwebui_id, model_name FROM litellm_bridge.model_row;

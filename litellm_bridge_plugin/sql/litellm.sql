@@ -88,6 +88,14 @@ SELECT user_id, team_id FROM "LiteLLM_TeamMembership" WHERE team_id = ANY(%(team
 SELECT user_id, organization_id FROM "LiteLLM_OrganizationMembership"
 WHERE organization_id = ANY(%(organizations)s);
 
+-- name: team_memberships_of_users
+-- A scope of people compares only their memberships (by the primary key's first column).
+SELECT user_id, team_id FROM "LiteLLM_TeamMembership" WHERE user_id = ANY(%(users)s);
+
+-- name: organization_memberships_of_users
+SELECT user_id, organization_id FROM "LiteLLM_OrganizationMembership"
+WHERE user_id = ANY(%(users)s);
+
 -- name: proxy_models
 -- Models added through the API (/model/new). Only names: litellm_params may hold secrets.
 -- `blocked` is not in older LiteLLM schemas (1.77.3's): read through to_jsonb, absent = false

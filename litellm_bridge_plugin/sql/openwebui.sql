@@ -156,12 +156,16 @@ SELECT (SELECT count(*) FROM "user") AS users,
 -- name: users_scoped
 -- Users by id or lower-cased email, every admin (owner choice, the only-admin rule) and the
 -- oldest user (owner of last resort).
+-- Each part on its own, so the ids and emails use their indexes (Open WebUI indexes no role
+-- nor created_at: those two parts read the table, comparing one column each).
 SELECT u.id, u.email, u.name, u.role, u.created_at,
        a.id IS NOT NULL AS has_auth, a.active, a.email AS auth_email
 FROM "user" u
 LEFT JOIN auth a ON a.id = u.id
-WHERE u.id = ANY(%(ids)s) OR lower(u.email) = ANY(%(emails)s) OR u.role = 'admin'
-   OR u.id = (SELECT id FROM "user" ORDER BY created_at, id LIMIT 1);
+WHERE u.id IN (SELECT id FROM "user" WHERE id = ANY(%(ids)s)
+               UNION SELECT id FROM "user" WHERE lower(email) = ANY(%(emails)s)
+               UNION SELECT id FROM "user" WHERE role = 'admin'
+               UNION (SELECT id FROM "user" ORDER BY created_at, id LIMIT 1));
 
 -- name: api_key_owners_table_scoped
 SELECT DISTINCT user_id FROM api_key WHERE user_id = ANY(%(ids)s);
