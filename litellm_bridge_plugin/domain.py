@@ -105,9 +105,9 @@ class LiteLLMState(_Row):
     organization_memberships: tuple[tuple[str, str], ...] = ()
     """(user_id, organization_id) pairs from ``LiteLLM_OrganizationMembership``."""
     problems: tuple[InputProblem, ...] = ()
-    read_groups: frozenset[tuple[str, str]] | None = None
-    """The teams and organisations whose members were read, as (kind, id); the others are
-    here for their names only. None: all of them (a full read)."""
+    other_groups: tuple[tuple[str, str, str | None], ...] = ()
+    """(kind, id, alias) of the teams and organisations a scoped read did not read: their
+    names decide clashes with the others' names (empty for a full read)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +305,6 @@ class DesiredState:
     users: Mapping[str, DesiredUser]
     groups: Mapping[GroupKey, DesiredGroup]
     skips: tuple[Skip, ...]
-    named_only: Mapping[GroupKey, DesiredGroup] = field(default_factory=dict)
-    """Groups of teams and organisations a scoped read did not read the members of: their
-    names decide clashes with the others' names; nothing is planned for them."""
+    named_only: Mapping[GroupKey, str] = field(default_factory=dict)
+    """Base names of the groups of teams and organisations a scoped read did not read: they
+    decide clashes with the others' names; nothing is planned for them."""

@@ -92,6 +92,8 @@ class BridgeWorker:
         )
         self.last_result: SyncResult | None = None
         self.last_error: str | None = None
+        self._outbox_conn: psycopg.Connection[Any] | None = None
+        """The outbox consumer's own LiteLLM connection (see :meth:`_drain_outbox`)."""
         self._access_fingerprint: str | None = None
         """The fingerprint of the full state this process's check last read (fingerprint.py)."""
 
@@ -250,12 +252,15 @@ class BridgeWorker:
                 self._refs.update(refs)
 
     def _drain_outbox(self) -> None:
+        # its own connection (the claim's transaction stays open while the reconcile runs on
+        # the kept ones), kept between drains: a connection per wake-up cost each change
+        # several milliseconds
+        conn = self._outbox_conn
         try:
-            conn = connect(self.settings.litellm_database_url, "LiteLLM", autocommit=True)
-        except BridgeError as exc:
-            self.last_error = str(exc)
-            return
-        try:
+            if conn is None or conn.closed or conn.broken:
+                conn = self._outbox_conn = connect(
+                    self.settings.litellm_database_url, "LiteLLM", autocommit=True
+                )
             if not outbox.outbox_present(conn):
                 return
             while not self._stop.is_set():
@@ -265,8 +270,12 @@ class BridgeWorker:
         except (BridgeError, psycopg.Error) as exc:
             self.last_error = str(exc)
             log.error("litellm-bridge: outbox: %s", exc)
-        finally:
-            conn.close()
+            self._close_outbox_conn()
+
+    def _close_outbox_conn(self) -> None:
+        if self._outbox_conn is not None:
+            self._outbox_conn.close()
+            self._outbox_conn = None
 
     def _reconcile_outbox(self, settings: Settings, scope: Scope) -> set[tuple[str, str]]:
         result = reconcile(
@@ -336,6 +345,7 @@ class BridgeWorker:
                 timeout = max(0.0, min(timeout, self._next_sweep - time.monotonic()))
             self._wake.wait(timeout)
         self._connections.close()
+        self._close_outbox_conn()
 
     # --- the freshness thread ----------------------------------------------------------------
     def _take(self) -> tuple[set[str] | None, bool, set[str] | None, bool]:

@@ -202,15 +202,15 @@ def read_entities(
     *,
     people_only: bool = False,
 ) -> LiteLLMState:
-    """The given users, every team and organisation (their names decide clashes), and the
-    members of the given teams and organisations only (``people_only``: only the memberships
-    of the given users, all that a scope of people compares)."""
+    """The given users, teams and organisations, the members of those teams and organisations
+    (``people_only``: only the given users' memberships, all that a scope of people compares),
+    and the alias of every other team and organisation (their names decide clashes)."""
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         state = _build(
             _ids(conn, "users_by_id", users=users),
-            _ids(conn, "teams_scoped", teams=teams),
-            fetch(conn, "organizations"),
+            _ids(conn, "teams_by_id", teams=teams),
+            _ids(conn, "organizations_by_id", organizations=organizations),
             _ids(conn, "team_memberships_of_users", users=users)
             if people_only
             else _ids(conn, "team_memberships_of", teams=teams),
@@ -218,8 +218,11 @@ def read_entities(
             if people_only
             else _ids(conn, "organization_memberships_of", organizations=organizations),
         )
-    read = {("team", t) for t in teams} | {("organization", o) for o in organizations}
-    return state.model_copy(update={"read_groups": frozenset(read)})
+        with conn.cursor(row_factory=psycopg.rows.tuple_row) as cur:
+            params = {"teams": sorted(teams), "organizations": sorted(organizations)}
+            cur.execute(query("litellm.sql", "other_group_names"), params)
+            others = tuple(cur)
+    return state.model_copy(update={"other_groups": others})
 
 
 def users_with_email(conn: psycopg.Connection[Any], email: str) -> list[str]:

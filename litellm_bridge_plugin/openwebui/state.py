@@ -54,6 +54,9 @@ def _users(
     }
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 def _groups(
     group_rows: list[dict[str, Any]],
     members: dict[str, set[str]],
@@ -63,14 +66,15 @@ def _groups(
     given)."""
     groups = {}
     for row in group_rows:
-        found = members.get(row["id"], set())
+        found = members.get(row["id"])
+        ids = _NONE if not found else frozenset(found if among is None else found & among)
         groups[row["id"]] = OpenWebUIGroup(
             id=row["id"],
             name=row["name"],
             description=row["description"],
             owner_id=row["user_id"],
-            member_ids=frozenset(found if among is None else found & among),
-            member_total=None if among is None else len(found),
+            member_ids=ids,
+            member_total=None if among is None else len(found or ()),
         )
     return groups
 

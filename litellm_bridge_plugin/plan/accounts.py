@@ -395,7 +395,7 @@ def _plan_groups(
         else {link.openwebui_id for link in group_links.values()}
     )
     foreign = [g.name or "" for g in actual.groups.values() if g.id not in owned_ids]
-    names = group_names([*desired.groups.values(), *desired.named_only.values()], foreign)
+    names = group_names(desired.groups.values(), foreign, desired.named_only)
     valid_owner_ids = set(actual.users) | set(openwebui_id_of.values())
     kept: set[str] = set()
     for key in sorted(desired.groups):

@@ -151,35 +151,39 @@ def desired_state(
             description=f"LiteLLM team {team.team_id} (managed by litellm-bridge)",
             member_litellm_ids=frozenset(team_members.get(team.team_id, set()) & users.keys()),
         )
-    if state.read_groups is None:
-        return DesiredState(users=users, groups=groups, skips=tuple(skips))
-    return DesiredState(
-        users=users,
-        groups={k: g for k, g in groups.items() if k in state.read_groups},
-        skips=tuple(skips),
-        named_only={k: g for k, g in groups.items() if k not in state.read_groups},
-    )
+    named_only: dict[GroupKey, str] = {
+        (kind, litellm_id): clean_text(alias or "") or litellm_id  # type: ignore[misc]
+        for kind, litellm_id, alias in state.other_groups
+        if kind in ("team", "organization")
+    }
+    return DesiredState(users=users, groups=groups, skips=tuple(skips), named_only=named_only)
 
 
 def group_names(
-    groups: Iterable[DesiredGroup], foreign_names: Iterable[str]
+    groups: Iterable[DesiredGroup],
+    foreign_names: Iterable[str],
+    named_only: Mapping[GroupKey, str] | None = None,
 ) -> dict[GroupKey, str]:
     """Give every bridge group a name no other Open WebUI group has (compared case-blind).
 
     A group keeps its LiteLLM alias unless a group the bridge does not own, or a bridge group
     earlier in (organisations first, then teams, each by id) order, already has it; then it
-    becomes ``"<alias> (<kind> <id>)"``.
+    becomes ``"<alias> (<kind> <id>)"``. ``named_only``: base names of the other bridge
+    groups, which take their names in that order too (a scoped read plans none of them).
     """
     taken = {name.casefold() for name in foreign_names}
+    bases = {(g.kind, g.litellm_id): g.base_name for g in groups}
+    bases.update(named_only or {})
     names: dict[GroupKey, str] = {}
-    for group in sorted(groups, key=lambda g: (g.kind != "organization", g.litellm_id)):
-        name = group.base_name
+    for key in sorted(bases, key=lambda k: (k[0] != "organization", k[1])):
+        kind, litellm_id = key
+        base = name = bases[key]
         counter = 1
         while name.casefold() in taken:
             number = f" #{counter}" if counter > 1 else ""
-            suffix = f" ({group.kind} {group.litellm_id}{number})"
-            name = group.base_name[: max(0, MAX_NAME_LENGTH - len(suffix))] + suffix
+            suffix = f" ({kind} {litellm_id}{number})"
+            name = base[: max(0, MAX_NAME_LENGTH - len(suffix))] + suffix
             counter += 1
         taken.add(name.casefold())
-        names[group.kind, group.litellm_id] = name
+        names[key] = name
     return names

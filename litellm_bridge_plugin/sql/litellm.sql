@@ -62,8 +62,11 @@ UNION SELECT user_id FROM "LiteLLM_OrganizationMembership"
 WHERE organization_id = ANY(%(organizations)s);
 
 -- name: users_sharing_emails
--- Users whose email is one of the given ones (lower-cased, trimmed), for duplicate checks.
-SELECT user_id FROM "LiteLLM_UserTable" WHERE lower(btrim(user_email)) = ANY(%(emails)s);
+-- Users whose email is one of the given ones in any case, for duplicate checks, by LiteLLM's
+-- own index on lower(user_email) (1.106+). A stored email with spaces around it is not found
+-- here (trimming would read every user): full reads (sweeps) compare those; a change signal
+-- for its twin treats the twin as alone until then (README "Scale").
+SELECT user_id FROM "LiteLLM_UserTable" WHERE lower(user_email) = ANY(%(emails)s);
 
 -- name: emails_of_users
 SELECT lower(btrim(user_email)) AS email FROM "LiteLLM_UserTable"
@@ -73,13 +76,25 @@ WHERE user_id = ANY(%(users)s) AND user_email IS NOT NULL;
 SELECT user_id, user_email, user_alias, user_role, teams, team_id, organization_id, models
 FROM "LiteLLM_UserTable" WHERE user_id = ANY(%(users)s) ORDER BY user_id;
 
--- name: teams_scoped
--- Every team (aliases decide group names), members only for the given teams.
-SELECT team_id, team_alias, organization_id,
-       CASE WHEN team_id = ANY(%(teams)s) THEN members_with_roles END AS members_with_roles,
-       blocked, models
-FROM "LiteLLM_TeamTable"
+-- name: teams_by_id
+SELECT team_id, team_alias, organization_id, members_with_roles, blocked, models
+FROM "LiteLLM_TeamTable" WHERE team_id = ANY(%(teams)s)
 ORDER BY team_id;
+
+-- name: organizations_by_id
+SELECT o.organization_id, o.organization_alias, b.max_budget, o.models
+FROM "LiteLLM_OrganizationTable" o
+LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = o.budget_id
+WHERE o.organization_id = ANY(%(organizations)s)
+ORDER BY o.organization_id;
+
+-- name: other_group_names
+-- The aliases of every other team and organisation: group names are decided across all of
+-- them (plan/desired.py group_names), nothing else of them is needed.
+SELECT 'organization' AS kind, organization_id AS id, organization_alias AS alias
+FROM "LiteLLM_OrganizationTable" WHERE organization_id <> ALL(%(organizations)s)
+UNION ALL
+SELECT 'team', team_id, team_alias FROM "LiteLLM_TeamTable" WHERE team_id <> ALL(%(teams)s);
 
 -- name: team_memberships_of
 SELECT user_id, team_id FROM "LiteLLM_TeamMembership" WHERE team_id = ANY(%(teams)s);

@@ -156,8 +156,8 @@ SELECT (SELECT count(*) FROM "user") AS users,
 -- name: users_scoped
 -- Users by id or lower-cased email, every admin (owner choice, the only-admin rule) and the
 -- oldest user (owner of last resort).
--- Each part on its own, so the ids and emails use their indexes (Open WebUI indexes no role
--- nor created_at: those two parts read the table, comparing one column each).
+-- Each part on its own, so the ids and emails use their indexes (Open WebUI indexes neither
+-- role nor created_at: those two parts read the table, comparing one column each).
 SELECT u.id, u.email, u.name, u.role, u.created_at,
        a.id IS NOT NULL AS has_auth, a.active, a.email AS auth_email
 FROM "user" u
