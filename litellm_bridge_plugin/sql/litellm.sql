@@ -39,10 +39,10 @@ WHERE user_id = ANY(%(users)s)
 UNION SELECT 'team', team_id FROM "LiteLLM_UserTable"
 WHERE user_id = ANY(%(users)s) AND team_id IS NOT NULL
 UNION SELECT 'team', team_id FROM "LiteLLM_TeamMembership" WHERE user_id = ANY(%(users)s)
-UNION SELECT 'team', t.team_id FROM "LiteLLM_TeamTable" t,
-    jsonb_array_elements(CASE WHEN jsonb_typeof(t.members_with_roles) = 'array'
-                              THEN t.members_with_roles ELSE '[]'::jsonb END) AS m
-WHERE m->>'user_id' = ANY(%(users)s)
+-- (containment, not each member expanded: every team's JSON is read, an element at a time)
+UNION SELECT 'team', t.team_id FROM "LiteLLM_TeamTable" t
+WHERE t.members_with_roles @> ANY(
+    SELECT jsonb_build_array(jsonb_build_object('user_id', u)) FROM unnest(%(users)s::text[]) u)
 UNION SELECT 'organization', organization_id FROM "LiteLLM_UserTable"
 WHERE user_id = ANY(%(users)s) AND organization_id IS NOT NULL
 UNION SELECT 'organization', organization_id FROM "LiteLLM_OrganizationMembership"

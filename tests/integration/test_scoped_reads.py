@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import psycopg
 import pytest
 
 from devtools import litellm_seed as seed
 from litellm_bridge_plugin.domain import Change, Plan, Scope
 from litellm_bridge_plugin.engine.planning import restrict
 from litellm_bridge_plugin.engine.sync import reconcile
+from litellm_bridge_plugin.litellm import tables as litellm_db
 from litellm_bridge_plugin.settings import Settings
 from tests.fixtures.databases import on_both
 from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso
@@ -197,3 +199,30 @@ def _people_only(
         return replace(plan, changes=tuple(changes))
 
     return cut(expected, people(full)), cut(scoped, people(scoped))
+
+
+def test_a_member_listed_only_in_a_teams_json_is_found(databases: Databases) -> None:
+    """``groups_of_users`` finds the teams whose members_with_roles name a user (by JSON
+    containment), and a members_with_roles that is not a list names nobody."""
+    conn = databases.litellm()
+    seed.add_team(conn, "t-json", "Json Team")
+    seed.add_team(conn, "t-odd", "Odd Team")
+    seed.add_team(conn, "t-other", "Other Team")
+    conn.execute(
+        'UPDATE "LiteLLM_TeamTable" SET members_with_roles = '
+        """'[{"user_id": "other", "role": "user"}, {"user_id": "solo", "role": "admin"}]'"""
+        " WHERE team_id = 't-json'"
+    )
+    conn.execute(
+        'UPDATE "LiteLLM_TeamTable" SET members_with_roles = \'{"user_id": "solo"}\' '
+        "WHERE team_id = 't-odd'"
+    )
+    conn.execute(
+        'UPDATE "LiteLLM_TeamTable" SET members_with_roles = '
+        """'[{"user_id": "someone-else"}]' WHERE team_id = 't-other'"""
+    )
+    with psycopg.connect(databases.litellm_url, autocommit=True) as bridge:
+        teams, organizations = litellm_db.groups_of_users(bridge, {"solo"})
+        both, _ = litellm_db.groups_of_users(bridge, {"solo", "someone-else"})
+    assert (teams, organizations) == ({"t-json"}, set())
+    assert both == {"t-json", "t-other"}
