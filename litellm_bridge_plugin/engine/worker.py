@@ -256,11 +256,15 @@ class BridgeWorker:
         # the kept ones), kept between drains: a connection per wake-up cost each change
         # several milliseconds
         conn = self._outbox_conn
-        try:
-            if conn is None or conn.closed or conn.broken:
+        if conn is None or conn.closed or conn.broken:
+            try:
                 conn = self._outbox_conn = connect(
                     self.settings.litellm_database_url, "LiteLLM", autocommit=True
                 )
+            except BridgeError as exc:  # said by the reconciles that cannot run either
+                self.last_error = str(exc)
+                return
+        try:
             if not outbox.outbox_present(conn):
                 return
             while not self._stop.is_set():

@@ -60,6 +60,27 @@ def test_plugin_syncs_at_start_and_follows_sql_changes(
 
 
 @only_newest
+def test_sweeps_in_the_proxy_skip_reading_until_something_changes(
+    databases: Databases, proxy_factory: Callable[[dict[str, str]], Proxy]
+) -> None:
+    """With the proxy's live router in the fingerprint (engine/fingerprint.py), sweeps every
+    2 s: once one finds nothing to do, the next ones read nothing; a change made behind the
+    proxy's back (no triggers) is read and applied by the next sweep."""
+    seed.seed_scenario(databases.litellm())
+    proxy = proxy_factory(env_for(databases.litellm_url, databases.openwebui_url))
+    skipped = "found nothing to do; not read again"
+    proxy.wait_until(lambda: skipped in proxy.log, "a sweep that reads nothing")
+    proxy.wait_until(proxy.ready, "the proxy to answer")
+    seed.add_user(databases.litellm(), "gina", "gina@techcompany.com", "Gina")
+    proxy.wait_until(
+        lambda: "gina@techcompany.com" in databases.owui_users(), "the next sweep to add Gina"
+    )
+    before = proxy.log.count(skipped)
+    proxy.wait_until(lambda: proxy.log.count(skipped) > before, "sweeps reading nothing again")
+    assert "cannot compute the fingerprint" not in proxy.log
+
+
+@only_newest
 def test_unreachable_open_webui_never_breaks_the_proxy(
     databases: Databases, proxy_factory: Callable[[dict[str, str]], Proxy]
 ) -> None:
