@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,8 +38,6 @@ from litellm_bridge_plugin.openwebui.config import signup_role
 from litellm_bridge_plugin.openwebui.schema import OpenWebUISchema
 from litellm_bridge_plugin.queries import dialect_of, fetch, query
 from litellm_bridge_plugin.settings import Settings
-
-log = logging.getLogger("litellm_bridge")
 
 MAX_AGE_SECONDS = 3600.0
 """The longest a recorded fingerprint is trusted: a sweep reads everything at least hourly."""
@@ -233,9 +230,3 @@ def record(litellm: psycopg.Connection[Any], current: Fingerprint) -> None:
                 "max_age": MAX_AGE_SECONDS,
             },
         )
-
-
-def forget(litellm: psycopg.Connection[Any]) -> None:
-    """Drop the record: the next sweep reads everything."""
-    with litellm.transaction():
-        litellm.execute(query("fingerprint.sql", "forget"))

@@ -42,6 +42,3 @@ INSERT INTO litellm_bridge.fingerprint (digest, valid_until)
 VALUES (%(digest)s, LEAST(%(expires)s::timestamptz, now() + %(max_age)s * interval '1 second'))
 ON CONFLICT (only_row) DO UPDATE
 SET digest = EXCLUDED.digest, valid_until = EXCLUDED.valid_until, recorded_at = now();
-
--- name: forget
-DELETE FROM litellm_bridge.fingerprint;

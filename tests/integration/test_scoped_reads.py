@@ -205,22 +205,17 @@ def test_a_member_listed_only_in_a_teams_json_is_found(databases: Databases) -> 
     """``groups_of_users`` finds the teams whose members_with_roles name a user (by JSON
     containment), and a members_with_roles that is not a list names nobody."""
     conn = databases.litellm()
-    seed.add_team(conn, "t-json", "Json Team")
-    seed.add_team(conn, "t-odd", "Odd Team")
-    seed.add_team(conn, "t-other", "Other Team")
-    conn.execute(
-        'UPDATE "LiteLLM_TeamTable" SET members_with_roles = '
-        """'[{"user_id": "other", "role": "user"}, {"user_id": "solo", "role": "admin"}]'"""
-        " WHERE team_id = 't-json'"
-    )
-    conn.execute(
-        'UPDATE "LiteLLM_TeamTable" SET members_with_roles = \'{"user_id": "solo"}\' '
-        "WHERE team_id = 't-odd'"
-    )
-    conn.execute(
-        'UPDATE "LiteLLM_TeamTable" SET members_with_roles = '
-        """'[{"user_id": "someone-else"}]' WHERE team_id = 't-other'"""
-    )
+    lists = {
+        "t-json": '[{"user_id": "other", "role": "user"}, {"user_id": "solo", "role": "admin"}]',
+        "t-odd": '{"user_id": "solo"}',
+        "t-other": '[{"user_id": "someone-else"}]',
+    }
+    for team_id, members in lists.items():
+        seed.add_team(conn, team_id, f"Team {team_id}")
+        conn.execute(
+            'UPDATE "LiteLLM_TeamTable" SET members_with_roles = %s::jsonb WHERE team_id = %s',
+            (members, team_id),
+        )
     with psycopg.connect(databases.litellm_url, autocommit=True) as bridge:
         teams, organizations = litellm_db.groups_of_users(bridge, {"solo"})
         both, _ = litellm_db.groups_of_users(bridge, {"solo", "someone-else"})
