@@ -10,6 +10,7 @@ setup:
 	@scripts/bootstrap.sh
 	@scripts/ensure-postgres.sh
 	@scripts/ensure-redis.sh
+	@scripts/ensure-node.sh
 
 demo: setup
 	@scripts/install-openwebui.sh 0.12.4 >/dev/null
