@@ -87,7 +87,8 @@ def test_create_find_update_upsert_delete_and_json_stored_as_objects(
     run(databases, body)
     rows = stored(
         databases,
-        'SELECT user_id, spend, user_alias, jsonb_typeof(metadata) AS kind FROM "LiteLLM_UserTable"',
+        "SELECT user_id, spend, user_alias, jsonb_typeof(metadata) AS kind "
+        'FROM "LiteLLM_UserTable"',
     )
     assert rows == [{"user_id": "u-1", "spend": 2.5, "user_alias": "One", "kind": "object"}]
 
@@ -127,8 +128,8 @@ def test_raw_queries_with_the_column_types_litellm_reads(databases: Databases) -
             json.dumps([{"user_id": "u", "role": "user"}]),
         )
         rows = await db.query_raw(
-            'SELECT team_id, members_with_roles, models, created_at, spend FROM "LiteLLM_TeamTable" '
-            "WHERE team_id = $1",
+            "SELECT team_id, members_with_roles, models, created_at, spend "
+            'FROM "LiteLLM_TeamTable" WHERE team_id = $1',
             "raw-1",
         )
         # what LiteLLM reads at start: views, with name, regclass and interval columns
