@@ -15,6 +15,8 @@ from typing import Any
 
 import psycopg
 
+from litellm_bridge_plugin.releases import PROXY_ADMIN_NAME
+
 Conn = psycopg.Connection[Any]
 
 
@@ -185,13 +187,19 @@ def add_key(
     spend: float = 0.0,
     max_budget: float | None = None,
     allowed_routes: Iterable[str] = (),
+    created_by: str | None = PROXY_ADMIN_NAME,
+    organization_id: str | None = None,
+    key_name: str | None = None,
 ) -> None:
     """``/key/generate``: ``token`` stands for the hash LiteLLM stores (never the key);
-    ``allowed_routes`` empty lets the key call every route, as in LiteLLM."""
+    ``allowed_routes`` empty lets the key call every route, as in LiteLLM. ``created_by`` is
+    the caller LiteLLM records (the master key's user id unless told); ``key_name`` the masked
+    key LiteLLM shows (``sk-...abcd``)."""
     conn.execute(
         'INSERT INTO "LiteLLM_VerificationToken" (token, key_alias, user_id, team_id, models, '
-        "expires, blocked, spend, max_budget, allowed_routes) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "expires, blocked, spend, max_budget, allowed_routes, created_by, updated_by, "
+        "organization_id, key_name) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             token,
             alias,
@@ -203,6 +211,10 @@ def add_key(
             spend,
             max_budget,
             list(allowed_routes),
+            created_by,
+            created_by,
+            organization_id,
+            key_name,
         ),
     )
 

@@ -8,6 +8,7 @@ never by comparing version numbers elsewhere. README "Compatibility" lists what 
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,6 +18,20 @@ test` runs the release pinned in constraints.txt). README "Compatibility" has th
 SUPPORTED_OPENWEBUI = ("0.6.30", "0.12.4")
 """The oldest and newest Open WebUI releases covered; each schema generation between is tested
 with one release (devtools.dbs.OPENWEBUI_GENERATIONS)."""
+PROXY_ADMIN_NAME = "default_user_id"
+"""LiteLLM's ``LITELLM_PROXY_ADMIN_NAME``: the user id the master key acts as, so what
+``/key/generate`` records as ``created_by`` for a key the master key makes. A fixed constant in
+every supported release (no setting or environment variable changes it); kept here so the CLI
+need not import LiteLLM (seconds) to know it."""
+
+
+def proxy_admin_name() -> str:
+    """The user id LiteLLM's master key acts as: the running proxy's own
+    (``proxy_server.litellm_proxy_admin_name``) inside the proxy, else
+    :data:`PROXY_ADMIN_NAME`."""
+    proxy = sys.modules.get("litellm.proxy.proxy_server")
+    found = getattr(proxy, "litellm_proxy_admin_name", None)
+    return found if isinstance(found, str) and found else PROXY_ADMIN_NAME
 
 
 def team_member_model_budget(

@@ -207,6 +207,11 @@ class Settings(BaseSettings):
 
     def describe(self) -> str:
         """One line for logs, credentials masked."""
+        service = (
+            "value ***"
+            if self.openwebui_service_key
+            else f"trusted alias {self.openwebui_key_alias}"
+        )
         return (
             f"litellm_db={mask_url(self.litellm_database_url)} "
             f"openwebui_db={mask_url(self.openwebui_database_url)} "
@@ -215,8 +220,7 @@ class Settings(BaseSettings):
             f"role_map={json.dumps(self.role_map, sort_keys=True)} "
             f"access_source={self.access_source} link_existing={self.link_existing} "
             f"model_prefix={self.openwebui_model_prefix or '-'} "
-            f"service_key={'alias ' + self.openwebui_key_alias}"
-            f"{' or value ***' if self.openwebui_service_key else ''} "
+            f"service_key={service} "
             f"identity={'signed jwt' if self.openwebui_jwt_secret else 'headers'}"
             f"{' (anonymous allowed)' if self.allow_anonymous_service_calls else ''}"
         )

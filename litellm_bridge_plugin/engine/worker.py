@@ -57,7 +57,7 @@ class BridgeWorker:
         sweeps: bool = True,
         models: ModelSource | None = None,
         on_access: Callable[[AccessState, frozenset[str] | None], None] | None = None,
-        on_service_key: Callable[[service_key.ServiceKeyReport], None] | None = None,
+        on_service_key: Callable[[service_key.ServiceKeyRead], None] | None = None,
         on_spend: Callable[[SpendFigures], None] | None = None,
         master_key: Callable[[], str | None] | None = None,
     ) -> None:
@@ -71,6 +71,11 @@ class BridgeWorker:
             lambda: service_key.proxy_master_key(settings.litellm_config)
         )
         self._service_key_line: str | None = None
+        self._service_key_lock = threading.Lock()
+        """One read of the service key at a time (worker and freshness threads), so the check
+        is handed reads in the order they were made."""
+        self._captured = threading.Event()
+        """A capture trigger fired: LiteLLM's tables changed behind the proxy's back."""
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._fresh_wake = threading.Event()
@@ -157,19 +162,30 @@ class BridgeWorker:
         log.info("litellm-bridge: started; %s; %s", self.settings.describe(), schema.describe())
 
     def _check_service_key(self, conn: psycopg.Connection[Any]) -> None:
-        """Count the keys that are Open WebUI's service key; hand the count to the proxy's
-        check and log it at start and whenever it changes (loudly when something is wrong)."""
+        """Read which keys are Open WebUI's service key; hand them to the proxy's check and
+        log how the key is recognised at start and whenever that changes (loudly when
+        something is wrong). Runs after every read of grants and every change to keys."""
+        with self._service_key_lock:
+            try:
+                found = service_key.read(conn, self.settings, self._master_key())
+            except psycopg.Error as exc:
+                log.warning("litellm-bridge: cannot read the service key's rows: %s", exc)
+                return
+            level, line = service_key.startup_line_of(found.report)
+            if line != self._service_key_line:
+                log.log(level, "litellm-bridge: %s", line)
+                self._service_key_line = line
+            if self.on_service_key is not None:
+                self.on_service_key(found)
+
+    def _recheck_service_key(self) -> None:
+        """:meth:`_check_service_key` on its own, for a change no reconcile has read: one whose
+        reconcile failed, or a key changed by SQL that names no user or team (the operator's
+        key for Open WebUI enqueues nothing, but its trigger wakes the worker)."""
         try:
-            report = service_key.inspect(conn, self.settings, self._master_key())
-        except psycopg.Error as exc:
-            log.warning("litellm-bridge: cannot count the service key's rows: %s", exc)
-            return
-        level, line = service_key.startup_line_of(report)
-        if line != self._service_key_line:
-            log.log(level, "litellm-bridge: %s", line)
-            self._service_key_line = line
-        if self.on_service_key is not None:
-            self.on_service_key(report)
+            self._check_service_key(self._connections.litellm())
+        except BridgeError as exc:
+            log.warning("litellm-bridge: cannot read the service key's rows: %s", exc)
 
     def _refresh_access(self, fingerprint: str | None = None) -> None:
         """Read grants and budgets from LiteLLM alone and hand them to the proxy's check: the
@@ -250,6 +266,7 @@ class BridgeWorker:
             # live in memory indefinitely, and the account still converges without it
             with self._lock:
                 self._refs.update(refs)
+            self._recheck_service_key()  # a key made or deleted counts at once all the same
 
     def _drain_outbox(self) -> None:
         # its own connection (the claim's transaction stays open while the reconcile runs on
@@ -344,6 +361,9 @@ class BridgeWorker:
             self._sweep_if_due()
             self._run_submitted()
             self._drain_outbox()
+            if self._captured.is_set():
+                self._captured.clear()
+                self._recheck_service_key()
             timeout = self.settings.poll_interval
             if self.sweeps:
                 timeout = max(0.0, min(timeout, self._next_sweep - time.monotonic()))
@@ -381,6 +401,7 @@ class BridgeWorker:
                 if reloading:
                     users = None if reload is None else frozenset(reload)
                     self.on_access(read_access(conn, users), users)
+                    self._check_service_key(conn)  # the change may have been to a key
                 if time.monotonic() >= next_spend:
                     self.on_spend(read_spend(conn))
                     next_spend = time.monotonic() + self.settings.spend_interval
@@ -423,6 +444,7 @@ class BridgeWorker:
                             if note.channel == broadcast.CHANNEL:
                                 self._heard(note.payload)
                             else:
+                                self._captured.set()
                                 self._wake.set()
             except (BridgeError, psycopg.Error) as exc:
                 log.warning(

@@ -1,12 +1,14 @@
-"""Which LiteLLM key is Open WebUI's service key, and whether it works: for ``doctor``,
-``status`` and the proxy's start-up log.
+"""Which LiteLLM key is Open WebUI's service key, and whether it works: for the proxy's check,
+``doctor``, ``status`` and the proxy's start-up log.
 
-The proxy's check (``enforcement.py``) treats a call as Open WebUI's when the call's key is
-``BRIDGE_OPENWEBUI_SERVICE_KEY`` (compared by hash; it may be the master key) or, when that is
-not set, when the key carries the alias ``BRIDGE_OPENWEBUI_KEY_ALIAS``. This module reads the
-same rule against LiteLLM's key table and says what is wrong when not exactly one live key
-answers to it, or when that key may call routes where the check never runs. Only counts and
-route names are read: never a key's hash or value.
+The key is recognised by value when ``BRIDGE_OPENWEBUI_SERVICE_KEY`` is set (compared by hash;
+it may be the master key), else by a *trusted alias*: a key carrying ``BRIDGE_OPENWEBUI_KEY_ALIAS``
+that a proxy admin created, no ordinary user owns, in no team or organisation
+(plan/trust.py). This module reads that rule against LiteLLM's key table, names the key (its
+masked ``key_name``, alias, owner and creator) and says what is wrong when not exactly one live
+key answers to it, when a key carries the alias without being trusted, or when the key may call
+routes where the check never runs. In alias mode it also hands the proxy's check the token
+hashes of the trusted live keys (:class:`ServiceKeyRead`): in memory only, never in a report.
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import psycopg
 import yaml
 
-from litellm_bridge_plugin.queries import query
+from litellm_bridge_plugin.plan.trust import TRUSTED_ALIAS_RULE, KeyFacts, Principal, distrust
+from litellm_bridge_plugin.queries import fetch
+from litellm_bridge_plugin.releases import proxy_admin_name
 from litellm_bridge_plugin.settings import Settings
 
 MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
@@ -66,20 +70,33 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Untrusted:
+    """A live key that carries the service-key alias without being trusted, and why not."""
+
+    key: KeyFacts
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ServiceKeyReport:
-    """How the service key is recognised and how many of LiteLLM's keys answer to it."""
+    """How the service key is recognised, which keys answer to it, and what is wrong."""
 
     mode: Literal["value", "alias"]
     alias: str
     live: int
-    """Live keys (not blocked, not expired) that match; the master key counts as one."""
+    """Live keys (not blocked, not expired) that are the service key; the master key counts as
+    one. By alias, trusted keys only."""
     blocked: int
     expired: int
     master_key: bool
     """Value mode: the value is the proxy's master key."""
     problems: tuple[Problem, ...]
     allowed_routes: tuple[tuple[str, ...], ...] = ()
-    """The ``allowed_routes`` of each live matching key (empty: it may call every route)."""
+    """The ``allowed_routes`` of each live key counted (empty: it may call every route)."""
+    keys: tuple[KeyFacts, ...] = ()
+    """The keys counted (live, blocked or expired), oldest first."""
+    untrusted: tuple[Untrusted, ...] = ()
+    """By alias: live keys carrying the alias that are not trusted (ordinary keys)."""
 
     @property
     def result(self) -> Literal["ok", "warn", "fail"]:
@@ -87,20 +104,38 @@ class ServiceKeyReport:
         return "fail" if "fail" in severities else "warn" if severities else "ok"
 
     def describe(self) -> str:
-        """One line: how the key is recognised and how many live keys match."""
+        """One line: how the key is recognised, how many live keys match and which they are."""
         if self.mode == "value":
             how = "by value (BRIDGE_OPENWEBUI_SERVICE_KEY" + (
                 ", the proxy's master key)" if self.master_key else ")"
             )
         else:
-            how = f"by alias {self.alias!r} (BRIDGE_OPENWEBUI_KEY_ALIAS)"
+            how = f"by trusted alias {self.alias!r} ({TRUSTED_ALIAS_RULE})"
         unusable = ((self.blocked, "blocked"), (self.expired, "expired"))
-        return f"recognised {how}; {self.live} live key(s) match" + "".join(
+        line = f"recognised {how}; {self.live} live key(s) match" + "".join(
             f", {n} {what}" for n, what in unusable if n
         )
+        live = [k.describe() for k in self.keys if k.state == "live"]
+        if live:
+            line += ": " + "; ".join(live)
+        if self.untrusted:
+            line += f"; {len(self.untrusted)} untrusted key(s) carry the alias: " + "; ".join(
+                u.key.describe() for u in self.untrusted
+            )
+        return line
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"result": self.result, "describe": self.describe()}
+
+
+@dataclass(frozen=True)
+class ServiceKeyRead:
+    """One read of the service key: the report, and in alias mode the token hashes of the
+    trusted live keys for the proxy's check (None by value: the check hashes the value
+    itself). The hashes stay in memory: they are in no report, repr or log line."""
+
+    report: ServiceKeyReport
+    tokens: frozenset[str] | None = field(default=None, repr=False)
 
 
 def token_hash(value: str) -> str:
@@ -111,43 +146,94 @@ def token_hash(value: str) -> str:
 def inspect(
     conn: psycopg.Connection[Any], settings: Settings, master_key: str | None = None
 ) -> ServiceKeyReport:
-    """Count the live, blocked and expired keys that are Open WebUI's service key under
-    ``settings`` and name every problem. ``master_key`` is the proxy's, when known: a service
-    key equal to it matches without a row in LiteLLM's table."""
+    """The service key under ``settings``: the keys that are it, counted live, blocked and
+    expired, and every problem. ``master_key`` is the proxy's, when known: a service key
+    equal to it matches without a row in LiteLLM's table."""
+    return read(conn, settings, master_key).report
+
+
+def read(
+    conn: psycopg.Connection[Any],
+    settings: Settings,
+    master_key: str | None = None,
+    admin_name: str | None = None,
+) -> ServiceKeyRead:
+    """:func:`inspect`, with the trusted keys' hashes in alias mode. ``admin_name``: the user
+    id LiteLLM's master key acts as (default: :func:`releases.proxy_admin_name`)."""
     secret = settings.openwebui_service_key
-    value = secret.get_secret_value() if secret else None
-    alias = settings.openwebui_key_alias
-    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        cur.execute(
-            query("service_key.sql", "matching_keys"),
-            {"hash": token_hash(value) if value else None, "alias": None if value else alias},
+    if secret is not None:
+        value = secret.get_secret_value()
+        return ServiceKeyRead(_by_value(conn, settings.openwebui_key_alias, value, master_key))
+    return _by_alias(conn, settings.openwebui_key_alias, admin_name or proxy_admin_name())
+
+
+def _by_value(
+    conn: psycopg.Connection[Any], alias: str, value: str, master_key: str | None
+) -> ServiceKeyReport:
+    keys = tuple(key for _, key in _matching(conn, token_hash(value), None))
+    live, blocked, expired = _counts(keys)
+    if bool(master_key) and hmac.compare_digest(value.encode(), str(master_key).encode()):
+        problems: tuple[Problem, ...] = (_MASTER_KEY_HELD,)
+        return ServiceKeyReport(
+            "value", alias, max(live, 1), blocked, expired, True, problems, keys=keys
         )
-        row = cur.fetchone()
-    assert row is not None  # an aggregate always answers
-    live, blocked, expired = int(row["live"]), int(row["blocked"]), int(row["expired"])
-    if value is None:
-        routes = _routes(conn, None, alias) if live else ()
-        problems = _alias_problems(alias, live, blocked, expired) + _route_problems(routes)
-        return ServiceKeyReport("alias", alias, live, blocked, expired, False, problems, routes)
-    is_master = bool(master_key) and hmac.compare_digest(value.encode(), str(master_key).encode())
-    if is_master:
-        problems = (_MASTER_KEY_HELD,)
-        return ServiceKeyReport("value", alias, max(live, 1), blocked, expired, True, problems)
-    routes = _routes(conn, token_hash(value), None) if live else ()
+    routes = _live_routes(keys)
     problems = _value_problems(live, blocked, expired, master_known=bool(master_key))
     problems += _route_problems(routes)
-    return ServiceKeyReport("value", alias, live, blocked, expired, False, problems, routes)
+    return ServiceKeyReport("value", alias, live, blocked, expired, False, problems, routes, keys)
 
 
-def _routes(
+def _by_alias(conn: psycopg.Connection[Any], alias: str, admin_name: str) -> ServiceKeyRead:
+    found = [(token, key, distrust(key, admin_name)) for token, key in _matching(conn, None, alias)]
+    keys = tuple(key for _, key, reasons in found if not reasons)
+    untrusted = tuple(
+        Untrusted(key, reasons) for _, key, reasons in found if reasons and key.state == "live"
+    )
+    live, blocked, expired = _counts(keys)
+    routes = _live_routes(keys)
+    problems = _untrusted_problems(alias, untrusted)
+    if not (untrusted and not keys):  # else the untrusted key's problem says it all
+        problems += _alias_problems(alias, live, blocked, expired)
+    problems += _route_problems(routes)
+    report = ServiceKeyReport(
+        "alias", alias, live, blocked, expired, False, problems, routes, keys, untrusted
+    )
+    tokens = frozenset(
+        token for token, key, reasons in found if token and not reasons and key.state == "live"
+    )
+    return ServiceKeyRead(report, tokens)
+
+
+def _matching(
     conn: psycopg.Connection[Any], hashed: str | None, alias: str | None
-) -> tuple[tuple[str, ...], ...]:
-    """The ``allowed_routes`` of each live key with token ``hashed`` or alias ``alias``."""
-    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        cur.execute(
-            query("service_key.sql", "matching_key_routes"), {"hash": hashed, "alias": alias}
-        )
-        return tuple(tuple(r["allowed_routes"]) for r in cur.fetchall())
+) -> list[tuple[str | None, KeyFacts]]:
+    """``(token, facts)`` of each key with token ``hashed`` or alias ``alias``; the token only
+    by alias."""
+    rows = fetch(conn, "service_key.sql", "matching_keys", {"hash": hashed, "alias": alias})
+    return [(row["token"], _facts(row)) for row in rows]
+
+
+def _facts(row: Mapping[str, Any]) -> KeyFacts:
+    return KeyFacts(
+        key_name=row["key_name"],
+        key_alias=row["key_alias"],
+        owner=Principal(row["owner_id"], bool(row["owner_known"]), row["owner_role"]),
+        creator=Principal(row["creator_id"], bool(row["creator_known"]), row["creator_role"]),
+        team_id=row["team_id"],
+        organization_id=row["organization_id"],
+        state=row["state"],
+        allowed_routes=tuple(row["allowed_routes"]),
+    )
+
+
+def _counts(keys: tuple[KeyFacts, ...]) -> tuple[int, int, int]:
+    """Live, blocked and expired keys among ``keys``."""
+    states = [key.state for key in keys]
+    return states.count("live"), states.count("blocked"), states.count("expired")
+
+
+def _live_routes(keys: tuple[KeyFacts, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(key.allowed_routes for key in keys if key.state == "live")
 
 
 def _route_problems(routes: tuple[tuple[str, ...], ...]) -> tuple[Problem, ...]:
@@ -286,14 +372,39 @@ def _value_problems(
     )
 
 
+def _create_as_admin(alias: str) -> str:
+    """How an operator makes a key the alias mode trusts, or leaves the alias behind."""
+    return (
+        "have a proxy admin create Open WebUI's key (with the master key: POST /key/generate "
+        f"with key_alias {alias!r} and no user_id, team_id or organization_id) and set it in "
+        "Open WebUI's OPENAI_API_KEY; recommended: also set BRIDGE_OPENWEBUI_SERVICE_KEY to "
+        "that value (the key is then recognised by value and the alias is ignored)"
+    )
+
+
+def _untrusted_problems(alias: str, untrusted: tuple[Untrusted, ...]) -> tuple[Problem, ...]:
+    return tuple(
+        Problem(
+            "fail",
+            f"key {u.key.describe()} carries the service-key alias {alias!r} but is not "
+            f"trusted: {'; '.join(u.reasons)}. Calls with it are ordinary calls (their "
+            "X-OpenWebUI-User-* headers are ignored), so if Open WebUI uses it, its calls are "
+            "not checked per person",
+            "delete it (POST /key/delete; LiteLLM lets only one key hold an alias); if Open "
+            f"WebUI used it, {_create_as_admin(alias)}",
+        )
+        for u in untrusted
+    )
+
+
 def _alias_problems(alias: str, live: int, blocked: int, expired: int) -> tuple[Problem, ...]:
+    """Problems of the trusted keys carrying the alias (``live``, ``blocked``, ``expired``)."""
     if live > 1:
         return (
             Problem(
                 "fail",
-                f"{live} live keys carry the service-key alias {alias!r}: each is treated as "
-                "Open WebUI's, so whoever holds one can name anyone in the user headers and "
-                "act as them",
+                f"{live} trusted live keys carry the service-key alias {alias!r}: Open WebUI's "
+                "calls are refused (503) until one is left",
                 "set BRIDGE_OPENWEBUI_SERVICE_KEY to the value of Open WebUI's key (the alias "
                 "is then ignored), or delete or rename the other keys",
             ),
@@ -306,9 +417,8 @@ def _alias_problems(alias: str, live: int, blocked: int, expired: int) -> tuple[
     return (
         Problem(
             "fail",
-            f"no live LiteLLM key carries the alias {alias!r}: Open WebUI's calls are not "
-            "checked (its key passes as any other) or fail",
-            f"create Open WebUI's key with key_alias {alias!r} (POST /key/generate), or set "
-            "BRIDGE_OPENWEBUI_SERVICE_KEY to the key Open WebUI's OPENAI_API_KEY holds",
+            f"no trusted live LiteLLM key carries the alias {alias!r} ({TRUSTED_ALIAS_RULE}): "
+            "Open WebUI's calls are not checked (its key passes as any other) or fail",
+            _create_as_admin(alias),
         ),
     )

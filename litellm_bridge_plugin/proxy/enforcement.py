@@ -20,7 +20,7 @@ from typing import Any
 
 from litellm_bridge_plugin.domain import normalise_email
 from litellm_bridge_plugin.litellm.access_reads import AccessState, SpendFigures, with_spend
-from litellm_bridge_plugin.litellm.service_key import ServiceKeyReport
+from litellm_bridge_plugin.litellm.service_key import ServiceKeyRead
 from litellm_bridge_plugin.plan.access_rules import Budget, Decision, KeyGrant, ModelCheck
 from litellm_bridge_plugin.proxy.identity import Identity, IdentityError, identity_of
 from litellm_bridge_plugin.releases import budget_error_kind, fallback_walker
@@ -165,7 +165,9 @@ class Enforcer:
         self._master_key = master_key
         self._clock = clock
         self._loaded: _Loaded | None = None
-        self._alias_keys: int | None = None
+        self._trusted: frozenset[str] | None = None
+        """By alias: the token hashes of the trusted live keys the worker last read (None:
+        nothing read yet, so no key is the service key)."""
         self._lock = threading.Lock()
         secret = settings.openwebui_service_key
         self._service_key = secret.get_secret_value() if secret else None
@@ -203,21 +205,26 @@ class Enforcer:
     def loaded(self) -> bool:
         return self._loaded is not None
 
-    def service_key_seen(self, report: ServiceKeyReport) -> None:
-        """Remember how many live keys carry the service-key alias (the worker counts them
-        after every read): with several, none of them is believed (see :meth:`check`)."""
-        self._alias_keys = report.live if report.mode == "alias" else None
+    def service_key_seen(self, found: ServiceKeyRead) -> None:
+        """Take the trusted keys the worker read (it reads them after every read of grants
+        and after every change to keys): by alias, only calls with one of them are Open
+        WebUI's, and with several none is believed (see :meth:`check`)."""
+        if found.report.mode == "alias":
+            self._trusted = found.tokens or frozenset()
 
     # --- the check ---------------------------------------------------------------------------
-    def is_service_key(self, key_alias: str | None, api_key: str | None) -> bool:
-        """Is the caller Open WebUI's service key? By value (compared by hash) when
-        BRIDGE_OPENWEBUI_SERVICE_KEY is set, and then only so: a key someone names after the
-        alias must not become the service key. Otherwise by alias."""
-        if self._service_hash is None:
-            return bool(key_alias) and key_alias == self.settings.openwebui_key_alias
+    def is_service_key(self, api_key: str | None) -> bool:
+        """Is the caller Open WebUI's service key? ``api_key`` is LiteLLM's
+        ``UserAPIKeyAuth.api_key``: the key's hash (its token), or a name for the master key.
+        By value (compared by hash) when BRIDGE_OPENWEBUI_SERVICE_KEY is set. Otherwise by
+        the trusted alias: the hash must be that of a trusted key the worker read; before the
+        first read, and for a key anyone else made with the alias, it is an ordinary key."""
         if not api_key:
             return False
-        if hmac.compare_digest(api_key, self._service_hash):
+        if self._service_hash is None:
+            trusted = self._trusted or frozenset()
+            return any(hmac.compare_digest(api_key.encode(), t.encode()) for t in trusted)
+        if hmac.compare_digest(api_key.encode(), self._service_hash.encode()):
             return True
         master = self._master_key() if self._master_key is not None else None
         if not master:
@@ -227,6 +234,16 @@ class Enforcer:
         if api_key == MASTER_KEY_ALIAS or hmac.compare_digest(api_key, str(master)):
             return hmac.compare_digest(str(master), str(self._service_key))
         return False
+
+    def unread_alias(self, key_alias: str | None) -> bool:
+        """A call with a key carrying the service-key alias before the worker has read which
+        keys are trusted (the proxy is starting): refused, as Open WebUI's calls are before the
+        grants are read, rather than passed unchecked or believed."""
+        return (
+            self._service_hash is None
+            and self._trusted is None
+            and key_alias == self.settings.openwebui_key_alias
+        )
 
     def check(self, headers: Mapping[str, str], models: Sequence[str]) -> Verdict:
         """Verdict on a service-key call that may reach ``models`` (every model the request
@@ -244,12 +261,13 @@ class Enforcer:
                 f"litellm-bridge's copy of LiteLLM's grants is over {self.stale_after:g}s old "
                 "(the LiteLLM database is unreachable?); refusing rather than guessing",
             )
-        if self._alias_keys is not None and self._alias_keys > 1:
+        trusted = self._trusted  # set by alias only
+        if trusted is not None and len(trusted) > 1:
             return _refuse(
                 503,
                 "Open WebUI's calls are refused until LiteLLM has one service key; the proxy "
                 "log and `litellm-bridge doctor` say how to fix it",
-                f"{self._alias_keys} live keys carry the service-key alias "
+                f"{len(trusted)} trusted live keys carry the service-key alias "
                 f"{self.settings.openwebui_key_alias!r}: any of them could name anyone; set "
                 "BRIDGE_OPENWEBUI_SERVICE_KEY to the value of Open WebUI's key, or delete or "
                 "rename the other keys",

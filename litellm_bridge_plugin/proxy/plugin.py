@@ -8,7 +8,8 @@ without the bridge; the bridge's work happens after the response, in its own thr
 Calls made with Open WebUI's service key are checked before they reach a model
 (:meth:`BridgePlugin.async_pre_call_hook`, enforcement.py): the person must be named, be a
 LiteLLM user, be granted the model and be within budget; an allowed call is attributed to
-that user. Calls with any other key are not touched.
+that user. Calls with any other key are not touched, whatever alias the key carries or headers
+the call sends: by alias, only a key a proxy admin made is Open WebUI's (plan/trust.py).
 """
 
 from __future__ import annotations
@@ -117,11 +118,14 @@ class BridgePlugin(CustomLogger):
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
     ) -> dict[str, Any]:
         """Refuse Open WebUI calls LiteLLM would not allow its user; attribute the rest."""
-        if not self.enforcer.is_service_key(
-            getattr(user_api_key_dict, "key_alias", None),
-            getattr(user_api_key_dict, "api_key", None),
-        ):
-            return data
+        if not self.enforcer.is_service_key(getattr(user_api_key_dict, "api_key", None)):
+            if self.enforcer.unread_alias(getattr(user_api_key_dict, "key_alias", None)):
+                raise Refusal(
+                    503,
+                    "litellm-bridge has not read which LiteLLM key is Open WebUI's yet (the "
+                    "proxy is starting or the LiteLLM database is unreachable; see the proxy log)",
+                )
+            return data  # an ordinary call: its X-OpenWebUI-User-* headers name nobody
         try:
             if str(call_type) in UNCHECKED_CALL_TYPES:
                 raise RequestError(

@@ -18,6 +18,7 @@ from fastapi import HTTPException
 from litellm.proxy._types import UserAPIKeyAuth, hash_token
 
 from devtools import litellm_seed as seed
+from litellm_bridge_plugin.litellm import service_key
 from litellm_bridge_plugin.litellm.access_reads import read_access
 from litellm_bridge_plugin.proxy.enforcement import MASTER_KEY_ALIAS, Enforcer, attribute
 from litellm_bridge_plugin.proxy.identity import IdentityError, identity_of
@@ -151,20 +152,20 @@ def test_short_jwt_secrets_are_a_settings_error() -> None:
 
 
 @only_newest
-def test_service_key_by_alias_hash_or_master_key(databases: Databases) -> None:
+def test_service_key_by_hash_or_master_key(databases: Databases) -> None:
     enforcer = Enforcer(_settings(databases), master_key=lambda: SERVICE_KEY)
-    assert not enforcer.is_service_key("openwebui_global_key", "whatever")  # value set: only it
-    assert enforcer.is_service_key(None, hash_token(SERVICE_KEY))
-    assert enforcer.is_service_key(None, MASTER_KEY_ALIAS)  # the service key is the master key
-    assert not enforcer.is_service_key("alice-research", hash_token("sk-other"))
-    assert not enforcer.is_service_key(None, None)
+    assert not enforcer.is_service_key("whatever")  # value set: only it
+    assert enforcer.is_service_key(hash_token(SERVICE_KEY))
+    assert enforcer.is_service_key(MASTER_KEY_ALIAS)  # the service key is the master key
+    assert not enforcer.is_service_key(hash_token("sk-other"))
+    assert not enforcer.is_service_key(None)
     other_master = Enforcer(_settings(databases), master_key=lambda: "sk-master")
-    assert not other_master.is_service_key(None, MASTER_KEY_ALIAS)
+    assert not other_master.is_service_key(MASTER_KEY_ALIAS)
     # 1.77.3 passes a master key that does not start with sk- on as it is: that value is the
     # service key only when it is the master key and the master key is the service key
-    assert enforcer.is_service_key(None, SERVICE_KEY)
-    assert not other_master.is_service_key(None, "sk-master")
-    assert not other_master.is_service_key(None, SERVICE_KEY)
+    assert enforcer.is_service_key(SERVICE_KEY)
+    assert not other_master.is_service_key("sk-master")
+    assert not other_master.is_service_key(SERVICE_KEY)
 
 
 @only_newest
@@ -627,16 +628,76 @@ def test_smuggled_models_and_sessions_are_refused(databases: Databases) -> None:
 
 @only_newest
 def test_the_alias_is_ignored_once_the_key_value_is_set(databases: Databases) -> None:
+    seed.add_key(databases.litellm(), hash_token("sk-someone-else"), "openwebui_global_key", None)
     by_value = Enforcer(_settings(databases))
-    assert not by_value.is_service_key("openwebui_global_key", hash_token("sk-someone-else"))
-    by_alias = Enforcer(
-        load_settings(
-            litellm_database_url=databases.litellm_url,
-            openwebui_database_url=databases.openwebui_url,
-        )
+    by_value.service_key_seen(service_key.read(databases.litellm(), by_value.settings))
+    assert not by_value.is_service_key(hash_token("sk-someone-else"))
+
+
+def _alias_settings(databases: Databases) -> Settings:
+    return load_settings(
+        litellm_database_url=databases.litellm_url,
+        openwebui_database_url=databases.openwebui_url,
     )
-    assert by_alias.is_service_key("openwebui_global_key", hash_token("sk-anything"))
-    assert not by_alias.is_service_key("another-alias", hash_token(SERVICE_KEY))
+
+
+@only_newest
+def test_by_alias_only_a_key_the_worker_read_as_trusted_is_the_service_key(
+    databases: Databases,
+) -> None:
+    """Fail closed: before the worker has read the trusted keys nothing is the service key; then
+    only the hash of a key a proxy admin made is, whatever alias another key carries."""
+    conn = databases.litellm()
+    seed.seed_scenario(conn)
+    seed.add_key(conn, hash_token("sk-owui"), "openwebui_global_key", None)  # the master key's
+    enforcer = Enforcer(_alias_settings(databases))
+    assert not enforcer.is_service_key(hash_token("sk-owui"))  # nothing read yet
+    enforcer.service_key_seen(service_key.read(databases.bridge_litellm(), enforcer.settings))
+    assert enforcer.is_service_key(hash_token("sk-owui"))
+    assert not enforcer.is_service_key(hash_token("sk-anything"))
+    assert not enforcer.is_service_key(None)
+    # the key renamed away from the alias: no longer the service key after the next read
+    conn.execute(
+        "UPDATE \"LiteLLM_VerificationToken\" SET key_alias = 'renamed' WHERE key_alias = %s",
+        ("openwebui_global_key",),
+    )
+    enforcer.service_key_seen(service_key.read(databases.bridge_litellm(), enforcer.settings))
+    assert not enforcer.is_service_key(hash_token("sk-owui"))
+
+
+@only_newest
+def test_a_key_someone_named_after_the_alias_is_an_ordinary_key(databases: Databases) -> None:
+    """Bob (internal_user) names a key of his own after the alias and sends Alice's email: the
+    hook returns the call as it came (LiteLLM then serves it as Bob's key), naming nobody."""
+    conn = databases.litellm()
+    seed.seed_scenario(conn)
+    seed.add_key(conn, hash_token("sk-bobs-squat"), "openwebui_global_key", "bob", created_by="bob")
+    plugin = BridgePlugin(_alias_settings(databases), start=False)
+    plugin.enforcer.load(read_access(databases.litellm()))
+    squatter = UserAPIKeyAuth(
+        api_key=hash_token("sk-bobs-squat"), key_alias="openwebui_global_key", user_id="bob"
+    )
+    data = {
+        "model": "gpt-4",
+        "proxy_server_request": {"headers": {"X-OpenWebUI-User-Email": "alice@techcompany.com"}},
+        "metadata": {"user_api_key_user_id": "bob", "user_api_key_alias": "openwebui_global_key"},
+    }
+    before = repr(data)
+    # the proxy starting: which key is Open WebUI's is not read yet, a key with the alias waits
+    with pytest.raises(HTTPException) as waiting:
+        _hook(plugin, squatter, data)
+    assert waiting.value.status_code == 503 and repr(data) == before
+    plugin.enforcer.service_key_seen(service_key.read(databases.bridge_litellm(), plugin.settings))
+    assert repr(_hook(plugin, squatter, data)) == before
+    # the operator deletes it and makes Open WebUI's key with the master key: Alice is named
+    conn.execute(
+        'DELETE FROM "LiteLLM_VerificationToken" WHERE token = %s', (hash_token("sk-bobs-squat"),)
+    )
+    seed.add_key(conn, hash_token("sk-owui"), "openwebui_global_key", None)
+    plugin.enforcer.service_key_seen(service_key.read(databases.bridge_litellm(), plugin.settings))
+    service = UserAPIKeyAuth(api_key=hash_token("sk-owui"), key_alias="openwebui_global_key")
+    out = _hook(plugin, service, dict(data, metadata={"user_api_key_user_id": None}))
+    assert out["metadata"]["user_api_key_user_id"] == "alice"
 
 
 def test_signed_tokens_tolerate_small_clock_skew() -> None:
@@ -677,15 +738,12 @@ def test_the_signed_token_does_not_reach_logs_or_providers(databases: Databases)
 
 @only_newest
 def test_several_keys_with_the_service_alias_stop_open_webui_calls(databases: Databases) -> None:
-    """In alias mode anyone who can make keys could name one after the alias; while more than
-    one live key carries it, no call with any of them is believed."""
+    """While more than one trusted live key carries the alias, no call with any of them is
+    believed; a key someone else named after it does not count (it is an ordinary key)."""
     from litellm_bridge_plugin.engine.worker import BridgeWorker
 
     seed.seed_scenario(databases.litellm())
-    settings = load_settings(
-        litellm_database_url=databases.litellm_url,
-        openwebui_database_url=databases.openwebui_url,
-    )
+    settings = _alias_settings(databases)
     plugin = BridgePlugin(settings, start=False)
     worker = BridgeWorker(
         settings,
@@ -697,13 +755,19 @@ def test_several_keys_with_the_service_alias_stop_open_webui_calls(databases: Da
     worker._refresh_access()  # what a sweep does when Open WebUI cannot be reached
     alice = {"x-openwebui-user-email": "alice@techcompany.com"}
     assert plugin.enforcer.check(alice, ["gpt-4"]).allowed
-    seed.add_key(conn, "hashed-mallory", "openwebui_global_key", "bob")
+    seed.add_key(conn, "hashed-mallory", "openwebui_global_key", "bob", created_by="bob")
+    worker._refresh_access()
+    assert plugin.enforcer.check(alice, ["gpt-4"]).allowed
+    assert not plugin.enforcer.is_service_key("hashed-mallory")
+    seed.add_key(conn, "hashed-second", "openwebui_global_key", None, created_by="carol")
     worker._refresh_access()
     refused = plugin.enforcer.check(alice, ["gpt-4"])
-    assert refused.status == 503 and "2 live keys carry the service-key alias" in refused.detail
+    assert refused.status == 503
+    assert "2 trusted live keys carry the service-key alias" in refused.detail
     assert "BRIDGE_OPENWEBUI_SERVICE_KEY" in refused.detail
+    assert "hashed" not in refused.detail + refused.message
     conn.execute(
-        "UPDATE \"LiteLLM_VerificationToken\" SET blocked = true WHERE token = 'hashed-mallory'"
+        "UPDATE \"LiteLLM_VerificationToken\" SET blocked = true WHERE token = 'hashed-second'"
     )
     worker._refresh_access()
     assert plugin.enforcer.check(alice, ["gpt-4"]).allowed

@@ -1,14 +1,18 @@
 """Open WebUI's service key as doctor, status and the start-up log see it: recognised by value
-or by alias, how many live keys answer to it, and what is wrong when not exactly one.
+or by trusted alias, which keys answer to it, and what is wrong when not exactly one.
 
 LiteLLM's key table is written with SQL the way /key/generate would (tests store the sha256 of
-a key's value as its token, as LiteLLM does); the bridge reads it as its least-privilege role.
+a key's value as its token, as LiteLLM does, and the caller as ``created_by``: the master key's
+user id unless a test says otherwise); the bridge reads it as its least-privilege role.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +20,22 @@ import pytest
 from litellm.proxy._types import hash_token
 
 from devtools import litellm_seed as seed
+from litellm_bridge_plugin.capture import triggers
+from litellm_bridge_plugin.domain import EVERYTHING
+from litellm_bridge_plugin.engine import bridge_db, broadcast
+from litellm_bridge_plugin.engine.worker import BridgeWorker
 from litellm_bridge_plugin.litellm.service_key import (
     CHECKED_ROUTES,
     OPENWEBUI_ROUTES,
     inspect,
     proxy_master_key,
+    read,
     startup_line,
     token_hash,
 )
 from litellm_bridge_plugin.ops.cli import main
+from litellm_bridge_plugin.proxy.enforcement import Enforcer
+from litellm_bridge_plugin.releases import PROXY_ADMIN_NAME
 from litellm_bridge_plugin.settings import Settings, load_settings
 from tests.fixtures.support import Databases
 
@@ -32,6 +43,8 @@ only_newest = pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 ALIAS = "openwebui_global_key"
 SERVICE_KEY = "sk-openwebui-service-0123456789"
 MASTER_KEY = "sk-master-0123456789abcdef"
+ADMIN = PROXY_ADMIN_NAME
+RULE = "created by a proxy admin, owned by no ordinary user, in no team or organisation"
 
 
 def _settings(databases: Databases, service_key: str | None = None) -> Settings:
@@ -43,10 +56,24 @@ def _settings(databases: Databases, service_key: str | None = None) -> Settings:
     )
 
 
-def _add(databases: Databases, value: str, alias: str = ALIAS, **kwargs: Any) -> None:
-    """A key as /key/generate makes it, limited to Open WebUI's routes unless told."""
+def _add(
+    databases: Databases, value: str, alias: str = ALIAS, user_id: str | None = None, **kwargs: Any
+) -> None:
+    """A key as /key/generate with the master key makes it (unless ``created_by`` says who
+    called), limited to Open WebUI's routes unless told."""
     kwargs.setdefault("allowed_routes", OPENWEBUI_ROUTES)
-    seed.add_key(databases.litellm(), token_hash(value), alias, None, **kwargs)
+    kwargs.setdefault("key_name", _masked(value))
+    seed.add_key(databases.litellm(), token_hash(value), alias, user_id, **kwargs)
+
+
+def _masked(value: str) -> str:
+    """LiteLLM's key_name for a key (``abbreviate_api_key``)."""
+    return f"sk-...{value[-4:]}"
+
+
+def _named(value: str, alias: str = ALIAS, owner: str = "none", creator: str = ADMIN) -> str:
+    """How the bridge names a key: never its value or hash."""
+    return f"{_masked(value)} (alias {alias!r}, owner {owner}, created by {creator})"
 
 
 def _problems(found: Any) -> list[tuple[str, str]]:
@@ -75,7 +102,8 @@ def test_by_value_present_absent_blocked_expired(databases: Databases) -> None:
     present = inspect(bridge, settings, MASTER_KEY)
     assert (present.live, present.problems) == (1, ())
     assert present.describe() == (
-        "recognised by value (BRIDGE_OPENWEBUI_SERVICE_KEY); 1 live key(s) match"
+        "recognised by value (BRIDGE_OPENWEBUI_SERVICE_KEY); 1 live key(s) match: "
+        + _named(SERVICE_KEY, "openwebui-key")
     )
     assert startup_line(bridge, settings, MASTER_KEY) == (
         logging.INFO,
@@ -129,13 +157,17 @@ def test_by_alias_zero_one_two_live_keys(databases: Databases) -> None:
     settings = _settings(databases)
     none = inspect(bridge, settings)
     assert (none.mode, none.live, none.result) == ("alias", 0, "fail")
-    assert none.problems[0].problem.startswith(f"no live LiteLLM key carries the alias {ALIAS!r}")
+    assert none.problems[0].problem.startswith(
+        f"no trusted live LiteLLM key carries the alias {ALIAS!r} ({RULE})"
+    )
+    assert "with the master key: POST /key/generate" in none.problems[0].fix
 
     _add(databases, "sk-openwebui-1-0123456789")
     one = inspect(bridge, settings)
     assert (one.live, one.problems) == (1, ())
     assert one.describe() == (
-        f"recognised by alias {ALIAS!r} (BRIDGE_OPENWEBUI_KEY_ALIAS); 1 live key(s) match"
+        f"recognised by trusted alias {ALIAS!r} ({RULE}); 1 live key(s) match: "
+        + _named("sk-openwebui-1-0123456789")
     )
     # an expired and a blocked second key do not count
     past = datetime.now(UTC) - timedelta(hours=1)
@@ -153,14 +185,14 @@ def test_by_alias_zero_one_two_live_keys(databases: Databases) -> None:
         1,
         (),
     )
-    assert still_one.describe().endswith("1 live key(s) match, 1 blocked, 1 expired")
+    assert "1 live key(s) match, 1 blocked, 1 expired: sk-...6789" in still_one.describe()
 
     _add(databases, "sk-openwebui-5-0123456789", expires=datetime.now(UTC) + timedelta(days=1))
     two = inspect(bridge, settings)
     assert (two.live, two.result) == (2, "fail")
     (problem,) = two.problems
-    assert problem.problem.startswith(f"2 live keys carry the service-key alias {ALIAS!r}")
-    assert "act as them" in problem.problem
+    assert problem.problem.startswith(f"2 trusted live keys carry the service-key alias {ALIAS!r}")
+    assert "refused (503)" in problem.problem
     assert problem.fix.startswith("set BRIDGE_OPENWEBUI_SERVICE_KEY to the value")
     # set the value: the alias no longer counts, the duplicate is harmless
     by_value = inspect(bridge, _settings(databases, "sk-openwebui-1-0123456789"), MASTER_KEY)
@@ -173,6 +205,209 @@ def test_only_one_blocked_alias_key(databases: Databases) -> None:
     found = inspect(databases.bridge_litellm(), _settings(databases))
     assert (found.live, found.blocked) == (0, 1)
     assert found.problems[0].problem.startswith("Open WebUI's service key is blocked")
+
+
+def _people(conn: Any) -> None:
+    seed.add_user(conn, "carol", "carol@x.test", role="proxy_admin")
+    seed.add_user(conn, "bob", "bob@x.test")  # internal_user
+    seed.add_user(conn, "vera", "vera@x.test", role="proxy_admin_viewer")
+    seed.add_team(conn, "t-ai", "AI")
+    seed.add_organization(conn, "o-corp", "Corp")
+
+
+SQUATTER = "sk-bobs-own-named-after-it-9999"
+
+
+@only_newest
+@pytest.mark.parametrize(
+    ("made", "reasons"),
+    [
+        ({}, ()),  # the master key made it: created_by is the master key's user id
+        ({"created_by": "carol"}, ()),  # a proxy_admin user made it
+        ({"created_by": "carol", "user_id": "carol"}, ()),  # and owns it
+        # bob named a key of his own after the alias: LiteLLM records him as creator and owner
+        (
+            {"created_by": "bob", "user_id": "bob"},
+            (
+                "it was created by bob (role internal_user), not a proxy admin",
+                "it is owned by bob (role internal_user), who is not a proxy admin and can "
+                "manage it",
+            ),
+        ),
+        (
+            {"user_id": "bob"},
+            (
+                "it is owned by bob (role internal_user), who is not a proxy admin and can "
+                "manage it",
+            ),
+        ),
+        (
+            {"team_id": "t-ai"},
+            ("it belongs to team t-ai, whose admins can regenerate it and so hold its value",),
+        ),
+        (
+            {"organization_id": "o-corp"},
+            (
+                "it belongs to organisation o-corp, whose admins can regenerate it and so hold "
+                "its value",
+            ),
+        ),
+        (
+            {"created_by": "vera"},
+            ("it was created by vera (role proxy_admin_viewer), not a proxy admin",),
+        ),
+        ({"created_by": None}, ("it was created by nobody recorded, not a proxy admin",)),
+        (
+            {"created_by": "ghost"},
+            ("it was created by ghost (no LiteLLM user), not a proxy admin",),
+        ),
+    ],
+)
+def test_only_a_key_a_proxy_admin_made_and_no_one_else_holds_is_trusted(
+    databases: Databases, made: dict[str, Any], reasons: tuple[str, ...]
+) -> None:
+    _people(databases.litellm())
+    _add(databases, SQUATTER, **made)
+    found = read(databases.bridge_litellm(), _settings(databases))
+    if not reasons:
+        assert (found.report.live, found.report.untrusted, found.report.problems) == (1, (), ())
+        assert found.tokens == {token_hash(SQUATTER)}
+        return
+    assert (found.report.live, found.report.keys, found.tokens) == (0, (), frozenset())
+    (untrusted,) = found.report.untrusted
+    assert untrusted.reasons == reasons
+    assert untrusted.key.key_name == _masked(SQUATTER)
+    (problem,) = found.report.problems  # it also says there is no trusted key
+    assert problem.severity == "fail"
+    assert problem.problem.startswith(
+        f"key {untrusted.key.describe()} carries the service-key alias {ALIAS!r} but is not "
+        f"trusted: {'; '.join(reasons)}. Calls with it are ordinary calls"
+    )
+    assert problem.fix.startswith("delete it (POST /key/delete")
+    assert "have a proxy admin create Open WebUI's key" in problem.fix
+
+
+@only_newest
+def test_trust_follows_the_creators_role(databases: Databases) -> None:
+    """A key Carol made while a proxy admin stops being trusted when she is demoted, and the
+    master key's user id stops counting as an admin when a LiteLLM user of that id has another
+    role."""
+    conn, bridge, settings = databases.litellm(), databases.bridge_litellm(), _settings(databases)
+    _people(conn)
+    _add(databases, "sk-carols-0123456789", created_by="carol")
+    assert read(bridge, settings).report.live == 1
+    conn.execute(
+        "UPDATE \"LiteLLM_UserTable\" SET user_role = 'internal_user' WHERE user_id = 'carol'"
+    )
+    demoted = read(bridge, settings)
+    assert (demoted.report.live, demoted.tokens) == (0, frozenset())
+    assert demoted.report.untrusted[0].reasons == (
+        "it was created by carol (role internal_user), not a proxy admin",
+    )
+    conn.execute('DELETE FROM "LiteLLM_VerificationToken"')
+    _add(databases, "sk-masters-0123456789")
+    assert read(bridge, settings).report.live == 1
+    seed.add_user(conn, ADMIN, None, role="proxy_admin")  # LiteLLM's UI login writes this row
+    assert read(bridge, settings).report.live == 1
+    conn.execute(
+        "UPDATE \"LiteLLM_UserTable\" SET user_role = 'internal_user' WHERE user_id = %s", (ADMIN,)
+    )
+    assert read(bridge, settings).report.untrusted[0].reasons == (
+        f"it was created by {ADMIN} (role internal_user), not a proxy admin",
+    )
+    # the admin's id is the running proxy's, passed in (never written into the SQL)
+    assert read(bridge, settings, admin_name="someone-else").report.live == 0
+
+
+def _soon(check: Callable[[], bool], what: str) -> None:
+    """Wait for ``check``: the worker polls every minute and does not sweep here, so only the
+    change's own signal can make it true in time (10 s: a ceiling for a loaded machine; the
+    path takes milliseconds)."""
+    deadline = time.monotonic() + 10
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within 10 s: {what}")
+        time.sleep(0.05)
+
+
+def _worker(settings: Settings, enforcer: Enforcer, **extra: Any) -> BridgeWorker:
+    return BridgeWorker(
+        settings,
+        sweeps=False,
+        on_access=enforcer.load,
+        on_service_key=enforcer.service_key_seen,
+        **extra,
+    )
+
+
+def _listening(conn: Any) -> bool:
+    """A worker has subscribed to the notifications (its last statement on that connection)."""
+    row = conn.execute(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
+        "AND query LIKE 'LISTEN litellm_bridge_access%'"
+    ).fetchone()
+    return bool(row and row["n"])
+
+
+@only_newest
+def test_the_worker_reads_a_new_service_key_at_once(databases: Databases) -> None:
+    """Nothing is the service key before the worker has read it; the operator's new key counts
+    as soon as its change is signalled, and a deleted one stops counting as fast: a key made by
+    SQL that names no user or team enqueues nothing, but its trigger wakes the worker."""
+    bridge = databases.bridge_litellm()
+    bridge_db.ensure_schema(bridge)
+    triggers.install(bridge)
+    settings = _settings(databases).model_copy(update={"poll_interval": 60.0})
+    enforcer = Enforcer(settings)
+    hashed = token_hash(SERVICE_KEY)
+    _add(databases, SERVICE_KEY)
+    assert not enforcer.is_service_key(hashed)  # not read yet
+    conn = databases.litellm()
+    worker = _worker(settings, enforcer)
+    worker.start()
+    try:
+        _soon(lambda: _listening(conn), "the worker listening")
+        conn.execute('DELETE FROM "LiteLLM_VerificationToken"')
+        _soon(lambda: worker._service_key_line is not None, "the deletion read")
+        assert not enforcer.is_service_key(hashed)
+        _add(databases, SERVICE_KEY)
+        _soon(lambda: enforcer.is_service_key(hashed), "the new key recognised")
+        conn.execute("UPDATE \"LiteLLM_VerificationToken\" SET user_id = 'bob', created_by = 'bob'")
+        _soon(lambda: not enforcer.is_service_key(hashed), "the key no longer trusted")
+    finally:
+        worker.stop()
+
+
+@only_newest
+def test_signals_and_announcements_reread_the_service_key(databases: Databases) -> None:
+    """Without triggers: a management call's signal reads the service key with its reconcile,
+    and still when that reconcile fails (Open WebUI unreachable); another proxy process hears
+    the announcement and reads it too."""
+    hashed = token_hash(SERVICE_KEY)
+    _add(databases, SERVICE_KEY)
+    unreachable = _settings(databases).model_copy(
+        update={"openwebui_database_url": "postgresql://nobody@127.0.0.1:9/none"}
+    )
+    for settings in (_settings(databases), unreachable):
+        enforcer = Enforcer(settings)
+        worker = _worker(settings, enforcer)
+        worker.start()
+        try:
+            worker.submit([EVERYTHING])  # what the tap sends after /key/generate
+            _soon(partial(enforcer.is_service_key, hashed), "the key read after the signal")
+        finally:
+            worker.stop()
+    # a proxy process (it keeps the check fresh on a thread of its own) told by another
+    enforcer = Enforcer(_settings(databases))
+    worker = _worker(_settings(databases), enforcer, on_spend=lambda figures: None)
+    conn = databases.litellm()
+    worker.start()
+    try:
+        _soon(lambda: _listening(conn), "the worker listening")
+        broadcast.announce(conn, None)
+        _soon(lambda: enforcer.is_service_key(hashed), "the key read after the announcement")
+    finally:
+        worker.stop()
 
 
 def test_the_master_key_as_the_proxy_finds_it(tmp_path: Path) -> None:
@@ -204,15 +439,19 @@ def test_doctor_and_status_name_the_service_key(
 
     main(["doctor"])
     out = capsys.readouterr().out
-    assert "FAIL service key: 2 live keys carry the service-key alias 'openwebui_global_key'" in out
+    assert (
+        "FAIL service key: 2 trusted live keys carry the service-key alias 'openwebui_global_key'"
+        in out
+    )
     assert "fix: set BRIDGE_OPENWEBUI_SERVICE_KEY to the value of Open WebUI's key" in out
     main(["status"])
     out = capsys.readouterr().out
     assert (
-        "service key: recognised by alias 'openwebui_global_key' (BRIDGE_OPENWEBUI_KEY_ALIAS); "
-        "2 live key(s) match" in out
+        f"service key: recognised by trusted alias 'openwebui_global_key' ({RULE}); "
+        f"2 live key(s) match: {_named('sk-openwebui-1-0123456789')}; "
+        f"{_named('sk-openwebui-2-0123456789')}" in out
     )
-    assert "  fail:     2 live keys carry" in out
+    assert "  fail:     2 trusted live keys carry" in out
 
     # the value set, and the master key known from the environment as LiteLLM reads it
     monkeypatch.setenv("BRIDGE_OPENWEBUI_SERVICE_KEY", MASTER_KEY)
@@ -224,6 +463,61 @@ def test_doctor_and_status_name_the_service_key(
     out = capsys.readouterr().out
     assert "warn service key: Open WebUI holds the proxy's master key" in out
     assert "FAIL service key" not in out
+
+
+@only_newest
+def test_doctor_fails_on_a_key_named_after_the_alias_by_someone_else(
+    databases: Databases, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bob, an internal_user, made a key of his own and named it after the alias (LiteLLM lets
+    anyone name their keys): doctor and status name it (masked key, owner, creator), say why it
+    is not Open WebUI's and how to fix it, and print neither its value nor its hash."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("BRIDGE_OPENWEBUI_SERVICE_KEY", raising=False)
+    monkeypatch.delenv("BRIDGE_LITELLM_CONFIG", raising=False)
+    monkeypatch.setenv("BRIDGE_LITELLM_DATABASE_URL", databases.litellm_url)
+    monkeypatch.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", databases.openwebui_url)
+    _people(databases.litellm())
+    _add(databases, SQUATTER, user_id="bob", created_by="bob")
+
+    main(["doctor"])
+    out = capsys.readouterr().out
+    assert (
+        f"FAIL service key: key {_named(SQUATTER, owner='bob', creator='bob')} carries the "
+        f"service-key alias {ALIAS!r} but is not trusted: it was created by bob (role "
+        "internal_user), not a proxy admin; it is owned by bob (role internal_user)" in out
+    )
+    assert "X-OpenWebUI-User-* headers are ignored" in out
+    assert "fix: delete it (POST /key/delete" in out
+    assert "have a proxy admin create Open WebUI's key (with the master key" in out
+    assert "BRIDGE_OPENWEBUI_SERVICE_KEY" in out
+    assert (
+        f"1 untrusted key(s) carry the alias: {_named(SQUATTER, owner='bob', creator='bob')}" in out
+    )
+    main(["status", "--json"])
+    status = capsys.readouterr().out
+    assert '"untrusted": [' in status and '"reasons": [' in status
+    for text in (out, status):
+        assert SQUATTER not in text and token_hash(SQUATTER) not in text
+
+    # Open WebUI's own key beside it (LiteLLM refuses a second alias; SQL does not): the
+    # operator's key is the service key, and doctor still fails on Bob's
+    _add(databases, SERVICE_KEY)
+    both = inspect(databases.bridge_litellm(), _settings(databases))
+    assert (both.live, both.result, len(both.problems)) == (1, "fail", 1)
+    assert both.problems[0].problem.startswith(
+        f"key {_named(SQUATTER, owner='bob', creator='bob')}"
+    )
+    # the operator deletes it: ok
+    databases.litellm().execute(
+        'DELETE FROM "LiteLLM_VerificationToken" WHERE token = %s', (token_hash(SQUATTER),)
+    )
+    main(["doctor"])
+    out = capsys.readouterr().out
+    assert (
+        f"ok   service key: recognised by trusted alias {ALIAS!r} ({RULE}); 1 live key(s) " in out
+    )
+    assert f"match: {_named(SERVICE_KEY)}" in out and token_hash(SERVICE_KEY) not in out
 
 
 @only_newest
