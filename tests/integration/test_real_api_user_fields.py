@@ -12,6 +12,7 @@ docs/guarantees.md "Fields an ordinary user controls"; run with ``-s`` to see it
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -55,9 +56,8 @@ def openwebui_groups(api: Api) -> dict[str, str]:
 
 def test_an_internal_user_writing_every_field_the_bridge_reads_gains_nothing(api: Api) -> None:
     research = api.ok("/team/new", {"team_alias": "Research", "models": ["gpt-4"]})["team_id"]
-    carol = api.ok("/user/new", {"user_email": "carol@corp.example", "user_role": "internal_user"})[
-        "user_id"
-    ]
+    made = api.ok("/user/new", {"user_email": "carol@corp.example", "user_role": "internal_user"})
+    carol, carol_own_key = made["user_id"], made["key"]
     api.ok("/team/member_add", {"team_id": research, "member": {"user_id": carol, "role": "user"}})
     api.ok("/key/generate", {"user_id": carol, "team_id": research, "key_alias": "carol-team"})
     made = api.ok(
@@ -122,12 +122,18 @@ def test_an_internal_user_writing_every_field_the_bridge_reads_gains_nothing(api
             "/user/update",
             {"user_id": mallory, "organization_id": "org-of-others"},
         ),
+        (
+            "key user_id (someone else's key, update)",
+            "/key/update",
+            {"key": carol_own_key, "user_id": mallory},
+        ),
     ]
     table = []
     for field, path, body in attempts:
         status, answer = api.call(path, body, key=key)
         table.append((field, path, status))
-        print(f"| {field} | `{path}` | {status} | {str(answer)[:120]} |")
+        said = answer.get("key_name") if status == 200 and path == "/key/generate" else answer
+        print(f"\n| {field} | `{path}` | {status} | {str(said)[:110]} |")
 
     # what LiteLLM keeps refusing an internal user, on every release checked
     refused = {field for field, _, status in table if status >= 400}
@@ -138,6 +144,15 @@ def test_an_internal_user_writing_every_field_the_bridge_reads_gains_nothing(api
         "key user_id (someone else's key)",
         "key team_id (someone else's team)",
     } <= refused
+    if litellm_release() >= (1, 100):
+        # LiteLLM 1.77.3 lets an internal user move a key without a team to themselves (its
+        # update check only looks at team keys); the bridge then takes it as theirs, as
+        # LiteLLM does (README, Trust model). Later releases refuse it.
+        assert "key user_id (someone else's key, update)" in refused
+    assert row(
+        api,
+        "SELECT count(*) AS n FROM \"LiteLLM_VerificationToken\" WHERE key_name = 'sk-...carol'",
+    ) == {"n": 0}, "key_name is LiteLLM's to set"
     made_for_others = row(
         api,
         'SELECT count(*) AS n FROM "LiteLLM_VerificationToken" '
@@ -176,6 +191,10 @@ def _keys_of(api: Api, user_id: str) -> list[str | None]:
             'SELECT key_alias FROM "LiteLLM_VerificationToken" WHERE user_id = %s', (user_id,)
         )
         return [r["key_alias"] for r in cur.fetchall()]
+
+
+def litellm_release() -> tuple[int, ...]:
+    return tuple(int(part) for part in version("litellm").split(".")[:3])
 
 
 def _ran_since(api: Api, since: Any) -> bool:
