@@ -8,7 +8,7 @@ settings say, computes each person's granted models with LiteLLM's own check (a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -91,17 +91,27 @@ def _granted(
     return granted
 
 
-def _in_scope(change: Change, scope: Scope, user_openwebui_ids: frozenset[str]) -> bool:
+def _in_scope(
+    change: Change, scope: Scope, user_openwebui_ids: frozenset[str], granted: frozenset[str]
+) -> bool:
     if change.entity_id in scope.ids(change.entity_type):
         return True
     if OPERATIONS[change.operation].members:
-        return bool((change.add | change.remove) & user_openwebui_ids)
+        touched = (
+            user_openwebui_ids | granted if change.entity_type == "model" else user_openwebui_ids
+        )
+        return bool((change.add | change.remove) & touched)
     return False
 
 
-def restrict(result_plan: Plan, scope: Scope) -> Plan:
+def restrict(result_plan: Plan, scope: Scope, granted: Collection[str] | None = None) -> Plan:
     """The part of ``result_plan`` that concerns ``scope`` (and the groups and model grants
-    of its users)."""
+    of its users). A scope naming a team or organisation also concerns the model grants of
+    ``granted`` (Open WebUI ids; by default every account ``result_plan`` planned, which a
+    scoped read reads in full): a change of a team's models changes its members' grants."""
+    if granted is None:
+        granted = result_plan.user_openwebui_ids.values()
+    grants = frozenset(granted) if scope.teams or scope.organizations else frozenset()
     user_ids = frozenset(
         c.openwebui_id
         for c in result_plan.changes
@@ -111,7 +121,7 @@ def restrict(result_plan: Plan, scope: Scope) -> Plan:
         for litellm_id, openwebui_id in result_plan.user_openwebui_ids.items()
         if litellm_id in scope.users
     )
-    kept = [c for c in result_plan.changes if _in_scope(c, scope, user_ids)]
+    kept = [c for c in result_plan.changes if _in_scope(c, scope, user_ids, grants)]
     # Users created only by the full plan do not exist yet: no group may name them.
     not_created = frozenset(
         c.openwebui_id

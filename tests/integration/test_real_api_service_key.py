@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures.litellm_api import Api, real_litellm
+from tests.fixtures.proxies import MASTER_KEY
 
 pytestmark = pytest.mark.proxy
 
@@ -148,6 +149,10 @@ def test_a_squatted_alias_is_an_ordinary_key_before_during_and_after_the_operato
     # the squatted key holds the alias: the operator removes it (on 1.77.3 it is unowned, so
     # Mallory could not delete it herself)
     api.ok("/key/delete", {"keys": [squat]})
+    # what operators do with the master key anyway (LiteLLM records its user id on the team
+    # and may write a user row for it): the key it makes must still count as a proxy admin's
+    api.ok("/team/new", {"team_alias": "Operators"})
+    assert api.chat(MASTER_KEY, "gpt-3.5-turbo")[0] == 200
     service = api.ok("/key/generate", {"key_alias": ALIAS, "allowed_routes": OPENWEBUI_ROUTES})[
         "key"
     ]

@@ -1,0 +1,191 @@
+"""The tap against LiteLLM's real management API (issue 23): each route the plugin watches is
+called on the real proxy with its own database, and what reaches Open WebUI is checked: accounts
+and roles, passwords, groups and members, model grants, blocked and deleted keys, deactivation.
+The sweep is set to ten minutes, so whatever arrives within the wait came through the tap. A
+call LiteLLM refuses changes nothing. ``-s`` prints how long each change took to arrive.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import bcrypt
+import pytest
+
+from tests.fixtures.litellm_api import Api, real_litellm
+
+pytestmark = pytest.mark.proxy
+
+ARRIVES_WITHIN = 20.0
+"""Seconds a change may take to reach Open WebUI here (the sweep is 600 s away)."""
+
+
+@pytest.fixture(scope="module")
+def api(
+    pg_server: str, templates: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Api]:
+    with real_litellm(
+        pg_server, templates, tmp_path_factory.mktemp("tap"), BRIDGE_SWEEP_INTERVAL="600"
+    ) as found:
+        # an Open WebUI admin to own the model rows, as in any running Open WebUI: without
+        # one the bridge cannot make the rows that carry grants
+        found.ok("/user/new", {"user_email": "admin@corp.example", "user_role": "proxy_admin"})
+        found.wait_for(lambda: len(found.databases.owui_models()) == 3, "the served models")
+        yield found
+
+
+def arrives(api: Api, what: str, check: Callable[[], Any]) -> Any:
+    """Wait until ``check`` holds in Open WebUI; print how long it took after the call."""
+    started = time.monotonic()
+    found = api.wait_for(check, what, timeout=ARRIVES_WITHIN)
+    print(f"\n  {what}: {1000 * (time.monotonic() - started):.0f} ms after the call returned")
+    return found
+
+
+def user(api: Api, email: str) -> dict[str, Any] | None:
+    return api.databases.owui_users().get(email)
+
+
+def readable(api: Api, email: str) -> set[str]:
+    """Model ids ``email`` has a read grant on."""
+    return {m for m, row in api.databases.owui_models().items() if email in row["readers"]}
+
+
+def members(api: Api, group: str) -> set[str] | None:
+    found = api.databases.owui_groups().get(group)
+    return None if found is None else set(found["members"])
+
+
+def password_is(api: Api, email: str, password: str) -> bool:
+    row = user(api, email)
+    return bool(
+        row and row["password"] and bcrypt.checkpw(password.encode(), row["password"].encode())
+    )
+
+
+def test_users_reach_open_webui_with_their_role_password_and_deactivation(api: Api) -> None:
+    # 1.106.12 refuses a password on /user/new (LiteLLM wants invitation links); /user/update
+    # takes one, and it becomes the password of the account the bridge created
+    status, _ = api.call("/user/new", {"user_email": "x@corp.example", "password": "x"})
+    made = api.ok("/user/new", {"user_email": "Dana@Corp.Example", "user_role": "internal_user"})
+    dana = made["user_id"]
+    row = arrives(api, "/user/new: account", lambda: user(api, "dana@corp.example"))
+    assert row["role"] == "user" and row["active"] is True
+    if status == 200:  # releases that take it (1.77.3)
+        assert user(api, "x@corp.example") is not None or arrives(
+            api, "/user/new: account", lambda: user(api, "x@corp.example")
+        )
+
+    api.ok("/user/update", {"user_id": dana, "user_role": "proxy_admin"})
+    arrives(api, "/user/update: role", lambda: user(api, "dana@corp.example")["role"] == "admin")
+    api.ok("/user/update", {"user_id": dana, "user_role": "internal_user"})
+    arrives(
+        api, "/user/update: role back", lambda: user(api, "dana@corp.example")["role"] == "user"
+    )
+
+    for password in ("Dana-First-2026", "Dana-Second-2026"):
+        api.ok("/user/update", {"user_id": dana, "password": password})
+        arrives(
+            api,
+            "/user/update: password",
+            lambda password=password: password_is(api, "dana@corp.example", password),
+        )
+
+    api.ok("/user/delete", {"user_ids": [dana]})
+    arrives(
+        api, "/user/delete: signed out", lambda: user(api, "dana@corp.example")["active"] is False
+    )
+
+
+def test_keys_grant_block_and_remove_models(api: Api) -> None:
+    # no key of her own yet (/user/new makes one unless told not to: it would grant every model)
+    erin = api.ok("/user/new", {"user_email": "erin@corp.example", "auto_create_key": False})[
+        "user_id"
+    ]
+    arrives(api, "/user/new: account", lambda: user(api, "erin@corp.example"))
+    key = api.ok("/key/generate", {"user_id": erin, "models": ["gpt-4"]})["key"]
+    arrives(api, "/key/generate: grant", lambda: readable(api, "erin@corp.example") == {"gpt-4"})
+    api.ok("/key/update", {"key": key, "models": ["gpt-4", "gpt-3.5-turbo"]})
+    arrives(
+        api,
+        "/key/update: grants",
+        lambda: readable(api, "erin@corp.example") == {"gpt-4", "gpt-3.5-turbo"},
+    )
+    api.ok("/key/block", {"key": key})
+    arrives(api, "/key/block: no grant", lambda: readable(api, "erin@corp.example") == set())
+    api.ok("/key/unblock", {"key": key})
+    arrives(api, "/key/unblock: grants back", lambda: len(readable(api, "erin@corp.example")) == 2)
+    api.ok("/key/delete", {"keys": [key]})
+    arrives(api, "/key/delete: no grant", lambda: readable(api, "erin@corp.example") == set())
+
+
+def test_teams_become_groups_with_their_members_and_models(api: Api) -> None:
+    frank, gina = (
+        api.ok("/user/new", {"user_email": email, "auto_create_key": False})["user_id"]
+        for email in ("frank@corp.example", "gina@corp.example")
+    )
+    team = api.ok("/team/new", {"team_alias": "Platform", "models": ["gpt-4"]})["team_id"]
+    arrives(api, "/team/new: group", lambda: members(api, "Platform") == set())
+    api.ok(
+        "/team/member_add",
+        {
+            "team_id": team,
+            "member": [{"user_id": frank, "role": "user"}, {"user_id": gina, "role": "user"}],
+        },
+    )
+    arrives(
+        api,
+        "/team/member_add: members",
+        lambda: members(api, "Platform") == {"frank@corp.example", "gina@corp.example"},
+    )
+    api.ok("/key/generate", {"user_id": frank, "team_id": team})
+    arrives(api, "team key: grant", lambda: readable(api, "frank@corp.example") == {"gpt-4"})
+    api.ok("/team/model/add", {"team_id": team, "models": ["gpt-3.5-turbo"]})
+    arrives(
+        api,
+        "/team/model/add: grants",
+        lambda: readable(api, "frank@corp.example") == {"gpt-4", "gpt-3.5-turbo"},
+    )
+    api.ok("/team/update", {"team_id": team, "team_alias": "Platform Eng"})
+    arrives(api, "/team/update: renamed", lambda: members(api, "Platform Eng") is not None)
+    api.ok("/team/member_delete", {"team_id": team, "user_id": gina})
+    arrives(
+        api,
+        "/team/member_delete: member gone",
+        lambda: members(api, "Platform Eng") == {"frank@corp.example"},
+    )
+    api.ok("/team/block", {"team_id": team})
+    arrives(api, "/team/block: no grant", lambda: readable(api, "frank@corp.example") == set())
+    api.ok("/team/unblock", {"team_id": team})
+    arrives(api, "/team/unblock: grants", lambda: len(readable(api, "frank@corp.example")) == 2)
+    api.ok("/team/delete", {"team_ids": [team]})
+    arrives(api, "/team/delete: group gone", lambda: members(api, "Platform Eng") is None)
+
+
+def test_a_call_litellm_refuses_changes_nothing(api: Api) -> None:
+    hank = api.ok("/user/new", {"user_email": "hank@corp.example"})["user_id"]
+    arrives(api, "/user/new: account", lambda: user(api, "hank@corp.example"))
+    before = (api.databases.owui_users(), api.databases.owui_groups(), readable(api, "hank@"))
+    refused = [
+        ("/team/member_add", {"team_id": "no-such-team", "member": {"user_id": hank}}),
+        ("/key/update", {"key": "sk-no-such-key", "models": ["gpt-4"]}),
+        ("/user/update", {"user_id": hank, "user_role": "not-a-role"}),
+        ("/team/new", {"team_alias": "x", "models": "not-a-list"}),
+    ]
+    for path, body in refused:
+        status, answer = api.call(path, body)
+        assert status >= 400, f"{path} was not refused: {answer}"
+    time.sleep(3)  # the tap would have acted within this; nothing may arrive
+    after = (api.databases.owui_users(), api.databases.owui_groups(), readable(api, "hank@"))
+    assert _comparable(after) == _comparable(before)
+
+
+def _comparable(state: tuple[Any, ...]) -> Any:
+    users, groups, models = state
+    return (
+        {e: (r["role"], r["active"], r["name"]) for e, r in users.items()},
+        {n: (g["description"], frozenset(g["members"])) for n, g in groups.items()},
+        models,
+    )
