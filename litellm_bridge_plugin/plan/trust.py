@@ -32,22 +32,24 @@ class Principal:
     """That user's ``user_role``."""
 
     def is_proxy_admin(self, admin_name: str) -> bool:
-        """A LiteLLM user whose role is proxy_admin; or ``admin_name``, the id LiteLLM's master
-        key acts as, when no LiteLLM user of that id has another role."""
+        """``admin_name``, the id LiteLLM's master key acts as, or a LiteLLM user whose role is
+        proxy_admin. LiteLLM itself writes a user row for ``admin_name`` with role
+        internal_user (``/team/new`` with the master key makes it the team's admin member), so
+        that row's role says nothing about the master key."""
         if self.user_id is None:
             return False
-        if self.known:
-            return self.role == PROXY_ADMIN_ROLE
-        return self.user_id == admin_name
+        if self.user_id == admin_name:
+            return True
+        return self.known and self.role == PROXY_ADMIN_ROLE
 
     def describe(self, admin_name: str) -> str:
         """Who this is, for an operator: the id and what LiteLLM knows of it."""
         if self.user_id is None:
             return "nobody recorded"
-        if self.known:
-            return f"{self.user_id} (role {self.role or 'none'})"
         if self.user_id == admin_name:
             return f"{self.user_id} (the master key)"
+        if self.known:
+            return f"{self.user_id} (role {self.role or 'none'})"
         return f"{self.user_id} (no LiteLLM user)"
 
 

@@ -49,8 +49,9 @@ def facts(**changed: Any) -> KeyFacts:
         (NOBODY, False),
         (Principal("ghost"), False),  # an id no LiteLLM user has, not the master key's
         (Principal(ADMIN, True, "proxy_admin"), True),  # LiteLLM's UI login writes this row
-        (Principal(ADMIN, True, "internal_user"), False),  # a user row says otherwise
-        (Principal(ADMIN, True, None), False),
+        # LiteLLM writes the master key's own row as internal_user (/team/new): still the master
+        (Principal(ADMIN, True, "internal_user"), True),
+        (Principal(ADMIN, True, None), True),
         (Principal("vera", True, "proxy_admin_viewer"), False),
         (Principal("team-bot", True, "team"), False),
     ],
@@ -93,10 +94,8 @@ def test_who_is_a_proxy_admin(who: Principal, admin: bool) -> None:
             ),
         ),
         (facts(creator=NOBODY), ("it was created by nobody recorded, not a proxy admin",)),
-        (
-            facts(creator=Principal(ADMIN, True, "internal_user")),
-            ("it was created by default_user_id (role internal_user), not a proxy admin",),
-        ),
+        # LiteLLM writes the master key's own user row as internal_user (/team/new): still it
+        (facts(creator=Principal(ADMIN, True, "internal_user")), ()),
     ],
 )
 def test_a_key_is_trusted_only_when_only_an_admin_can_hold_it(
