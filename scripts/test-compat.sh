@@ -24,6 +24,8 @@ tests=(
   tests/integration/test_prisma_engine.py
   tests/integration/test_real_api_service_key.py
   tests/integration/test_real_api_user_fields.py
+  tests/integration/test_real_api_tap.py
+  tests/integration/test_real_api_spend.py
 )
 
 scripts/ensure-postgres.sh
