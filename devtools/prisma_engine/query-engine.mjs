@@ -232,6 +232,12 @@ async function main() {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // the native engine dies with the process that spawned it; a proxy killed outright (SIGKILL)
+  // never stops its engine, so watch for being orphaned and release the database connections
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 1000).unref();
 }
 
 main().catch((error) => {
