@@ -18,13 +18,12 @@ import pytest
 
 from devtools import litellm_db
 from devtools.proxy import proxy_env
-from tests.fixtures.litellm_api import Api, db_config, real_litellm
+from tests.fixtures.litellm_api import Api, db_config, real_litellm, shared_redis
 from tests.fixtures.proxies import MASTER_KEY, Proxy
 
 pytestmark = pytest.mark.proxy
 
 ALIAS = "openwebui_global_key"
-REDIS = {"REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379"}
 
 
 @dataclass
@@ -41,12 +40,14 @@ class Company:
 def api(
     pg_server: str, templates: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Api]:
+    redis, cache = shared_redis()
     with real_litellm(
         pg_server,
         templates,
         tmp_path_factory.mktemp("spend"),
+        litellm=cache,
         BRIDGE_SPEND_INTERVAL="1",
-        **REDIS,
+        **redis,
     ) as found:
         yield found
 
@@ -148,13 +149,20 @@ def test_the_persons_key_user_and_team_pay_in_litellms_own_tables(
 
 def test_a_budget_spent_by_real_calls_is_refused(api: Api, company: Company) -> None:
     headers = as_person(api, "ivy")
+    token = sha(company.ivy_key)
     codes = []
     for _ in range(8):
+        spent = spend_of(api, "LiteLLM_VerificationToken", "token", token)
         status, answer = api.chat(company.service, "gpt-4", headers)
         codes.append(status)
         if status != 200:
             break
-        time.sleep(2.5)  # LiteLLM's writer (1 s) and the bridge's spend read (1 s)
+        # LiteLLM's writer records the call, then the bridge's spend read (every second) sees it
+        api.wait_for(
+            lambda spent=spent: spend_of(api, "LiteLLM_VerificationToken", "token", token) > spent,
+            "LiteLLM's writer to record the call",
+        )
+        time.sleep(2)
     assert codes[-1] == 400, codes
     assert "budget" in str(answer), answer
     # refused once the calls made ($0.0015 each) leave no room for another under $0.004
@@ -170,14 +178,15 @@ def test_a_rate_limit_holds_across_two_proxies_sharing_redis(
     api: Api, company: Company, tmp_path: Path
 ) -> None:
     databases = api.databases
+    redis, cache = shared_redis()
     env = proxy_env(
         databases.litellm_url,
         databases.openwebui_url,
         MASTER_KEY,
         BRIDGE_SWEEP_INTERVAL="2",
-        **REDIS,
+        **redis,
     ) | litellm_db.proxy_db_env(databases.admin_litellm_url)
-    second = Proxy(env, tmp_path, db_config(tmp_path))
+    second = Proxy(env, tmp_path, db_config(tmp_path, cache))
     try:
         second.wait_until(second.ready, "the second proxy", timeout=240)
         other = Api(second, databases)
