@@ -64,7 +64,7 @@ def people(api: Api) -> People:
 
 
 def openwebui_emails(api: Api) -> set[str]:
-    with api.databases.openwebui().cursor() as cur:
+    with api.openwebui().cursor() as cur:
         cur.execute('SELECT email FROM "user"')
         return {row["email"] for row in cur.fetchall()}
 
@@ -93,7 +93,7 @@ def user_spend(api: Api, user_id: str) -> float:
 
 def as_carol(api: Api) -> dict[str, str]:
     """The headers Open WebUI sends on Carol's calls (her Open WebUI account's id)."""
-    with api.databases.openwebui().cursor() as cur:
+    with api.openwebui().cursor() as cur:
         cur.execute('SELECT id FROM "user" WHERE email = %s', ("carol@corp.example",))
         row = cur.fetchone()
     assert row is not None

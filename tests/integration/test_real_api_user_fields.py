@@ -41,7 +41,7 @@ def row(api: Api, sql: str, *params: Any) -> dict[str, Any] | None:
 
 
 def openwebui_user(api: Api, email: str) -> dict[str, Any] | None:
-    with api.databases.openwebui().cursor() as cur:
+    with api.openwebui().cursor() as cur:
         cur.execute('SELECT id, name, role FROM "user" WHERE email = %s', (email,))
         found: dict[str, Any] | None = cur.fetchone()
         return found
@@ -49,7 +49,7 @@ def openwebui_user(api: Api, email: str) -> dict[str, Any] | None:
 
 def openwebui_groups(api: Api) -> dict[str, str]:
     """Open WebUI group name -> description (which LiteLLM team or organisation it is)."""
-    with api.databases.openwebui().cursor() as cur:
+    with api.openwebui().cursor() as cur:
         cur.execute('SELECT name, description FROM "group"')
         return {r["name"]: r["description"] for r in cur.fetchall()}
 
