@@ -11,7 +11,11 @@ charged to them, and Open WebUI's real key works once it exists.
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,6 +131,20 @@ def assert_not_served_as_carol(
         assert user_spend(api, people.carol) == 0
 
 
+def doctor(api: Api) -> str:
+    """What ``litellm-bridge doctor`` says (the real command, as an operator runs it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    env.pop("DATABASE_URL", None)
+    env |= {
+        "BRIDGE_LITELLM_DATABASE_URL": api.databases.litellm_url,
+        "BRIDGE_OPENWEBUI_DATABASE_URL": api.databases.openwebui_url,
+        "LITELLM_MASTER_KEY": MASTER_KEY,
+    }
+    command = [str(Path(sys.executable).with_name("litellm-bridge")), "doctor"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    return done.stdout + done.stderr
+
+
 def served_as(api: Api, key: str, model: str, headers: dict[str, str]) -> str | None:
     """Whom LiteLLM's spend log charges for a call with ``key`` (None: not served)."""
     status, answer = api.chat(key, model, headers)
@@ -144,6 +162,10 @@ def test_a_squatted_alias_is_an_ordinary_key_before_during_and_after_the_operato
     # 1. no key carries the alias yet (a fresh set-up): LiteLLM lets Mallory name hers so
     squat = api.ok("/key/generate", {"key_alias": ALIAS}, key=people.mallory_key)["key"]
     assert_not_served_as_carol(api, people, squat)
+    said = doctor(api)
+    assert "FAIL service key" in said and "is not trusted" in said, said
+    assert f"created by {people.mallory}" in said
+    assert squat not in said and sha(squat) not in said
 
     # 2. the operator makes Open WebUI's key (LiteLLM's unique alias rule: Mallory's first)
     # the squatted key holds the alias: the operator removes it (on 1.77.3 it is unowned, so
@@ -167,6 +189,10 @@ def test_a_squatted_alias_is_an_ordinary_key_before_during_and_after_the_operato
     status, again = api.chat(service, "gpt-4", as_carol(api))
     assert status == 200, again
     served = frozenset({answer["id"], again["id"]})
+    said = doctor(api)
+    assert "recognised by trusted alias" in said and "1 live key(s) match" in said, said
+    assert "FAIL service key" not in said, said
+    assert service not in said and sha(service) not in said
     # while it holds the alias LiteLLM refuses a second one, and Mallory cannot take it over
     status, _ = api.call("/key/generate", {"key_alias": ALIAS}, key=people.mallory_key)
     assert status == 400
