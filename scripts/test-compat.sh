@@ -26,6 +26,7 @@ tests=(
   tests/integration/test_real_api_user_fields.py
   tests/integration/test_real_api_tap.py
   tests/integration/test_real_api_spend.py
+  tests/integration/test_real_api_docker_key.py
 )
 
 scripts/ensure-postgres.sh
