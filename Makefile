@@ -42,6 +42,7 @@ bench: setup
 	$(PY) -m bench.spend
 	$(PY) -m bench.freshness
 	$(PY) -m bench.readiness
+	$(PY) -m bench.management
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

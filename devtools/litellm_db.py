@@ -54,6 +54,30 @@ def proxy_db_env(database_url: str) -> dict[str, str]:
     }
 
 
+# Spend is written by LiteLLM's batch writer every `proxy_batch_write_at` seconds (default 10).
+# Not less than 4: LiteLLM 1.77.3 jitters it by up to 3 s either way, and an interval of zero or
+# less sends its scheduler into an endless loop (the proxy then never finishes starting).
+GENERAL_SETTINGS = """
+  proxy_batch_write_at: 4
+  disable_prisma_schema_update: true
+"""
+
+
+def db_config(directory: Path, litellm: str = "", bridge: bool = True) -> Path:
+    """``directory``/config.yaml: the example config with the database settings above;
+    ``litellm``: more lines for ``litellm_settings``; ``bridge=False``: without the plugin
+    (to compare against)."""
+    from .proxy import CONFIG, write_config
+
+    text = CONFIG.read_text().replace(
+        "general_settings:\n", "general_settings:" + GENERAL_SETTINGS, 1
+    )
+    text = text.replace("litellm_settings:\n", "litellm_settings:\n" + litellm, 1)
+    if not bridge:
+        text = text.replace('  callbacks: ["litellm_bridge_callback.bridge"]\n', "")
+    return write_config(directory, text)
+
+
 def ensure_engine() -> None:
     """Install the stand-in's npm packages (exact versions, from its lockfile) when missing
     or out of date; the Prisma CLI's postinstall (a download) is skipped."""

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from devtools import litellm_db
+from devtools.litellm_db import db_config
 from devtools.proxy import proxy_env
-from tests.fixtures.litellm_api import Api, db_config, real_litellm, shared_redis
+from tests.fixtures.litellm_api import Api, real_litellm, shared_redis
 from tests.fixtures.proxies import MASTER_KEY, Proxy
 
 pytestmark = pytest.mark.proxy
