@@ -20,13 +20,10 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.litellm_api import Api, real_litellm
+from tests.fixtures.litellm_api import ALIAS, OPENWEBUI_ROUTES, Api, real_litellm
 from tests.fixtures.proxies import MASTER_KEY
 
 pytestmark = pytest.mark.proxy
-
-ALIAS = "openwebui_global_key"
-OPENWEBUI_ROUTES = ["/v1/chat/completions", "/v1/models", "/v1/embeddings"]
 
 
 @pytest.fixture(scope="module")

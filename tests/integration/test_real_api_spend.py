@@ -19,12 +19,10 @@ import pytest
 from devtools import litellm_db
 from devtools.litellm_db import db_config
 from devtools.proxy import proxy_env
-from tests.fixtures.litellm_api import Api, real_litellm, shared_redis
+from tests.fixtures.litellm_api import ALIAS, OPENWEBUI_ROUTES, Api, real_litellm, shared_redis
 from tests.fixtures.proxies import MASTER_KEY, Proxy
 
 pytestmark = pytest.mark.proxy
-
-ALIAS = "openwebui_global_key"
 
 
 @dataclass
@@ -72,7 +70,7 @@ def company(api: Api) -> Company:
     ]
     service = api.ok(
         "/key/generate",
-        {"key_alias": ALIAS, "allowed_routes": ["/v1/chat/completions", "/v1/models"]},
+        {"key_alias": ALIAS, "allowed_routes": OPENWEBUI_ROUTES},
     )["key"]
     found = Company(research, ivy, ivy_key, jo, jo_key, service)
     api.wait_for(lambda: api.chat(service, "gpt-4", as_person(api, "ivy"))[0] == 200, "grants")
