@@ -5,4 +5,8 @@ tests/integration: real PostgreSQL (LiteLLM's migrations, Open WebUI's), the rea
 tests/e2e: the real Open WebUI, a browser, the demo.
 """
 
-pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.proxies"]
+pytest_plugins = [
+    "tests.fixtures.databases",
+    "tests.fixtures.proxies",
+    "tests.fixtures.litellm_api",
+]

@@ -14,24 +14,15 @@ import hashlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fixtures.litellm_api import ALIAS, OPENWEBUI_ROUTES, Api, real_litellm
+from tests.fixtures.litellm_api import ALIAS, OPENWEBUI_ROUTES, Api
 from tests.fixtures.proxies import MASTER_KEY
 
 pytestmark = pytest.mark.proxy
-
-
-@pytest.fixture(scope="module")
-def api(
-    pg_server: str, templates: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Api]:
-    with real_litellm(pg_server, templates, tmp_path_factory.mktemp("api")) as found:
-        yield found
 
 
 class People:

@@ -11,23 +11,14 @@ docs/guarantees.md "Fields an ordinary user controls"; run with ``-s`` to see it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from importlib.metadata import version
 from typing import Any
 
 import pytest
 
-from tests.fixtures.litellm_api import ALIAS, OPENWEBUI_ROUTES, Api, real_litellm
+from tests.fixtures.litellm_api import ALIAS, OPENWEBUI_ROUTES, Api
 
 pytestmark = pytest.mark.proxy
-
-
-@pytest.fixture(scope="module")
-def api(
-    pg_server: str, templates: dict[str, str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Api]:
-    with real_litellm(pg_server, templates, tmp_path_factory.mktemp("fields")) as found:
-        yield found
 
 
 def row(api: Api, sql: str, *params: Any) -> dict[str, Any] | None:
