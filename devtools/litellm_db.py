@@ -21,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .proxy import CONFIG, write_config
+
 ENGINE_DIR = Path(__file__).resolve().parent / "prisma_engine"
 QUERY_ENGINE = ENGINE_DIR / "query-engine.mjs"
 SCHEMA_ENGINE = ENGINE_DIR / "schema-engine"
@@ -67,8 +69,6 @@ def db_config(directory: Path, litellm: str = "", bridge: bool = True) -> Path:
     """``directory``/config.yaml: the example config with the database settings above;
     ``litellm``: more lines for ``litellm_settings``; ``bridge=False``: without the plugin
     (to compare against)."""
-    from .proxy import CONFIG, write_config
-
     text = CONFIG.read_text().replace(
         "general_settings:\n", "general_settings:" + GENERAL_SETTINGS, 1
     )
