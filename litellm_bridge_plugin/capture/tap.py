@@ -5,7 +5,9 @@ proxy's ASGI middleware stack (``app.middleware_stack``). The wrapper only looks
 below; for them it copies the request and response bodies as they stream past, and after the
 last byte of a 2xx response has been sent it tells the worker which entities to reconcile.
 Requests and responses are never altered, delayed or failed by it. A plaintext password sent
-to ``/user/new`` or ``/user/update`` is handed to the worker in memory only.
+to ``/user/new`` or ``/user/update``, or set by an invited person (``/onboarding/claim_token``)
+or by a person from their dashboard session (``/user/password/change``), is handed to the
+worker in memory only.
 """
 
 from __future__ import annotations
@@ -77,9 +79,7 @@ def _user_new(request: dict[str, Any], response: dict[str, Any]) -> Signal:
     refs = {("user", user_id)} | {("team", t) for t in _ids(request.get("teams"))}
     orgs = _ids(request.get("organizations")) + _ids(request.get("organization_id"))
     refs |= {("organization", o) for o in orgs}
-    password = request.get("password")
-    passwords = {user_id: password} if isinstance(password, str) and password else {}
-    return Signal(frozenset(refs), passwords)
+    return Signal(frozenset(refs), _password(user_id, request.get("password")))
 
 
 def _user_update(request: dict[str, Any], response: dict[str, Any]) -> Signal:
@@ -87,9 +87,29 @@ def _user_update(request: dict[str, Any], response: dict[str, Any]) -> Signal:
     user_id = _first_id(request.get("user_id"), response.get("user_id"), data.get("user_id"))
     if user_id is None:
         return Signal(frozenset({EVERYTHING}))
-    password = request.get("password")
-    passwords = {user_id: password} if isinstance(password, str) and password else {}
-    return Signal(frozenset({("user", user_id)}), passwords)
+    return Signal(frozenset({("user", user_id)}), _password(user_id, request.get("password")))
+
+
+def _password(user_id: str, password: Any) -> dict[str, str]:
+    return {user_id: password} if isinstance(password, str) and password else {}
+
+
+def _claim_invitation(request: dict[str, Any], response: dict[str, Any]) -> Signal:
+    """``/onboarding/claim_token``: a person invited from the Admin UI sets their password.
+    LiteLLM answers 200 only for the invitation's own user id (it compares them)."""
+    user_id = _first_id(request.get("user_id"), response.get("user_id"))
+    if user_id is None:
+        return Signal(frozenset({EVERYTHING}))
+    return Signal(frozenset({("user", user_id)}), _password(user_id, request.get("password")))
+
+
+def _change_password(request: dict[str, Any], response: dict[str, Any]) -> Signal:
+    """``/user/password/change``: a person changes their own password from a dashboard
+    session; the user id is the session's, which only LiteLLM's answer names."""
+    user_id = _first_id(response.get("user_id"))
+    if user_id is None:
+        return Signal(frozenset({EVERYTHING}))
+    return Signal(frozenset({("user", user_id)}), _password(user_id, request.get("new_password")))
 
 
 def _user_delete(request: dict[str, Any], response: dict[str, Any]) -> Signal:
@@ -125,6 +145,8 @@ ROUTES: dict[str, Callable[[dict[str, Any], dict[str, Any]], Signal]] = {
     "/user/new": _user_new,
     "/user/update": _user_update,
     "/user/delete": _user_delete,
+    "/onboarding/claim_token": _claim_invitation,
+    "/user/password/change": _change_password,
     "/key/generate": _key,
     "/key/update": _key,
     "/key/regenerate": _key,
@@ -163,6 +185,7 @@ NEWER_ROUTES = frozenset(
         "/team/key/bulk_update",
         "/management/v1/users/bulk",
         "/management/v1/users/bulk_delete",
+        "/user/password/change",
     }
 )
 """Routes later LiteLLM releases added (1.77.3 has none of them): their absence is expected of

@@ -99,6 +99,40 @@ def test_users_reach_open_webui_with_their_role_password_and_deactivation(api: A
     )
 
 
+def test_an_invited_person_sets_the_password_they_sign_in_to_open_webui_with(api: Api) -> None:
+    """The Admin UI's way: an admin invites a person (``/invitation/new``); the person opens
+    the link (``/onboarding/get_token``: an onboarding session) and sets a password
+    (``/onboarding/claim_token``), which becomes their Open WebUI password. A claim for
+    someone else's user id is refused by LiteLLM and changes nobody's password."""
+    import jwt
+
+    made = api.ok("/user/new", {"user_email": "ivy@corp.example", "auto_create_key": False})
+    ivy = made["user_id"]
+    arrives(api, "/user/new: account", lambda: user(api, "ivy@corp.example"))
+    # an admin with a key of her own invites (LiteLLM records her as the link's creator, a
+    # user row it must find: the master key's id has none until its first Admin UI login)
+    inviter = api.ok("/user/new", {"user_email": "hr@corp.example", "user_role": "proxy_admin"})
+    invitation = api.ok("/invitation/new", {"user_id": ivy}, inviter["key"])["id"]
+    status, opened = api.call(f"/onboarding/get_token?invite_link={invitation}", key="")
+    assert status == 200, opened
+    # the UI reads its onboarding session from the token LiteLLM signed
+    session = jwt.decode(opened["token"], options={"verify_signature": False})["key"]
+    other = api.ok("/user/new", {"user_email": "jo@corp.example", "auto_create_key": False})
+    arrives(api, "/user/new: account", lambda: user(api, "jo@corp.example"))
+    claim = {"invitation_link": invitation, "user_id": other["user_id"], "password": "Jo-Stolen-1"}
+    status, _ = api.call("/onboarding/claim_token", claim, key=session)
+    assert status == 401
+    api.ok(
+        "/onboarding/claim_token", claim | {"user_id": ivy, "password": "Ivy-Chosen-2026"}, session
+    )
+    arrives(
+        api,
+        "/onboarding/claim_token: password",
+        lambda: password_is(api, "ivy@corp.example", "Ivy-Chosen-2026"),
+    )
+    assert not password_is(api, "jo@corp.example", "Jo-Stolen-1")
+
+
 def test_keys_grant_block_and_remove_models(api: Api) -> None:
     # no key of her own yet (/user/new makes one unless told not to: it would grant every model)
     erin = api.ok("/user/new", {"user_email": "erin@corp.example", "auto_create_key": False})[

@@ -144,6 +144,21 @@ def test_a_password_travels_only_in_memory() -> None:
     assert "S3cret" not in repr(found.refs)
 
 
+def test_a_password_an_invited_person_sets_travels_with_their_user_id() -> None:
+    """``/onboarding/claim_token`` (LiteLLM answers 200 only for the invitation's own user)
+    and ``/user/password/change`` (the session's user, named by LiteLLM's answer only)."""
+    claim = _json(types.InvitationClaim(invitation_link="inv-1", user_id="u2", password="Pw-2"))
+    found = signal_for("/onboarding/claim_token", claim, b'{"user_id": "u2"}')
+    assert (found.refs, found.passwords) == ({("user", "u2")}, {"u2": "Pw-2"})
+    change = json.dumps({"current_password": "Pw-2", "new_password": "Pw-3"}).encode()
+    # a user id in the request is not the session's: only the answer's counts
+    hostile = json.dumps({"new_password": "Pw-3", "user_id": "victim"}).encode()
+    for request in (change, hostile):
+        found = signal_for("/user/password/change", request, b'{"user_id": "u2", "message": ""}')
+        assert (found.refs, found.passwords) == ({("user", "u2")}, {"u2": "Pw-3"})
+    assert signal_for("/user/password/change", change, b"{}").passwords == {}
+
+
 @pytest.mark.parametrize(
     ("request_body", "response_body"),
     [(b"not json", b"{}"), (b"{}", b"\xff\xfe"), (b"[1, 2]", b'"a string"'), (None, b"{}")],
