@@ -14,6 +14,8 @@ import time
 import uuid
 from pathlib import Path
 
+import psycopg
+
 from devtools import dbs
 from tests.fixtures.proxies import free_port
 
@@ -65,8 +67,23 @@ def test_the_demo_shows_the_stack_and_stops_on_ctrl_c(pg_server: str, tmp_path: 
             ["dave@techcompany.com", "-", "-", "-"],
         ]
         assert "Open WebUI database: sqlite:////" in out  # Open WebUI's default
+        assert f"LiteLLM Admin UI: http://127.0.0.1:{proxy_port}/ui" in out
+        assert "sign in as admin" in out
+        # the company was made by LiteLLM's API: the keys carry what only LiteLLM writes
+        litellm_url = dbs.database_url(pg_server, f"{prefix}_litellm")
+        with psycopg.connect(litellm_url) as conn:
+            keys = conn.execute(
+                'SELECT key_alias, created_by, key_name FROM "LiteLLM_VerificationToken" '
+                "ORDER BY key_alias"
+            ).fetchall()
+        made = {alias for alias, by, name in keys if by == "default_user_id" and name}
+        assert {"alice-research", "erin-blocked", "openwebui_global_key"} <= made, keys
         assert "Alice, gpt-4 through Open WebUI: 200 'Hello from the mock gpt-4.'" in out
-        assert "403 model gpt-3.5-turbo: LiteLLM does not grant it to you" in out
+        assert (
+            "alice@techcompany.com -> gpt-3.5-turbo: 403 model gpt-3.5-turbo: LiteLLM does not"
+            in out
+        )
+        assert "frank@techcompany.com -> gpt-3.5-turbo: 400" in out  # his budget is spent
         assert "Dave's Open WebUI lists ['gpt-3.5-turbo']" in out
         assert "Demo-2026" not in out.split("== Running")[0]  # passwords only in the logins
         demo.send_signal(signal.SIGINT)
