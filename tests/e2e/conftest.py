@@ -17,6 +17,7 @@ from litellm_bridge_plugin.settings import load_settings
 from tests.fixtures.proxies import MASTER_KEY, Proxy, env_for, free_port
 from tests.fixtures.roles import as_bridge
 
+from .browser import browser  # noqa: F401 (the fixture, for every browser test)
 from .chain import CHAIN_DATABASES, chain_id
 from .openwebui_harness import OpenWebUI, running_openwebui
 

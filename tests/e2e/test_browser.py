@@ -10,94 +10,24 @@ BRIDGE_UPDATE_SCREENSHOTS=1 they replace docs/screenshots/ (what the README show
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.fixtures.proxies import Proxy
 
+from .browser import MODEL_BUTTON, model_name, offered_models, open_model_selector, publish, sign_in
 from .chain import NEWEST, chain_id, litellm_admin_url, signed_in
 from .openwebui_harness import OpenWebUI
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORDS = {"alice": "Alice-Wonder-1", "bob": "Bob-Builder-2", "carol": "Carol-Admin-3"}
 GRANTS = {"alice": {"gpt-4", "claude-3-sonnet"}, "bob": {"gpt-3.5-turbo", "gpt-4"}}
-MODEL_BUTTON = (By.ID, "model-selector-model-button")  # the model picker above the chat input
-
-
-@pytest.fixture
-def browser() -> Iterator[WebDriver]:
-    for program in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
-        if not Path(program).exists():
-            pytest.fail(f"{program} is missing: run scripts/install-chromium.sh (make test does)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,800",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def _sign_in(driver: WebDriver, base: str, email: str, password: str) -> WebDriverWait[WebDriver]:
-    """Sign in on Open WebUI's own page, from a clean browser; returns once the chat is up."""
-    wait = WebDriverWait(driver, 60)
-    driver.delete_all_cookies()
-    driver.get(f"{base}/auth")
-    driver.execute_script("localStorage.clear()")
-    driver.get(f"{base}/auth")
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "input[type=email]"))).send_keys(
-        email
-    )
-    driver.find_element(By.CSS_SELECTOR, "input[type=password]").send_keys(password + Keys.ENTER)
-    wait.until(ec.element_to_be_clickable(MODEL_BUTTON))
-    return wait
-
-
-def _open_model_selector(driver: WebDriver, wait: WebDriverWait[WebDriver]) -> list[Any]:
-    wait.until(ec.element_to_be_clickable(MODEL_BUTTON)).click()
-    return list(
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#model-selector-list [role=option]"))
-    )
-
-
-def _model_name(option: Any) -> str:
-    text: str = option.text.strip()
-    return text.splitlines()[0].strip() if text else ""
-
-
-def _offered_models(driver: WebDriver, base: str, email: str, password: str) -> set[str]:
-    wait = _sign_in(driver, base, email, password)
-    return {_model_name(o) for o in _open_model_selector(driver, wait)} - {""}
-
-
-def _publish(shots: Iterable[Path]) -> None:
-    """With BRIDGE_UPDATE_SCREENSHOTS=1, the screenshots replace what the README shows."""
-    if os.environ.get("BRIDGE_UPDATE_SCREENSHOTS") == "1":
-        DOCS.mkdir(parents=True, exist_ok=True)
-        for shot in shots:
-            shutil.copy(shot, DOCS / shot.name)
 
 
 @pytest.mark.parametrize("chain", NEWEST, ids=chain_id, indirect=True)
@@ -108,12 +38,12 @@ def test_alice_and_bob_see_their_own_models_in_the_browser(
     signed_in(server, proxy, settings, PASSWORDS)
     shots = []
     for user, granted in GRANTS.items():
-        offered = _offered_models(browser, server.base, f"{user}@techcompany.com", PASSWORDS[user])
+        offered = offered_models(browser, server.base, f"{user}@techcompany.com", PASSWORDS[user])
         assert offered == granted, (user, offered)
         shot = tmp_path / f"{user}-models.png"
         assert browser.save_screenshot(str(shot))
         shots.append(shot)
-    _publish(shots)
+    publish(shots)
 
 
 def _first_of_next_month(now: datetime) -> datetime:
@@ -147,9 +77,9 @@ def test_a_spent_budget_is_refused_in_the_chat_window(
         timeout=60,
     )
 
-    wait = _sign_in(browser, server.base, "bob@techcompany.com", PASSWORDS["bob"])
-    options = _open_model_selector(browser, wait)
-    next(o for o in options if _model_name(o) == "gpt-3.5-turbo").click()
+    wait = sign_in(browser, server.base, "bob@techcompany.com", PASSWORDS["bob"])
+    options = open_model_selector(browser, wait)
+    next(o for o in options if model_name(o) == "gpt-3.5-turbo").click()
     wait.until(ec.text_to_be_present_in_element(MODEL_BUTTON, "gpt-3.5-turbo"))
     wait.until(ec.element_to_be_clickable((By.ID, "chat-input"))).send_keys("Hello")
     wait.until(ec.element_to_be_clickable((By.ID, "send-message-button"))).click()
@@ -159,4 +89,4 @@ def test_a_spent_budget_is_refused_in_the_chat_window(
     assert f"resets on {resets:%Y-%m-%d %H:%M} UTC" in page, page
     shot = tmp_path / "budget-refused.png"
     assert browser.save_screenshot(str(shot))
-    _publish([shot])
+    publish([shot])

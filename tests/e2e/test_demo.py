@@ -5,6 +5,8 @@ Ports and database names are moved out of the way of a demo someone may be runni
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -46,6 +48,7 @@ def test_the_demo_shows_the_stack_and_stops_on_ctrl_c(pg_server: str, tmp_path: 
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # so a failure below can stop its proxy and Open WebUI too
         )
     try:
         deadline = time.monotonic() + 400
@@ -91,8 +94,8 @@ def test_the_demo_shows_the_stack_and_stops_on_ctrl_c(pg_server: str, tmp_path: 
         assert "stopped the proxy and Open WebUI" in log_path.read_text()
         assert not _answers(openwebui_port) and not _answers(proxy_port)
     finally:
-        if demo.poll() is None:
-            demo.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(demo.pid, signal.SIGKILL)  # whatever of the demo is left
         for name in (f"{prefix}_litellm", f"{prefix}_openwebui"):
             dbs.drop_database(pg_server, name)
         shutil.rmtree(Path.home() / ".cache" / "litellm-bridge" / prefix, ignore_errors=True)
