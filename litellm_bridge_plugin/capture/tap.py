@@ -122,6 +122,23 @@ def _key(request: dict[str, Any], response: dict[str, Any]) -> Signal:
     return Signal(frozenset(refs or {EVERYTHING}))
 
 
+def _bulk_user_update(request: dict[str, Any], response: dict[str, Any]) -> Signal:
+    """``/user/bulk_update`` (admins only): everything, and the password of each listed user
+    whose update LiteLLM's answer says succeeded (items named by email only carry none)."""
+    results = response.get("results")
+    done = {
+        r["user_id"]
+        for r in (results if isinstance(results, list) else [])
+        if isinstance(r, dict) and r.get("success") is True and isinstance(r.get("user_id"), str)
+    }
+    users = request.get("users")
+    passwords: dict[str, str] = {}
+    for item in users if isinstance(users, list) else []:
+        if isinstance(item, dict) and item.get("user_id") in done:
+            passwords |= _password(item["user_id"], item.get("password"))
+    return Signal(frozenset({EVERYTHING}), passwords)
+
+
 def _everything(request: dict[str, Any], response: dict[str, Any]) -> Signal:
     return Signal(frozenset({EVERYTHING}))
 
@@ -172,7 +189,7 @@ ROUTES: dict[str, Callable[[dict[str, Any], dict[str, Any]], Signal]] = {
     "/model/new": _everything,
     "/model/update": _everything,
     "/model/delete": _everything,
-    "/user/bulk_update": _everything,
+    "/user/bulk_update": _bulk_user_update,
     "/key/bulk_update": _everything,
     "/team/bulk_member_add": _everything,
     "/team/key/bulk_update": _everything,

@@ -205,3 +205,26 @@ def test_a_rate_limit_holds_across_two_proxies_sharing_redis(
         assert codes == [429, 429], codes
     finally:
         second.stop()
+
+
+def test_an_expired_key_stops_granting(api: Api, company: Company) -> None:
+    """A key past its ``duration``: Open WebUI's calls as its owner are refused at once (the
+    proxy checks ``expires``) and the model leaves the person's Open WebUI list at the next
+    sweep (2 s here; no signal marks a key's expiry)."""
+    kim = api.ok("/user/new", {"user_email": "kim@corp.example", "auto_create_key": False})[
+        "user_id"
+    ]
+    # an Open WebUI admin to own the model rows that carry grants
+    api.ok("/user/new", {"user_email": "boss@corp.example", "user_role": "proxy_admin"})
+    api.wait_for(lambda: len(api.databases.owui_models()) == 3, "the served models")
+    api.ok("/key/generate", {"user_id": kim, "models": ["gpt-4"], "duration": "8s"})
+    api.wait_for(lambda: api.readable("kim@corp.example") == {"gpt-4"}, "kim's grant")
+    as_kim = {"X-OpenWebUI-User-Email": "kim@corp.example"}
+    status, answer = api.chat(company.service, "gpt-4", as_kim)
+    assert status == 200, answer
+    api.wait_for(
+        lambda: api.chat(company.service, "gpt-4", as_kim)[0] == 403, "the refusal", timeout=30
+    )
+    status, answer = api.chat(company.service, "gpt-4", as_kim)
+    assert "expired" in str(answer), answer
+    api.wait_for(lambda: api.readable("kim@corp.example") == set(), "the grant to go", timeout=30)

@@ -159,6 +159,30 @@ def test_a_password_an_invited_person_sets_travels_with_their_user_id() -> None:
     assert signal_for("/user/password/change", change, b"{}").passwords == {}
 
 
+def test_bulk_user_update_carries_the_passwords_of_updates_that_succeeded() -> None:
+    request = {
+        "users": [
+            {"user_id": "u1", "password": "Pw-one-1"},
+            {"user_id": "u2", "password": "Pw-two-2"},  # LiteLLM says this one failed
+            {"user_email": "u3@x.example", "password": "Pw-three-3"},  # no user id: none
+            {"user_id": "u4", "user_role": "proxy_admin"},
+        ]
+    }
+    response = {
+        "results": [
+            {"user_id": "u1", "success": True},
+            {"user_id": "u2", "success": False, "error": "no such user"},
+            {"user_id": "u3", "user_email": "u3@x.example", "success": True},
+            {"user_id": "u4", "success": True},
+        ]
+    }
+    found = signal_for(
+        "/user/bulk_update", json.dumps(request).encode(), json.dumps(response).encode()
+    )
+    assert found.refs == {EVERYTHING}
+    assert found.passwords == {"u1": "Pw-one-1"}
+
+
 @pytest.mark.parametrize(
     ("request_body", "response_body"),
     [(b"not json", b"{}"), (b"{}", b"\xff\xfe"), (b"[1, 2]", b'"a string"'), (None, b"{}")],
