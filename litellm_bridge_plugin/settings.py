@@ -20,6 +20,7 @@ from litellm_bridge_plugin.sqlite import sqlite_path
 
 OpenWebUIRole = Literal["admin", "user", "pending"]
 LinkExisting = Literal["verified", "sso", "none"]
+EnrolMode = Literal["none", "sso", "all"]
 
 DEFAULT_ROLE_MAP: dict[str, OpenWebUIRole] = {
     "proxy_admin": "admin",
@@ -49,6 +50,9 @@ _ENV_NAMES = {
     "allow_anonymous_service_calls": "BRIDGE_ALLOW_ANONYMOUS_SERVICE_CALLS",
     "link_existing": "BRIDGE_LINK_EXISTING",
     "openwebui_jwt_max_age": "BRIDGE_OPENWEBUI_JWT_MAX_AGE",
+    "enrol": "BRIDGE_ENROL",
+    "enrol_domains": "BRIDGE_ENROL_DOMAINS",
+    "enrol_key": "BRIDGE_ENROL_KEY",
 }
 
 
@@ -113,6 +117,25 @@ def parse_role_map(raw: object) -> dict[str, OpenWebUIRole]:
     return merged
 
 
+def parse_domains(raw: object) -> frozenset[str]:
+    """``BRIDGE_ENROL_DOMAINS``: comma-separated email domains (``example.com`` or
+    ``@example.com``), compared in lower case."""
+    if raw is None or raw == "":
+        return frozenset()
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, (list, tuple, set, frozenset)):
+        raise ValueError("must be comma-separated email domains, like example.com,example.org")
+    found = set()
+    for item in items:
+        domain = str(item).strip().lower().removeprefix("@")
+        if not domain:
+            continue
+        if "@" in domain or "." not in domain or any(c.isspace() for c in domain):
+            raise ValueError(f"{item!r} is not an email domain (example: example.com)")
+        found.add(domain)
+    return frozenset(found)
+
+
 class Settings(BaseSettings):
     """What the bridge needs to run; see the README's configuration table."""
 
@@ -146,6 +169,13 @@ class Settings(BaseSettings):
     allow_anonymous_service_calls: bool = False
     link_existing: LinkExisting = "verified"
     """Which Open WebUI accounts that exist before the bridge it links by email on its own."""
+    enrol: EnrolMode = "none"
+    """Open WebUI accounts LiteLLM does not know that become LiteLLM users: none, accounts
+    made by an SSO sign-in, or every approved account (README "Open WebUI first (SSO)")."""
+    enrol_domains: Annotated[frozenset[str], NoDecode] = frozenset()
+    """Email domains enrolment is limited to (empty: any)."""
+    enrol_key: bool = False
+    """Also give an enrolled person a personal key (LiteLLM's default key parameters)."""
 
     @field_validator("litellm_database_url")
     @classmethod
@@ -200,6 +230,11 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("enrol_domains", mode="before")
+    @classmethod
+    def _domains(cls, value: object) -> frozenset[str]:
+        return parse_domains(value)
+
     @field_validator("role_map", mode="before")
     @classmethod
     def _role_map(cls, value: object) -> dict[str, OpenWebUIRole]:
@@ -222,7 +257,14 @@ class Settings(BaseSettings):
             f"model_prefix={self.openwebui_model_prefix or '-'} "
             f"service_key={service} "
             f"identity={'signed jwt' if self.openwebui_jwt_secret else 'headers'}"
-            f"{' (anonymous allowed)' if self.allow_anonymous_service_calls else ''}"
+            f"{' (anonymous allowed)' if self.allow_anonymous_service_calls else ''} "
+            f"enrol={self.enrol}"
+            + (
+                f" enrol_domains={','.join(sorted(self.enrol_domains)) or '*'}"
+                f" enrol_key={'yes' if self.enrol_key else 'no'}"
+                if self.enrol != "none"
+                else ""
+            )
         )
 
 

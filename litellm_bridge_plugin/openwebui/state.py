@@ -210,3 +210,18 @@ def read_scope(
         else _groups(group_rows, members),
         signup_role=signup,
     )
+
+
+def accounts(
+    conn: psycopg.Connection[Any], schema: OpenWebUISchema, since: int | None, ids: set[str]
+) -> dict[str, OpenWebUIUser]:
+    """Enrolment's read: the accounts made, changed or used since ``since`` (epoch seconds;
+    None: none that way) and those in ``ids``, with their SSO marks."""
+    with conn.transaction():
+        rows = _rows(conn, "accounts_changed_since", {"since": since}) if since is not None else []
+        known = {r["id"] for r in rows}
+        wanted = sorted(ids - known)
+        if wanted:
+            rows += _rows(conn, "accounts_by_id", {"ids": wanted})
+        sso = _sso_accounts(conn, schema, sorted(r["id"] for r in rows)) if rows else set()
+    return _users(rows, set(), sso)

@@ -45,6 +45,8 @@ class Verdict:
     """The person's key the allowed call is made as."""
     stranger: bool = False
     """Refused only because the person is not a LiteLLM user (anonymous mode lets it pass)."""
+    openwebui_id: str | None = None
+    """The Open WebUI account a stranger's call names (enrolment may make them a user)."""
 
 
 WHOSE_BUDGET = {
@@ -367,12 +369,13 @@ class Enforcer:
             )
         user_id = by_email or by_id
         if user_id is None or user_id not in loaded.state.users:
-            return _refuse(
+            refused = _refuse(
                 403,
                 "this Open WebUI account is not a LiteLLM user",
                 f"{identity.describe()} is not a LiteLLM user",
                 stranger=True,
             )
+            return replace(refused, openwebui_id=identity.openwebui_id)
         return user_id
 
     def may_use(self, user_id: str) -> Callable[[str], bool]:

@@ -14,7 +14,9 @@ the call sends: by alias, only a key a proxy admin made is Open WebUI's (plan/tr
 
 from __future__ import annotations
 
+import asyncio
 import atexit
+import contextlib
 import logging
 import sys
 from typing import Any
@@ -37,12 +39,16 @@ from litellm_bridge_plugin.proxy.enforcement import (
     narrow_router_fallbacks,
     requested_models,
 )
+from litellm_bridge_plugin.proxy.enrolment import Enroller, check_defaults
 from litellm_bridge_plugin.proxy.identity import JWT_HEADER
 from litellm_bridge_plugin.proxy.refusal import Refusal, quiet_refusals
 from litellm_bridge_plugin.releases import budget_error_kind
 from litellm_bridge_plugin.settings import Settings, load_settings
 
 log = logging.getLogger("litellm_bridge")
+
+ENROL_WAIT = 5.0
+"""Seconds a first call waits for its person's enrolment to reach the checks."""
 
 
 def _proxy_attr(name: str) -> Any:
@@ -104,8 +110,15 @@ class BridgePlugin(CustomLogger):
             on_spend=self.enforcer.refresh_spend,
             master_key=(lambda: _proxy_attr("master_key")) if in_proxy else None,
         )
+        self.enroller: Enroller | None = None
+        if self.settings.enrol != "none" and in_proxy:
+            check_defaults()  # an admin role in LiteLLM's defaults stops the start
+            self.enroller = Enroller(self.settings, self.worker.submit)
         if start:
             self.worker.start()
+            if self.enroller is not None:
+                with contextlib.suppress(RuntimeError):  # no loop yet: at the first call
+                    self.enroller.start()
             atexit.register(self.worker.stop)
             # Inside the proxy its server module is already imported; elsewhere (a test, a
             # script) there are no management routes to watch.
@@ -134,7 +147,10 @@ class BridgePlugin(CustomLogger):
                     "WebUI's key only the LLM routes it uses (README, Trust model)",
                 )
             models = requested_models(data)
-            verdict = self.enforcer.check(_headers(data), models)
+            headers = _headers(data)
+            verdict = self.enforcer.check(headers, models)
+            if verdict.stranger and verdict.openwebui_id and self.enroller is not None:
+                verdict = await self._enrol_then_check(verdict, headers, models)
         except RequestError as exc:
             verdict = Verdict(False, 400, exc.message, detail=exc.message)
         _drop_token(data)  # read: it must not reach logs, callbacks or the provider
@@ -181,6 +197,25 @@ class BridgePlugin(CustomLogger):
             charge_to(person, data)
         attribute(data, verdict)
         return data
+
+    async def _enrol_then_check(
+        self, verdict: Verdict, headers: dict[str, str], models: list[str]
+    ) -> Verdict:
+        """A call by someone LiteLLM does not know yet who is to be enrolled: enrol, wait
+        (a few seconds at most) until the checks know them, then decide as for anyone."""
+        assert self.enroller is not None and verdict.openwebui_id is not None
+        self.enroller.start()
+        try:
+            _, wait = await self.enroller.enrol_now(verdict.openwebui_id)
+        except Exception as exc:  # a database away: refused as a stranger, as before
+            log.warning("litellm-bridge: could not enrol at a call: %s", exc)
+            return verdict
+        for _ in range(int(ENROL_WAIT / 0.05) if wait else 0):
+            found = self.enforcer.check(headers, models)
+            if not found.stranger:
+                return found
+            await asyncio.sleep(0.05)
+        return verdict
 
     def _refuse_budget(self, verdict: Verdict, model: str, error: BudgetExceededError) -> None:
         """Refuse a call LiteLLM's own budget check stopped, in words the person can act on

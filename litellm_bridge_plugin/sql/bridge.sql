@@ -133,3 +133,18 @@ INSERT INTO litellm_bridge.schema_version (version, name) VALUES (%(version)s, %
 
 -- name: schema_version_present
 SELECT to_regclass('litellm_bridge.schema_version') IS NOT NULL AS present;
+
+-- name: linked_accounts
+-- Which of these Open WebUI accounts the bridge links, or linked, to a LiteLLM user.
+SELECT openwebui_id FROM litellm_bridge.link
+WHERE entity_type = 'user' AND openwebui_id = ANY(%(ids)s);
+
+-- name: enrol_try_lock
+-- One process enrols at a time (every proxy worker and replica runs enrolment's looks).
+SELECT pg_try_advisory_lock(hashtext('litellm_bridge.enrol')) AS taken;
+
+-- name: enrol_lock
+SELECT pg_advisory_lock(hashtext('litellm_bridge.enrol'));
+
+-- name: enrol_unlock
+SELECT pg_advisory_unlock(hashtext('litellm_bridge.enrol'));

@@ -238,3 +238,14 @@ UNION ALL
 SELECT 'team_member', m.user_id || ':' || m.team_id, m.spend, b.max_budget, b.budget_reset_at
 FROM "LiteLLM_TeamMembership" m
 LEFT JOIN "LiteLLM_BudgetTable" b ON b.budget_id = m.budget_id;
+
+-- name: emails_taken
+-- Which of these emails (normalised) a LiteLLM user has, compared as the sync compares them.
+SELECT DISTINCT lower(btrim(user_email)) AS email FROM "LiteLLM_UserTable"
+WHERE lower(btrim(user_email)) = ANY(%(emails)s);
+
+-- name: enrolled_user
+-- A LiteLLM user enrolment made from this Open WebUI account (its metadata names it), with
+-- this email: how a half-done enrolment (user made, link not written) is finished.
+SELECT user_id FROM "LiteLLM_UserTable"
+WHERE lower(btrim(user_email)) = %(email)s AND metadata ->> %(key)s = %(account)s;

@@ -218,3 +218,20 @@ FROM (VALUES ('user', 'SELECT'), ('user', 'INSERT'), ('user', 'UPDATE'), ('user'
 WHERE to_regclass(format('public.%%I', w.name)) IS NOT NULL
   AND NOT has_table_privilege(format('public.%%I', w.name), w.privilege)
 ORDER BY 1, 2;
+
+-- name: accounts_changed_since
+-- Enrolment (BRIDGE_ENROL): accounts made, changed or used since a moment (epoch seconds),
+-- with their login rows. Open WebUI indexes none of these columns: one pass over the table,
+-- comparing three integers per row, and only the changed rows come back.
+SELECT u.id, u.email, u.name, u.role, u.created_at,
+       a.id IS NOT NULL AS has_auth, a.active, a.email AS auth_email
+FROM "user" u
+LEFT JOIN auth a ON a.id = u.id
+WHERE u.created_at >= %(since)s OR u.updated_at >= %(since)s OR u.last_active_at >= %(since)s;
+
+-- name: accounts_by_id
+SELECT u.id, u.email, u.name, u.role, u.created_at,
+       a.id IS NOT NULL AS has_auth, a.active, a.email AS auth_email
+FROM "user" u
+LEFT JOIN auth a ON a.id = u.id
+WHERE u.id = ANY(%(ids)s);

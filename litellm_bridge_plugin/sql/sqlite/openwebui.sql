@@ -88,3 +88,10 @@ FROM config ORDER BY id DESC LIMIT 1;
 -- name: missing_privileges
 -- SQLite has no privileges: the file's permissions decide (doctor checks them).
 SELECT NULL AS name, NULL AS privilege WHERE 0;
+
+-- name: accounts_by_id
+SELECT u.id, u.email, u.name, u.role, u.created_at,
+       a.id IS NOT NULL AS has_auth, a.active, a.email AS auth_email
+FROM "user" u
+LEFT JOIN auth a ON a.id = u.id
+WHERE u.id IN (SELECT value FROM json_each(%(ids)s));

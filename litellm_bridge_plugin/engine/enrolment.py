@@ -1,0 +1,264 @@
+"""Open WebUI first (``BRIDGE_ENROL``): find the Open WebUI accounts to enrol, and record an
+enrolment once LiteLLM's own code has made the user (proxy/enrolment.py makes it).
+
+Each look reads only the accounts made, changed or used since the previous look (the first
+reads them all once), plus the ``pending`` ones seen before (Open WebUI approves an account
+without touching its timestamps). Decisions are plan/enrolment.py's. A held account is
+audited once per reason per process; an enrolment is audited with the LiteLLM user it made.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from litellm_bridge_plugin.connections import connect
+from litellm_bridge_plugin.domain import OpenWebUIUser
+from litellm_bridge_plugin.engine import bridge_db
+from litellm_bridge_plugin.engine.bridge_db import AuditRow
+from litellm_bridge_plugin.engine.sync import detect_schema
+from litellm_bridge_plugin.openwebui import state as openwebui_state
+from litellm_bridge_plugin.plan.enrolment import (
+    ENROLLED_FROM,
+    HELD_LINKED,
+    HELD_TAKEN,
+    Rules,
+    email_of,
+    hold_reason,
+)
+from litellm_bridge_plugin.queries import fetch
+from litellm_bridge_plugin.settings import Settings
+
+log = logging.getLogger("litellm_bridge")
+
+OVERLAP_SECONDS = 2
+"""Each look reaches back this far before the previous one (Open WebUI's timestamps are whole
+seconds, and a row can be committed a moment after its timestamp)."""
+PENDING_LIMIT = 10_000
+"""Pending accounts re-read on every look, at most (the newest are kept)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    account: OpenWebUIUser
+    email: str
+    finish: str | None = None
+    """A LiteLLM user enrolment made from this account before its link was written."""
+
+
+@dataclass
+class Look:
+    """What one look found: accounts to enrol, and how many were held."""
+
+    enrol: list[Candidate] = field(default_factory=list)
+    held: dict[str, str] = field(default_factory=dict)
+    """Open WebUI id -> why it is held."""
+
+
+class Enrolment:
+    """The thread-side half of enrolment: looks, decisions and records. Not thread-safe: one
+    caller at a time (the proxy's enrolment task)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.rules = Rules(settings.enrol, settings.enrol_domains)
+        self.since: int | None = None
+        self.pending: dict[str, int] = {}
+        self.told: set[tuple[str, str]] = set()
+        self._locker: psycopg.Connection[Any] | None = None
+
+    def lock(self, wait: bool) -> bool:
+        """Take enrolment's lock across processes (``wait``: up to BRIDGE_LOCK_TIMEOUT):
+        whether it was taken. Held on a kept connection until :meth:`unlock`."""
+        try:
+            if self._locker is None or self._locker.closed:
+                self._locker = connect(
+                    self.settings.litellm_database_url, "the LiteLLM database", autocommit=True
+                )
+            if not wait:
+                return bool(fetch(self._locker, "bridge.sql", "enrol_try_lock")[0]["taken"])
+            self._locker.execute(f"SET lock_timeout = '{int(self.settings.lock_timeout * 1000)}ms'")
+            fetch(self._locker, "bridge.sql", "enrol_lock")
+            return True
+        except psycopg.Error as exc:
+            log.warning("litellm-bridge: enrolment could not take its lock: %s", exc)
+            if self._locker is not None:
+                self._locker.close()
+                self._locker = None
+            return False
+
+    def unlock(self) -> None:
+        if self._locker is not None and not self._locker.closed:
+            try:
+                fetch(self._locker, "bridge.sql", "enrol_unlock")
+            except psycopg.Error:
+                self._locker.close()  # closing the session lets the lock go
+                self._locker = None
+
+    def look(self) -> Look:
+        """The accounts to enrol now (the held ones audited once per reason)."""
+        started = int(time.time())
+        since = 0 if self.since is None else self.since - OVERLAP_SECONDS
+        with connect(
+            self.settings.openwebui_database_url, "the Open WebUI database", autocommit=True
+        ) as owui:
+            schema = detect_schema(owui)
+            found = openwebui_state.accounts(owui, schema, since, set(self.pending))
+        with connect(
+            self.settings.litellm_database_url, "the LiteLLM database", autocommit=True
+        ) as litellm:
+            look = self._decide(litellm, found)
+        self.since = started
+        return look
+
+    def account(self, openwebui_id: str) -> Candidate | str:
+        """One account, decided now (a call by someone LiteLLM does not know yet): the
+        candidate, or why it is held."""
+        with connect(
+            self.settings.openwebui_database_url, "the Open WebUI database", autocommit=True
+        ) as owui:
+            schema = detect_schema(owui)
+            found = openwebui_state.accounts(owui, schema, None, {openwebui_id})
+        if openwebui_id not in found:
+            return "no such Open WebUI account"
+        with connect(
+            self.settings.litellm_database_url, "the LiteLLM database", autocommit=True
+        ) as litellm:
+            look = self._decide(litellm, found)
+        if look.enrol:
+            return look.enrol[0]
+        return look.held.get(openwebui_id, "held")
+
+    @staticmethod
+    def made_elsewhere(reason: str) -> bool:
+        """Whether a held account's reason says a LiteLLM user exists for it already (another
+        process enrolled it, or the sync linked it): its call is decided once the checks
+        know that user."""
+        return reason.startswith((HELD_LINKED, HELD_TAKEN))
+
+    def _decide(self, litellm: psycopg.Connection[Any], found: dict[str, OpenWebUIUser]) -> Look:
+        look = Look()
+        if not found:
+            return look
+        emails = {e for e in (email_of(a) for a in found.values()) if e is not None}
+        taken = {
+            r["email"]
+            for r in fetch(litellm, "litellm.sql", "emails_taken", {"emails": sorted(emails)})
+        }
+        linked = {
+            r["openwebui_id"]
+            for r in fetch(litellm, "bridge.sql", "linked_accounts", {"ids": sorted(found)})
+        }
+        for account in found.values():
+            reason = hold_reason(account, self.rules, taken, linked)
+            email = email_of(account)
+            if reason is None and email is not None:
+                look.enrol.append(Candidate(account, email))
+                self.pending.pop(account.id, None)
+                continue
+            if email is not None and email in taken and account.id not in linked:
+                finish = self._enrolled_before(litellm, account, email)
+                if finish is not None:
+                    look.enrol.append(Candidate(account, email, finish))
+                    continue
+            reason = reason or "no usable email"
+            self._held(litellm, account, reason)
+            look.held[account.id] = reason
+        return look
+
+    def _enrolled_before(
+        self, litellm: psycopg.Connection[Any], account: OpenWebUIUser, email: str
+    ) -> str | None:
+        rows = fetch(
+            litellm,
+            "litellm.sql",
+            "enrolled_user",
+            {"email": email, "key": ENROLLED_FROM, "account": account.id},
+        )
+        return str(rows[0]["user_id"]) if len(rows) == 1 else None
+
+    def _held(self, litellm: psycopg.Connection[Any], account: OpenWebUIUser, reason: str) -> None:
+        if account.role == "pending":
+            self.pending[account.id] = account.created_at or 0
+            if len(self.pending) > PENDING_LIMIT:
+                oldest = min(self.pending, key=lambda i: self.pending[i])
+                self.pending.pop(oldest)
+        else:
+            self.pending.pop(account.id, None)
+        said = (account.id, reason)
+        if said in self.told or self.rules.mode == "none":
+            return
+        self.told = {t for t in self.told if t[0] != account.id} | {said}
+        _account_audit(litellm, account.id, "SKIPPED", email_of(account), reason)
+
+    def record(self, candidate: Candidate, litellm_id: str, started: float, via: str) -> None:
+        """The link of a user LiteLLM made from ``candidate`` (the account is the person's
+        own: linked as the bridge links accounts it finds), and the audit row (``via``: a
+        look, or the person's first call)."""
+        account = candidate.account
+        with connect(
+            self.settings.litellm_database_url, "the LiteLLM database", autocommit=True
+        ) as litellm:
+            bridge_db.upsert_links(
+                litellm,
+                [
+                    {
+                        "entity_type": "user",
+                        "litellm_id": litellm_id,
+                        "openwebui_id": account.id,
+                        "created_by_bridge": False,
+                        "password_placeholder": False,
+                        "linked_by": "auto",
+                    }
+                ],
+            )
+            bridge_db.write_audit(
+                litellm,
+                [
+                    AuditRow(
+                        None,
+                        "enrol",
+                        "user",
+                        litellm_id,
+                        "SUCCESS",
+                        after={
+                            "email": candidate.email,
+                            "openwebui_id": account.id,
+                            "sso": account.sso,
+                            "finished": candidate.finish is not None,
+                            "via": via,
+                        },
+                        duration_ms=(time.monotonic() - started) * 1000,
+                    )
+                ],
+            )
+        self.told = {t for t in self.told if t[0] != account.id}
+
+    def failed(self, candidate: Candidate, reason: str) -> None:
+        """LiteLLM refused to make the user: audited once per reason; tried again later."""
+        said = (candidate.account.id, f"LiteLLM refused: {reason}")
+        if said in self.told:
+            return
+        self.told.add(said)
+        log.warning(
+            "litellm-bridge: could not enrol Open WebUI account %s: %s", candidate.email, reason
+        )
+        with connect(
+            self.settings.litellm_database_url, "the LiteLLM database", autocommit=True
+        ) as litellm:
+            _account_audit(litellm, candidate.account.id, "FAILED", candidate.email, reason)
+
+
+def _account_audit(
+    litellm: psycopg.Connection[Any], account_id: str, result: str, email: str | None, why: str
+) -> None:
+    """An audit row about an Open WebUI account enrolment held (SKIPPED) or could not make
+    (FAILED), with the reason."""
+    row = AuditRow(
+        None, "enrol", "openwebui_account", account_id, result, after={"email": email}, error=why
+    )
+    bridge_db.write_audit(litellm, [row])
