@@ -1,0 +1,75 @@
+"""Enrolment's reads and decisions (engine/enrolment.py) on every Open WebUI schema
+generation, PostgreSQL and SQLite: SSO accounts told from password sign-ups by each
+generation's own record (``user.oauth`` JSON, ``user.oauth_sub`` before 0.6.41), pending ones
+re-read until approved (Open WebUI approves without touching timestamps), and each look after
+the first reading only the accounts made, changed or used since the one before."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from litellm_bridge_plugin.engine import bridge_db
+from litellm_bridge_plugin.engine.enrolment import Enrolment
+from litellm_bridge_plugin.settings import load_settings
+from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso
+
+
+def _account(conn: Any, account: str, email: str, *, sso: bool, role: str = "user") -> None:
+    owui_add_user(conn, account, email, account, role=role)
+    now = int(time.time())
+    conn.execute(
+        'UPDATE "user" SET created_at = %s, updated_at = %s, last_active_at = %s WHERE id = %s',
+        (now, now, now, account),
+    )
+    if sso:
+        owui_mark_sso(conn, account, sub=account)
+
+
+def test_looks_find_the_accounts_to_enrol(every_generation: Databases) -> None:
+    databases = every_generation
+    with databases.bridge_litellm() as conn:
+        bridge_db.ensure_schema(conn)  # as the bridge makes it at its start
+    with databases.litellm() as conn:
+        conn.execute(
+            'INSERT INTO "LiteLLM_UserTable" (user_id, user_email, user_role) '
+            "VALUES ('boss', ' Boss@Corp.Example', 'proxy_admin')"
+        )
+    with databases.openwebui() as owui:
+        _account(owui, "sso-1", "Ann@Corp.Example", sso=True)
+        _account(owui, "pw-1", "bo@corp.example", sso=False)
+        _account(owui, "sso-pending", "cy@corp.example", sso=True, role="pending")
+        _account(owui, "sso-boss", "boss@corp.example", sso=True)
+    settings = load_settings(
+        litellm_database_url=databases.litellm_url,
+        openwebui_database_url=databases.openwebui_url,
+        enrol="sso",
+    )
+    enrolment = Enrolment(settings)
+    look = enrolment.look()
+    assert [(c.account.id, c.email) for c in look.enrol] == [("sso-1", "ann@corp.example")]
+    assert set(look.held) == {"pw-1", "sso-pending", "sso-boss"}
+    assert "SSO" in look.held["pw-1"] and "approves" in look.held["sso-pending"]
+    assert "has this email" in look.held["sso-boss"]
+    with databases.litellm() as conn:
+        held = conn.execute(
+            "SELECT entity_id FROM litellm_bridge.sync_audit WHERE operation = 'enrol' "
+            "AND result = 'SKIPPED' ORDER BY entity_id"
+        ).fetchall()
+    assert [r["entity_id"] for r in held] == ["pw-1", "sso-boss", "sso-pending"]
+
+    # approved by an Open WebUI admin (role only); an old account nobody touched since
+    with databases.openwebui() as owui:
+        owui.execute("""UPDATE "user" SET role = 'user' WHERE id = 'sso-pending'""")
+        owui_add_user(owui, "sso-old", "old@corp.example", "old")  # timestamps 1: long ago
+        owui_mark_sso(owui, "sso-old", sub="old")
+    look = enrolment.look()
+    found = {c.account.id for c in look.enrol}
+    assert "sso-pending" in found  # re-read while pending
+    assert "sso-old" not in found and "sso-old" not in look.held  # not read: unchanged
+    # held ones are audited once per reason, not at every look
+    with databases.litellm() as conn:
+        again = conn.execute(
+            "SELECT count(*) AS n FROM litellm_bridge.sync_audit WHERE operation = 'enrol'"
+        ).fetchone()
+    assert again is not None and again["n"] == 3
