@@ -158,3 +158,28 @@ def test_open_webui_on_sqlite_is_taken_as_open_webui_takes_it(
     assert f"openwebui_db=sqlite:///{tmp_path}/data/webui.db" in settings.describe()
     monkeypatch.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", "sqlite:////srv/owui/webui.db")
     assert load_settings().openwebui_database_url == "sqlite:////srv/owui/webui.db"
+
+
+def test_enrolment_is_off_unless_asked_and_domains_are_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("BRIDGE_ENROL", "BRIDGE_ENROL_DOMAINS", "BRIDGE_ENROL_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BRIDGE_LITELLM_DATABASE_URL", LITELLM)
+    monkeypatch.setenv("BRIDGE_OPENWEBUI_DATABASE_URL", OWUI)
+    settings = load_settings()
+    assert settings.enrol == "none" and not settings.enrol_domains and not settings.enrol_key
+    assert "enrol=none" in settings.describe() and "enrol_domains" not in settings.describe()
+    monkeypatch.setenv("BRIDGE_ENROL", "sso")
+    monkeypatch.setenv("BRIDGE_ENROL_DOMAINS", " @Corp.Example, other.example ,")
+    settings = load_settings()
+    assert settings.enrol_domains == {"corp.example", "other.example"}
+    assert "enrol=sso enrol_domains=corp.example,other.example enrol_key=no" in settings.describe()
+    for bad, said in (("someone@corp.example", "not an email domain"), ("localhost", "domain")):
+        monkeypatch.setenv("BRIDGE_ENROL_DOMAINS", bad)
+        with pytest.raises(SettingsError, match=f"BRIDGE_ENROL_DOMAINS: .*{said}"):
+            load_settings()
+    monkeypatch.setenv("BRIDGE_ENROL_DOMAINS", "")
+    monkeypatch.setenv("BRIDGE_ENROL", "everyone")
+    with pytest.raises(SettingsError, match="BRIDGE_ENROL: Input should be 'none', 'sso' or 'all'"):
+        load_settings()
