@@ -38,6 +38,8 @@ log = logging.getLogger("litellm_bridge")
 OVERLAP_SECONDS = 2
 """Each look reaches back this far before the previous one (Open WebUI's timestamps are whole
 seconds, and a row can be committed a moment after its timestamp)."""
+RETRY_MAX_SECONDS = 300.0
+"""Longest wait before an enrolment LiteLLM refused is tried again (doubling from 1 s)."""
 PENDING_LIMIT = 10_000
 """Pending accounts re-read on every look, at most (the newest are kept)."""
 
@@ -68,8 +70,9 @@ class Enrolment:
         self.rules = Rules(settings.enrol, settings.enrol_domains)
         self.since: int | None = None
         self.pending: dict[str, int] = {}
-        self.told: set[tuple[str, str]] = set()
         self._locker: psycopg.Connection[Any] | None = None
+        self.retry: dict[str, tuple[float, float]] = {}
+        """Open WebUI id -> (when to try again, the wait after that) for refused ones."""
 
     def lock(self, wait: bool) -> bool:
         """Take enrolment's lock across processes (``wait``: up to BRIDGE_LOCK_TIMEOUT):
@@ -157,6 +160,8 @@ class Enrolment:
             reason = hold_reason(account, self.rules, taken, linked)
             email = email_of(account)
             if reason is None and email is not None:
+                if self.retry.get(account.id, (0.0, 0.0))[0] > time.monotonic():
+                    continue  # LiteLLM refused it lately: later
                 look.enrol.append(Candidate(account, email))
                 self.pending.pop(account.id, None)
                 continue
@@ -166,9 +171,38 @@ class Enrolment:
                     look.enrol.append(Candidate(account, email, finish))
                     continue
             reason = reason or "no usable email"
-            self._held(litellm, account, reason)
+            self._track_pending(account)
             look.held[account.id] = reason
+        self._tell(
+            litellm,
+            {
+                i: (found[i], r)
+                for i, r in look.held.items()
+                if not r.startswith((HELD_LINKED, HELD_TAKEN))  # the sync's, not news
+            },
+            "SKIPPED",
+        )
         return look
+
+    def _tell(
+        self,
+        litellm: psycopg.Connection[Any],
+        held: dict[str, tuple[OpenWebUIUser, str]],
+        result: str,
+    ) -> set[str]:
+        """Audit each account's reason unless it is the one audited last for it: the ids
+        audited now."""
+        if not held or self.rules.mode == "none":
+            return set()
+        told = {
+            r["entity_id"]: r["error"]
+            for r in fetch(litellm, "bridge.sql", "enrol_reasons_told", {"ids": sorted(held)})
+        }
+        new = {i for i, (_, reason) in held.items() if told.get(i) != reason}
+        for account_id in sorted(new):
+            account, reason = held[account_id]
+            _account_audit(litellm, account_id, result, email_of(account), reason)
+        return new
 
     def _enrolled_before(
         self, litellm: psycopg.Connection[Any], account: OpenWebUIUser, email: str
@@ -181,7 +215,8 @@ class Enrolment:
         )
         return str(rows[0]["user_id"]) if len(rows) == 1 else None
 
-    def _held(self, litellm: psycopg.Connection[Any], account: OpenWebUIUser, reason: str) -> None:
+    def _track_pending(self, account: OpenWebUIUser) -> None:
+        """Pending accounts are read again at every look until approved (or gone)."""
         if account.role == "pending":
             self.pending[account.id] = account.created_at or 0
             if len(self.pending) > PENDING_LIMIT:
@@ -189,11 +224,6 @@ class Enrolment:
                 self.pending.pop(oldest)
         else:
             self.pending.pop(account.id, None)
-        said = (account.id, reason)
-        if said in self.told or self.rules.mode == "none":
-            return
-        self.told = {t for t in self.told if t[0] != account.id} | {said}
-        _account_audit(litellm, account.id, "SKIPPED", email_of(account), reason)
 
     def record(self, candidate: Candidate, litellm_id: str, started: float, via: str) -> None:
         """The link of a user LiteLLM made from ``candidate`` (the account is the person's
@@ -236,21 +266,24 @@ class Enrolment:
                     )
                 ],
             )
-        self.told = {t for t in self.told if t[0] != account.id}
+        self.retry.pop(account.id, None)
 
     def failed(self, candidate: Candidate, reason: str) -> None:
-        """LiteLLM refused to make the user: audited once per reason; tried again later."""
-        said = (candidate.account.id, f"LiteLLM refused: {reason}")
-        if said in self.told:
-            return
-        self.told.add(said)
-        log.warning(
-            "litellm-bridge: could not enrol Open WebUI account %s: %s", candidate.email, reason
-        )
+        """LiteLLM refused to make the user: audited (and logged) once per reason, tried
+        again after a wait that doubles up to :data:`RETRY_MAX_SECONDS`."""
+        account = candidate.account
+        wait = self.retry.get(account.id, (0.0, 0.5))[1] * 2
+        self.retry[account.id] = (time.monotonic() + wait, min(wait, RETRY_MAX_SECONDS))
         with connect(
             self.settings.litellm_database_url, "the LiteLLM database", autocommit=True
         ) as litellm:
-            _account_audit(litellm, candidate.account.id, "FAILED", candidate.email, reason)
+            said = f"LiteLLM refused: {reason}"
+            if self._tell(litellm, {account.id: (account, said)}, "FAILED"):
+                log.warning(
+                    "litellm-bridge: could not enrol Open WebUI account %s: %s",
+                    candidate.email,
+                    reason,
+                )
 
 
 def _account_audit(

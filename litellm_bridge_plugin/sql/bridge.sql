@@ -148,3 +148,10 @@ SELECT pg_advisory_lock(hashtext('litellm_bridge.enrol'));
 
 -- name: enrol_unlock
 SELECT pg_advisory_unlock(hashtext('litellm_bridge.enrol'));
+
+-- name: enrol_reasons_told
+-- The reason last audited for each of these Open WebUI accounts enrolment held or could not
+-- make (so each is told once per reason, across processes and restarts).
+SELECT DISTINCT ON (entity_id) entity_id, error FROM litellm_bridge.sync_audit
+WHERE operation = 'enrol' AND entity_type = 'openwebui_account' AND entity_id = ANY(%(ids)s)
+ORDER BY entity_id, at DESC, id DESC;

@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from litellm_bridge_plugin.engine import bridge_db
 from litellm_bridge_plugin.engine.enrolment import Enrolment
 from litellm_bridge_plugin.settings import load_settings
@@ -56,7 +58,8 @@ def test_looks_find_the_accounts_to_enrol(every_generation: Databases) -> None:
             "SELECT entity_id FROM litellm_bridge.sync_audit WHERE operation = 'enrol' "
             "AND result = 'SKIPPED' ORDER BY entity_id"
         ).fetchall()
-    assert [r["entity_id"] for r in held] == ["pw-1", "sso-boss", "sso-pending"]
+    # the ones an operator may want to act on; an email LiteLLM has is the sync's business
+    assert [r["entity_id"] for r in held] == ["pw-1", "sso-pending"]
 
     # approved by an Open WebUI admin (role only); an old account nobody touched since
     with databases.openwebui() as owui:
@@ -67,9 +70,41 @@ def test_looks_find_the_accounts_to_enrol(every_generation: Databases) -> None:
     found = {c.account.id for c in look.enrol}
     assert "sso-pending" in found  # re-read while pending
     assert "sso-old" not in found and "sso-old" not in look.held  # not read: unchanged
-    # held ones are audited once per reason, not at every look
+    # held ones are audited once per reason, not at every look, nor by a new process
+    Enrolment(settings).look()
     with databases.litellm() as conn:
         again = conn.execute(
             "SELECT count(*) AS n FROM litellm_bridge.sync_audit WHERE operation = 'enrol'"
         ).fetchone()
-    assert again is not None and again["n"] == 3
+    assert again is not None and again["n"] == 2
+
+
+@pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
+def test_a_refused_enrolment_is_told_once_and_tried_again_later(databases: Databases) -> None:
+    with databases.bridge_litellm() as conn:
+        bridge_db.ensure_schema(conn)
+    with databases.openwebui() as owui:
+        _account(owui, "sso-1", "ann@corp.example", sso=True)
+    settings = load_settings(
+        litellm_database_url=databases.litellm_url,
+        openwebui_database_url=databases.openwebui_url,
+        enrol="sso",
+    )
+    enrolment = Enrolment(settings)
+    (candidate,) = enrolment.look().enrol
+    enrolment.failed(candidate, "user with email ann@corp.example already exists")
+    enrolment.failed(candidate, "user with email ann@corp.example already exists")
+    with databases.litellm() as conn:
+        rows = conn.execute(
+            "SELECT result, error FROM litellm_bridge.sync_audit WHERE operation = 'enrol'"
+        ).fetchall()
+    assert rows == [
+        {
+            "result": "FAILED",
+            "error": "LiteLLM refused: user with email ann@corp.example already exists",
+        }
+    ]
+    assert enrolment.look().enrol == []  # waiting (2 s after two refusals)
+    enrolment.retry["sso-1"] = (0.0, 2.0)  # the wait is over
+    enrolment.since = None
+    assert [c.account.id for c in enrolment.look().enrol] == ["sso-1"]
