@@ -286,6 +286,20 @@ class Enrolment:
                 )
 
 
+def status(litellm: psycopg.Connection[Any], settings: Settings, limit: int = 20) -> dict[str, Any]:
+    """Enrolment for `status`: the mode, how many were enrolled, and the accounts held now
+    (the latest first, at most ``limit``) with the reason last audited."""
+    counts = fetch(litellm, "bridge.sql", "enrol_counts")[0]
+    return {
+        "mode": settings.enrol,
+        "domains": sorted(settings.enrol_domains),
+        "key": settings.enrol_key,
+        "enrolled": counts["enrolled"],
+        "enrolled_24h": counts["enrolled_24h"],
+        "held": fetch(litellm, "bridge.sql", "enrol_held", {"limit": limit}),
+    }
+
+
 def _account_audit(
     litellm: psycopg.Connection[Any], account_id: str, result: str, email: str | None, why: str
 ) -> None:

@@ -21,7 +21,7 @@ from litellm_bridge_plugin import __version__
 from litellm_bridge_plugin.capture import outbox, triggers
 from litellm_bridge_plugin.connections import connect
 from litellm_bridge_plugin.domain import Scope
-from litellm_bridge_plugin.engine import bridge_db, passwords
+from litellm_bridge_plugin.engine import bridge_db, enrolment, passwords
 from litellm_bridge_plugin.engine.sync import detect_schema, reconcile
 from litellm_bridge_plugin.engine.worker import BridgeWorker
 from litellm_bridge_plugin.errors import BridgeError
@@ -180,6 +180,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
         }
         master = service_key.proxy_master_key(settings.litellm_config)
         service = service_key.inspect(litellm, settings, master).as_dict()
+        enrol = enrolment.status(litellm, settings)
     with connect(settings.openwebui_database_url, "Open WebUI", autocommit=True) as openwebui:
         schema = detect_schema(openwebui)
         openwebui_counts = _one(openwebui, "openwebui.sql", "counts") | {
@@ -195,6 +196,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
         "capture": capture,
         "service_key": service,
         "bridge_schema_version": schema_version,
+        "enrolment": enrol,
     }
     print(report.to_json(status) if args.json else report.status_text(status))
     last_failed = bool(runs and (runs[0]["failed"] or runs[0]["error"]))

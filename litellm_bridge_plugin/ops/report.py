@@ -158,7 +158,25 @@ def status_text(status: Mapping[str, Any]) -> str:
     lines.append(f"service key: {key['describe']}")
     for problem in key["problems"]:
         lines.append(f"  {problem['severity']}:     {problem['problem']} (`litellm-bridge doctor`)")
+    lines += enrolment_lines(status["enrolment"])
     return "\n".join(lines)
+
+
+def enrolment_lines(enrol: Mapping[str, Any], shown: int = 5) -> list[str]:
+    """`status`'s enrolment lines: the mode, who was enrolled, who is held and why."""
+    if enrol["mode"] == "none" and not enrol["enrolled"] and not enrol["held"]:
+        return ["enrolment:  off (BRIDGE_ENROL=none)"]
+    where = ", ".join(enrol["domains"]) or "any domain"
+    lines = [
+        f"enrolment:  {enrol['mode']} ({where}; personal key {'yes' if enrol['key'] else 'no'}):"
+        f" {enrol['enrolled']} enrolled ({enrol['enrolled_24h']} in the last 24 hours),"
+        f" {len(enrol['held'])} held"
+    ]
+    for row in enrol["held"][:shown]:
+        lines.append(f"  held:     {row['email'] or row['openwebui_id']}: {row['reason']}")
+    if len(enrol["held"]) > shown:
+        lines.append("            more with `litellm-bridge status --json` or `audit`")
+    return lines
 
 
 def audit_text(rows: Sequence[Mapping[str, Any]]) -> str:

@@ -155,3 +155,26 @@ SELECT pg_advisory_unlock(hashtext('litellm_bridge.enrol'));
 SELECT DISTINCT ON (entity_id) entity_id, error FROM litellm_bridge.sync_audit
 WHERE operation = 'enrol' AND entity_type = 'openwebui_account' AND entity_id = ANY(%(ids)s)
 ORDER BY entity_id, at DESC, id DESC;
+
+-- name: enrol_counts
+SELECT count(*) AS enrolled,
+       count(*) FILTER (WHERE at >= now() - interval '24 hours') AS enrolled_24h
+FROM litellm_bridge.sync_audit
+WHERE operation = 'enrol' AND entity_type = 'user' AND result = 'SUCCESS';
+
+-- name: enrol_held
+-- Accounts enrolment holds (or LiteLLM refused) as last audited, unless enrolled since.
+SELECT * FROM (
+    SELECT DISTINCT ON (entity_id) entity_id AS openwebui_id, result, error AS reason,
+           after ->> 'email' AS email, at
+    FROM litellm_bridge.sync_audit
+    WHERE operation = 'enrol' AND entity_type = 'openwebui_account'
+    ORDER BY entity_id, at DESC, id DESC
+) last
+WHERE NOT EXISTS (
+    SELECT FROM litellm_bridge.sync_audit s
+    WHERE s.operation = 'enrol' AND s.entity_type = 'user' AND s.result = 'SUCCESS'
+      AND s.after ->> 'openwebui_id' = last.openwebui_id
+)
+ORDER BY at DESC
+LIMIT %(limit)s;

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from litellm_bridge_plugin.engine import bridge_db
-from litellm_bridge_plugin.engine.enrolment import Enrolment
+from litellm_bridge_plugin.engine.enrolment import Enrolment, status
+from litellm_bridge_plugin.ops.report import enrolment_lines
 from litellm_bridge_plugin.settings import load_settings
 from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso
 
@@ -108,3 +109,37 @@ def test_a_refused_enrolment_is_told_once_and_tried_again_later(databases: Datab
     enrolment.retry["sso-1"] = (0.0, 2.0)  # the wait is over
     enrolment.since = None
     assert [c.account.id for c in enrolment.look().enrol] == ["sso-1"]
+
+
+@pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
+def test_status_says_who_was_enrolled_and_who_is_held(databases: Databases) -> None:
+    with databases.bridge_litellm() as conn:
+        bridge_db.ensure_schema(conn)
+    with databases.openwebui() as owui:
+        _account(owui, "sso-1", "ann@corp.example", sso=True)
+        _account(owui, "pw-1", "bo@corp.example", sso=False)
+    settings = load_settings(
+        litellm_database_url=databases.litellm_url,
+        openwebui_database_url=databases.openwebui_url,
+        enrol="sso",
+        enrol_domains="corp.example",
+    )
+    enrolment = Enrolment(settings)
+    (candidate,) = enrolment.look().enrol
+    enrolment.record(candidate, "litellm-ann", time.monotonic(), "look")
+    with databases.litellm() as conn:
+        found = status(conn, settings)
+    assert (found["enrolled"], found["enrolled_24h"]) == (1, 1)
+    assert [(r["email"], r["result"]) for r in found["held"]] == [("bo@corp.example", "SKIPPED")]
+    lines = enrolment_lines(found)
+    assert lines[0] == (
+        "enrolment:  sso (corp.example; personal key no): 1 enrolled (1 in the last 24 hours),"
+        " 1 held"
+    )
+    assert lines[1].startswith("  held:     bo@corp.example: not made by an SSO sign-in")
+    off = load_settings(
+        litellm_database_url=databases.litellm_url,
+        openwebui_database_url=databases.openwebui_url,
+    )
+    with databases.litellm() as conn:
+        assert enrolment_lines(status(conn, off))[0].startswith("enrolment:  none")
