@@ -10,6 +10,7 @@ import getpass
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -18,13 +19,14 @@ import yaml
 from litellm_bridge_plugin import bridge_placeholder, releases
 from litellm_bridge_plugin.capture import outbox, triggers
 from litellm_bridge_plugin.connections import connect
-from litellm_bridge_plugin.engine import bridge_db
+from litellm_bridge_plugin.engine import bridge_db, enrolment
 from litellm_bridge_plugin.engine.sync import detect_schema
 from litellm_bridge_plugin.errors import BridgeError
 from litellm_bridge_plugin.litellm import service_key
 from litellm_bridge_plugin.litellm.tables import fetch as litellm_fetch
 from litellm_bridge_plugin.openwebui import config as openwebui_config
 from litellm_bridge_plugin.ops import link as operator_link
+from litellm_bridge_plugin.plan.enrolment import ADMIN_ROLES as ENROL_ADMIN_ROLES
 from litellm_bridge_plugin.queries import query
 from litellm_bridge_plugin.settings import Settings, mask_url
 from litellm_bridge_plugin.sqlite import BUSY_TIMEOUT_MS, SQLiteConnection
@@ -87,6 +89,7 @@ class Doctor:
             self.guarded("duplicate emails", [self.litellm], self._duplicates)
             self.guarded("accounts", [self.litellm, self.openwebui], self._accounts)
             self.guarded("held accounts", [self.litellm, self.openwebui], self._held)
+            self.guarded("enrolment", [self.litellm], self._enrolment)
         finally:
             for conn in (self.litellm, self.openwebui):
                 if conn is not None:
@@ -406,6 +409,54 @@ class Doctor:
             "if an account is that person's: litellm-bridge link EMAIL; otherwise delete it "
             "in Open WebUI and the bridge creates the person's account",
         )
+
+    def _enrolment(self) -> None:
+        s = self.settings
+        if s.enrol == "none":
+            self.add("enrolment", "ok", "off (BRIDGE_ENROL=none): only LiteLLM makes people")
+            return
+        role = _default_role(s.litellm_config)
+        if role in ENROL_ADMIN_ROLES:
+            self.add(
+                "enrolment",
+                "fail",
+                f"BRIDGE_ENROL={s.enrol} but LiteLLM's default_internal_user_params.user_role "
+                f"is {role!r}: the proxy refuses to start (enrolment would make admins)",
+                "give default_internal_user_params an internal_user role",
+            )
+            return
+        assert self.litellm is not None
+        found = enrolment.status(self.litellm, s)
+        said = (
+            f"{s.enrol}, in the proxy only: {found['enrolled']} enrolled, "
+            f"{len(found['held'])} held (`litellm-bridge status`)"
+        )
+        if s.access_source == "keys" and not s.enrol_key:
+            self.add(
+                "enrolment",
+                "warn",
+                said + "; enrolled people get no key, so with BRIDGE_ACCESS_SOURCE=keys they "
+                "see no models until someone makes them one",
+                "set BRIDGE_ENROL_KEY=true (a personal key by LiteLLM's defaults)",
+            )
+            return
+        if role is None and s.litellm_config is None:
+            said += "; LiteLLM's defaults not checked (BRIDGE_LITELLM_CONFIG is not set)"
+        self.add("enrolment", "ok", said)
+
+
+def _default_role(config: Path | None) -> str | None:
+    """``litellm_settings.default_internal_user_params.user_role`` of the proxy's config."""
+    if config is None:
+        return None
+    try:
+        loaded = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return None  # the "proxy config" check says why
+    litellm = loaded.get("litellm_settings") if isinstance(loaded, dict) else None
+    defaults = litellm.get("default_internal_user_params") if isinstance(litellm, dict) else None
+    role = defaults.get("user_role") if isinstance(defaults, dict) else None
+    return role if isinstance(role, str) else None
 
 
 def run_checks(settings: Settings) -> list[dict[str, Any]]:

@@ -21,6 +21,8 @@ ENROLLED_FROM = "litellm_bridge_enrolled_from"
 half-done enrolment (the user made, the link not yet written) is finished on the next look."""
 
 
+ADMIN_ROLES = frozenset({"proxy_admin", "proxy_admin_viewer"})
+"""LiteLLM's admin roles: enrolment never makes one (LiteLLM defaults naming one stop it)."""
 HELD_LINKED = "linked to a LiteLLM user"
 HELD_TAKEN = "a LiteLLM user has this email"
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from litellm_bridge_plugin.engine.enrolment import Candidate, Enrolment
 from litellm_bridge_plugin.errors import SettingsError
-from litellm_bridge_plugin.plan.enrolment import ENROLLED_FROM
+from litellm_bridge_plugin.plan.enrolment import ADMIN_ROLES, ENROLLED_FROM
 from litellm_bridge_plugin.settings import Settings
 
 log = logging.getLogger("litellm_bridge")
@@ -32,7 +32,6 @@ LOOKS_PER_POLL = 5
 """Looks for new accounts per BRIDGE_POLL_INTERVAL (5 s by default: a look a second)."""
 BATCH = 20
 """Enrolments per look at most: 20 a second through LiteLLM's own code."""
-ADMIN_ROLES = frozenset({"proxy_admin", "proxy_admin_viewer"})
 
 Submit = Callable[[Iterable[tuple[str, str]], Mapping[str, str]], None]
 

@@ -7,12 +7,14 @@ the first reading only the accounts made, changed or used since the one before."
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from litellm_bridge_plugin.engine import bridge_db
 from litellm_bridge_plugin.engine.enrolment import Enrolment, status
+from litellm_bridge_plugin.ops.doctor import run_checks
 from litellm_bridge_plugin.ops.report import enrolment_lines
 from litellm_bridge_plugin.settings import load_settings
 from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso
@@ -143,3 +145,33 @@ def test_status_says_who_was_enrolled_and_who_is_held(databases: Databases) -> N
     )
     with databases.litellm() as conn:
         assert enrolment_lines(status(conn, off))[0].startswith("enrolment:  none")
+
+
+@pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
+def test_doctor_checks_enrolment(databases: Databases, tmp_path: Path) -> None:
+    with databases.bridge_litellm() as conn:
+        bridge_db.ensure_schema(conn)
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "litellm_settings:\n  default_internal_user_params: {user_role: proxy_admin}\n"
+    )
+
+    def enrolment_check(**settings: object) -> dict[str, str]:
+        found = run_checks(
+            load_settings(
+                litellm_database_url=databases.litellm_url,
+                openwebui_database_url=databases.openwebui_url,
+                **settings,
+            )
+        )
+        (check,) = [c for c in found if c["name"] == "enrolment"]
+        return check
+
+    assert enrolment_check()["result"] == "ok"
+    admin = enrolment_check(enrol="sso", enrol_key=True, litellm_config=config)
+    assert admin["result"] == "fail" and "'proxy_admin'" in admin["detail"], admin
+    no_key = enrolment_check(enrol="sso")
+    assert no_key["result"] == "warn" and "BRIDGE_ENROL_KEY" in no_key["fix"], no_key
+    config.write_text("litellm_settings:\n  default_internal_user_params: {models: [gpt-4]}\n")
+    fine = enrolment_check(enrol="all", enrol_key=True, litellm_config=config)
+    assert fine["result"] == "ok" and "0 enrolled, 0 held" in fine["detail"], fine
