@@ -300,6 +300,24 @@ def status(litellm: psycopg.Connection[Any], settings: Settings, limit: int = 20
     }
 
 
+def of_person(
+    litellm: psycopg.Connection[Any], account_id: str | None, user_ids: list[str]
+) -> str | None:
+    """What enrolment last did about one person, in words (None: nothing)."""
+    rows = fetch(
+        litellm, "bridge.sql", "enrol_of_person", {"account": account_id, "users": user_ids}
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    when = f"{row['at']:%Y-%m-%d %H:%M:%S %Z}"
+    if row["result"] == "SUCCESS":
+        via = (row["after"] or {}).get("via", "look")
+        at = "their first call" if via == "call" else "a look"
+        return f"enrolled from Open WebUI on {when} (at {at})"
+    return f"{'held' if row['result'] == 'SKIPPED' else 'refused'} on {when}: {row['reason']}"
+
+
 def _account_audit(
     litellm: psycopg.Connection[Any], account_id: str, result: str, email: str | None, why: str
 ) -> None:

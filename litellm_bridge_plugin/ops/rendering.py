@@ -45,6 +45,9 @@ def verify_text(report: Mapping[str, Any]) -> str:
         lines.append(f"  groups: {', '.join(owui['groups']) or '-'}")
         seen = "every model (admin)" if owui["sees_every_model"] else owui["visible_models"]
         lines.append(f"  sees: {seen}")
+    enrol = report.get("enrolment") or {}
+    if enrol.get("mode", "none") != "none" or enrol.get("last"):
+        lines += ["", f"Enrolment ({enrol.get('mode')}): {enrol.get('last') or 'nothing yet'}"]
     if report["models"]:
         lines += ["", "Models:"]
         for m in report["models"]:

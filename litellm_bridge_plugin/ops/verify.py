@@ -23,7 +23,7 @@ from litellm_bridge_plugin.domain import (
     model_id,
     normalise_email,
 )
-from litellm_bridge_plugin.engine import bridge_db
+from litellm_bridge_plugin.engine import bridge_db, enrolment
 from litellm_bridge_plugin.engine.sync import detect_schema
 from litellm_bridge_plugin.litellm import tables as litellm_db
 from litellm_bridge_plugin.litellm.access_reads import AccessState, read_access
@@ -149,6 +149,8 @@ def verify_user(settings: Settings, email: str) -> dict[str, Any]:
     linked = links[0] if links else None
     with connect(settings.openwebui_database_url, "Open WebUI", autocommit=True) as openwebui:
         owui, account, signup = _openwebui_view(openwebui, email, linked)
+    with connect(settings.litellm_database_url, "LiteLLM", autocommit=True) as litellm:
+        enrolled = enrolment.of_person(litellm, account.id if account else None, user_ids)
     if account is None or (linked is not None and linked.openwebui_id != account.id):
         linked = None  # the linked account is gone: the next reconcile makes another link
     held = None
@@ -162,10 +164,14 @@ def verify_user(settings: Settings, email: str) -> dict[str, Any]:
         "openwebui": owui,
         "models": [],
         "problems": [],
+        "enrolment": {"mode": settings.enrol, "last": enrolled},
     }
     problems: list[str] = report["problems"]
     if not user_ids:
-        problems.append("LiteLLM has no user with this email")
+        problems.append(
+            "LiteLLM has no user with this email"
+            + (f" (enrolment {enrolled})" if enrolled and settings.enrol != "none" else "")
+        )
     if len(user_ids) > 1:
         problems.append(
             f"{len(user_ids)} LiteLLM users share this email ({', '.join(user_ids)}); the "

@@ -178,3 +178,12 @@ WHERE NOT EXISTS (
 )
 ORDER BY at DESC
 LIMIT %(limit)s;
+
+-- name: enrol_of_person
+-- The latest enrolment row of one person: their Open WebUI account's, or their LiteLLM user's.
+SELECT result, error AS reason, after, at FROM litellm_bridge.sync_audit
+WHERE operation = 'enrol'
+  AND ((entity_type = 'openwebui_account' AND entity_id = %(account)s)
+       OR (entity_type = 'user' AND entity_id = ANY(%(users)s)))
+ORDER BY at DESC, id DESC
+LIMIT 1;

@@ -15,7 +15,9 @@ import pytest
 from litellm_bridge_plugin.engine import bridge_db
 from litellm_bridge_plugin.engine.enrolment import Enrolment, status
 from litellm_bridge_plugin.ops.doctor import run_checks
+from litellm_bridge_plugin.ops.rendering import verify_text
 from litellm_bridge_plugin.ops.report import enrolment_lines
+from litellm_bridge_plugin.ops.verify import verify_user
 from litellm_bridge_plugin.settings import load_settings
 from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso
 
@@ -175,3 +177,30 @@ def test_doctor_checks_enrolment(databases: Databases, tmp_path: Path) -> None:
     config.write_text("litellm_settings:\n  default_internal_user_params: {models: [gpt-4]}\n")
     fine = enrolment_check(enrol="all", enrol_key=True, litellm_config=config)
     assert fine["result"] == "ok" and "0 enrolled, 0 held" in fine["detail"], fine
+
+
+@pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
+def test_verify_user_says_what_enrolment_did(databases: Databases) -> None:
+    with databases.bridge_litellm() as conn:
+        bridge_db.ensure_schema(conn)
+    with databases.openwebui() as owui:
+        _account(owui, "sso-1", "ann@corp.example", sso=True)
+        _account(owui, "pw-1", "bo@corp.example", sso=False)
+    settings = load_settings(
+        litellm_database_url=databases.litellm_url,
+        openwebui_database_url=databases.openwebui_url,
+        enrol="sso",
+    )
+    enrolment = Enrolment(settings)
+    (candidate,) = enrolment.look().enrol
+    with databases.litellm() as conn:  # what LiteLLM's /user/new wrote
+        conn.execute(
+            'INSERT INTO "LiteLLM_UserTable" (user_id, user_email, user_role) '
+            "VALUES ('litellm-ann', 'ann@corp.example', 'internal_user')"
+        )
+    enrolment.record(candidate, "litellm-ann", time.monotonic(), "call")
+    ann = verify_text(verify_user(settings, "ann@corp.example"))
+    assert "Enrolment (sso): enrolled from Open WebUI on " in ann and "(at their first call)" in ann
+    bo = verify_user(settings, "bo@corp.example")
+    assert bo["enrolment"]["last"].startswith("held on ")
+    assert any("enrolment held on" in p and "SSO" in p for p in bo["problems"]), bo["problems"]
