@@ -27,6 +27,7 @@ tests=(
   tests/integration/test_real_api_tap.py
   tests/integration/test_real_api_spend.py
   tests/integration/test_real_api_docker_key.py
+  tests/integration/test_enrolment.py
 )
 
 scripts/ensure-postgres.sh
