@@ -36,9 +36,10 @@ ARRIVAL = "/user/new returned -> Open WebUI row"
 class Proxy:
     """A running proxy with its own database and a way to call it."""
 
-    def __init__(self, port: int, openwebui_url: str) -> None:
+    def __init__(self, port: int, openwebui_url: str, litellm_url: str = "") -> None:
         self.port = port
         self.openwebui_url = openwebui_url
+        self.litellm_url = litellm_url
 
     def call(self, path: str, body: dict[str, Any]) -> tuple[float, dict[str, Any]]:
         """(seconds the call took at the client, answer)."""
@@ -54,14 +55,17 @@ class Proxy:
 
 
 @contextlib.contextmanager
-def proxy(port: int, bridge: bool, directory: Path) -> Iterator[Proxy]:
-    """A proxy on ``port`` with fresh databases, with or without the plugin, ready."""
+def proxy(
+    port: int, bridge: bool, directory: Path, litellm: str = "", **extra: str
+) -> Iterator[Proxy]:
+    """A proxy on ``port`` with fresh databases, with or without the plugin, ready
+    (``litellm``: more ``litellm_settings`` lines; ``extra``: more environment)."""
     prefix = f"bench_{uuid.uuid4().hex[:6]}"
     with dbs.scratch_databases(prefix, "0.12.4") as (litellm_url, openwebui_url):
         env = proxy_env(
-            litellm_url, openwebui_url, MASTER_KEY, BRIDGE_SWEEP_INTERVAL="600"
+            litellm_url, openwebui_url, MASTER_KEY, **({"BRIDGE_SWEEP_INTERVAL": "600"} | extra)
         ) | litellm_db.proxy_db_env(litellm_url)
-        config = litellm_db.db_config(directory, bridge=bridge)
+        config = litellm_db.db_config(directory, litellm, bridge=bridge)
         process = start_proxy(env, port, directory / f"proxy-{port}.log", config)
         try:
             deadline = time.monotonic() + 240
@@ -69,7 +73,7 @@ def proxy(port: int, bridge: bool, directory: Path) -> Iterator[Proxy]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"the proxy did not start: see {directory}")
                 time.sleep(0.5)
-            yield Proxy(port, openwebui_url)
+            yield Proxy(port, openwebui_url, litellm_url)
         finally:
             process.terminate()
             process.wait(30)
@@ -95,7 +99,7 @@ def _arrival(openwebui: psycopg.Connection[Any], email: str, timeout: float = 30
     raise SystemExit(f"{email} did not reach Open WebUI within {timeout} s")
 
 
-def _percentiles(name: str, seconds: list[float]) -> str:
+def percentiles(name: str, seconds: list[float]) -> str:
     ms = sorted(s * 1000 for s in seconds)
     p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
     return f"{name:<44} p50 {statistics.median(ms):7.1f} ms   p99 {p99:7.1f} ms   (n={len(ms)})"
@@ -131,7 +135,7 @@ def main() -> None:
                     timings.setdefault(f"/key/generate {label}", []).append(took)
     print(f"LiteLLM's management API, one call at a time, {args.calls} calls each")
     for name, seconds in timings.items():
-        print(_percentiles(name, seconds))
+        print(percentiles(name, seconds))
 
 
 if __name__ == "__main__":
