@@ -43,6 +43,7 @@ bench: setup
 	$(PY) -m bench.freshness
 	$(PY) -m bench.readiness
 	$(PY) -m bench.management
+	$(PY) -m bench.enrolment --people 1000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
