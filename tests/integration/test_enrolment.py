@@ -211,3 +211,18 @@ def test_a_person_litellm_deleted_is_never_enrolled_again(api: Api) -> None:
     )
     time.sleep(3)  # three looks
     assert litellm_user(api, "tom@corp.example") == []
+
+
+def test_a_call_naming_one_account_and_another_email_enrols_nobody_as_that_email(
+    slow_looks: Api,
+) -> None:
+    """Hostile: the call names Vic's SSO account id with Wendy's email. Enrolment reads the
+    account's own email from Open WebUI (Vic's), never the header's; the call is refused
+    because the email and the account do not belong together; no user gets Wendy's email."""
+    api = slow_looks
+    vic = sign_up(api, "vic@corp.example")
+    forged = {"X-OpenWebUI-User-Email": "wendy@corp.example", "X-OpenWebUI-User-Id": vic}
+    status, answer = api.chat(SERVICE, "gpt-4", forged)
+    assert status == 403, answer
+    assert litellm_user(api, "wendy@corp.example") == []
+    assert len(litellm_user(api, "vic@corp.example")) <= 1
