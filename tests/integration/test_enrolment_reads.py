@@ -18,7 +18,7 @@ from litellm_bridge_plugin.ops.doctor import run_checks
 from litellm_bridge_plugin.ops.rendering import verify_text
 from litellm_bridge_plugin.ops.report import enrolment_lines
 from litellm_bridge_plugin.ops.verify import verify_user
-from litellm_bridge_plugin.settings import load_settings
+from litellm_bridge_plugin.settings import Settings, load_settings
 from tests.fixtures.support import Databases, owui_add_user, owui_mark_sso
 
 
@@ -33,10 +33,19 @@ def _account(conn: Any, account: str, email: str, *, sso: bool, role: str = "use
         owui_mark_sso(conn, account, sub=account)
 
 
+def _ready(databases: Databases, **settings: Any) -> Settings:
+    """The bridge's schema, made as at its start, and settings over ``databases``."""
+    with databases.bridge_litellm() as conn:
+        bridge_db.ensure_schema(conn)
+    return load_settings(
+        litellm_database_url=databases.litellm_url,
+        openwebui_database_url=databases.openwebui_url,
+        **settings,
+    )
+
+
 def test_looks_find_the_accounts_to_enrol(every_generation: Databases) -> None:
     databases = every_generation
-    with databases.bridge_litellm() as conn:
-        bridge_db.ensure_schema(conn)  # as the bridge makes it at its start
     with databases.litellm() as conn:
         conn.execute(
             'INSERT INTO "LiteLLM_UserTable" (user_id, user_email, user_role) '
@@ -47,9 +56,8 @@ def test_looks_find_the_accounts_to_enrol(every_generation: Databases) -> None:
         _account(owui, "pw-1", "bo@corp.example", sso=False)
         _account(owui, "sso-pending", "cy@corp.example", sso=True, role="pending")
         _account(owui, "sso-boss", "boss@corp.example", sso=True)
-    settings = load_settings(
-        litellm_database_url=databases.litellm_url,
-        openwebui_database_url=databases.openwebui_url,
+    settings = _ready(
+        databases,
         enrol="sso",
     )
     enrolment = Enrolment(settings)
@@ -86,13 +94,10 @@ def test_looks_find_the_accounts_to_enrol(every_generation: Databases) -> None:
 
 @pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 def test_a_refused_enrolment_is_told_once_and_tried_again_later(databases: Databases) -> None:
-    with databases.bridge_litellm() as conn:
-        bridge_db.ensure_schema(conn)
     with databases.openwebui() as owui:
         _account(owui, "sso-1", "ann@corp.example", sso=True)
-    settings = load_settings(
-        litellm_database_url=databases.litellm_url,
-        openwebui_database_url=databases.openwebui_url,
+    settings = _ready(
+        databases,
         enrol="sso",
     )
     enrolment = Enrolment(settings)
@@ -117,14 +122,11 @@ def test_a_refused_enrolment_is_told_once_and_tried_again_later(databases: Datab
 
 @pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 def test_status_says_who_was_enrolled_and_who_is_held(databases: Databases) -> None:
-    with databases.bridge_litellm() as conn:
-        bridge_db.ensure_schema(conn)
     with databases.openwebui() as owui:
         _account(owui, "sso-1", "ann@corp.example", sso=True)
         _account(owui, "pw-1", "bo@corp.example", sso=False)
-    settings = load_settings(
-        litellm_database_url=databases.litellm_url,
-        openwebui_database_url=databases.openwebui_url,
+    settings = _ready(
+        databases,
         enrol="sso",
         enrol_domains="corp.example",
     )
@@ -151,8 +153,7 @@ def test_status_says_who_was_enrolled_and_who_is_held(databases: Databases) -> N
 
 @pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 def test_doctor_checks_enrolment(databases: Databases, tmp_path: Path) -> None:
-    with databases.bridge_litellm() as conn:
-        bridge_db.ensure_schema(conn)
+    _ready(databases)
     config = tmp_path / "config.yaml"
     config.write_text(
         "litellm_settings:\n  default_internal_user_params: {user_role: proxy_admin}\n"
@@ -181,14 +182,11 @@ def test_doctor_checks_enrolment(databases: Databases, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
 def test_verify_user_says_what_enrolment_did(databases: Databases) -> None:
-    with databases.bridge_litellm() as conn:
-        bridge_db.ensure_schema(conn)
     with databases.openwebui() as owui:
         _account(owui, "sso-1", "ann@corp.example", sso=True)
         _account(owui, "pw-1", "bo@corp.example", sso=False)
-    settings = load_settings(
-        litellm_database_url=databases.litellm_url,
-        openwebui_database_url=databases.openwebui_url,
+    settings = _ready(
+        databases,
         enrol="sso",
     )
     enrolment = Enrolment(settings)
