@@ -3,8 +3,12 @@ enrolment once LiteLLM's own code has made the user (proxy/enrolment.py makes it
 
 Each look reads only the accounts made, changed or used since the previous look (the first
 reads them all once), plus the ``pending`` ones seen before (Open WebUI approves an account
-without touching its timestamps). Decisions are plan/enrolment.py's. A held account is
-audited once per reason per process; an enrolment is audited with the LiteLLM user it made.
+without touching its timestamps) and the next :data:`BATCH` of the backlog. Decisions are
+plan/enrolment.py's. A burst larger than a batch waits in the backlog (account ids, oldest
+first), each re-read and decided again just before it is enrolled: the cost of a look is the
+changes since the last one plus one batch, never every account again. A held account is
+audited once per reason; an enrolment is audited with the LiteLLM user it made. Two kept
+connections serve every look and record.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 import psycopg
 
-from litellm_bridge_plugin.connections import connect
+from litellm_bridge_plugin.connections import KeptConnections, connect
 from litellm_bridge_plugin.domain import OpenWebUIUser
 from litellm_bridge_plugin.engine import bridge_db
 from litellm_bridge_plugin.engine.bridge_db import AuditRow
@@ -42,6 +46,8 @@ RETRY_MAX_SECONDS = 300.0
 """Longest wait before an enrolment LiteLLM refused is tried again (doubling from 1 s)."""
 PENDING_LIMIT = 10_000
 """Pending accounts re-read on every look, at most (the newest are kept)."""
+BATCH = 20
+"""Enrolments a look hands out at most (the rest wait in the backlog, in order)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,8 @@ class Look:
     enrol: list[Candidate] = field(default_factory=list)
     held: dict[str, str] = field(default_factory=dict)
     """Open WebUI id -> why it is held."""
+    waiting: set[str] = field(default_factory=set)
+    """To enrol, but LiteLLM refused them lately: tried again after their wait."""
 
 
 class Enrolment:
@@ -70,6 +78,11 @@ class Enrolment:
         self.rules = Rules(settings.enrol, settings.enrol_domains)
         self.since: int | None = None
         self.pending: dict[str, int] = {}
+        self.backlog: dict[str, None] = {}
+        """Account ids to enrol, oldest first (an ordered set)."""
+        self.connections = KeptConnections(
+            settings.litellm_database_url, settings.openwebui_database_url
+        )
         self._locker: psycopg.Connection[Any] | None = None
         self.retry: dict[str, tuple[float, float]] = {}
         """Open WebUI id -> (when to try again, the wait after that) for refused ones."""
@@ -94,6 +107,12 @@ class Enrolment:
                 self._locker = None
             return False
 
+    def close(self) -> None:
+        self.connections.close()
+        if self._locker is not None:
+            self._locker.close()
+            self._locker = None
+
     def unlock(self) -> None:
         if self._locker is not None and not self._locker.closed:
             try:
@@ -103,36 +122,51 @@ class Enrolment:
                 self._locker = None
 
     def look(self) -> Look:
-        """The accounts to enrol now (the held ones audited once per reason)."""
+        """The accounts to enrol now, at most :data:`BATCH`, the backlog's oldest first (the
+        held ones audited once per reason)."""
         started = int(time.time())
         since = 0 if self.since is None else self.since - OVERLAP_SECONDS
-        with connect(
-            self.settings.openwebui_database_url, "the Open WebUI database", autocommit=True
-        ) as owui:
-            schema = detect_schema(owui)
-            found = openwebui_state.accounts(owui, schema, since, set(self.pending))
-        with connect(
-            self.settings.litellm_database_url, "the LiteLLM database", autocommit=True
-        ) as litellm:
+        queued = list(self.backlog)[:BATCH]
+        try:
+            litellm, owui = self.connections.get()
+            found = openwebui_state.accounts(
+                owui, detect_schema(owui), since, set(self.pending) | set(queued)
+            )
             look = self._decide(litellm, found)
+        except psycopg.Error:
+            self.connections.discard_broken()
+            raise
         self.since = started
+        fresh = {c.account.id: c for c in look.enrol}
+        for account_id in queued:
+            if account_id not in found or account_id in look.held:
+                self.backlog.pop(account_id, None)  # gone, or not to be enrolled now
+        for account_id in look.held:
+            self.backlog.pop(account_id, None)
+        for account_id in look.waiting:  # LiteLLM refused it lately: behind the others
+            self.backlog.pop(account_id, None)
+            self.backlog[account_id] = None
+        for account_id in fresh:
+            self.backlog.setdefault(account_id, None)
+        look.enrol = [fresh[i] for i in list(self.backlog)[:BATCH] if i in fresh]
+        for candidate in look.enrol:
+            self.backlog.pop(candidate.account.id, None)
         return look
 
     def account(self, openwebui_id: str) -> Candidate | str:
         """One account, decided now (a call by someone LiteLLM does not know yet): the
         candidate, or why it is held."""
-        with connect(
-            self.settings.openwebui_database_url, "the Open WebUI database", autocommit=True
-        ) as owui:
-            schema = detect_schema(owui)
-            found = openwebui_state.accounts(owui, schema, None, {openwebui_id})
-        if openwebui_id not in found:
-            return "no such Open WebUI account"
-        with connect(
-            self.settings.litellm_database_url, "the LiteLLM database", autocommit=True
-        ) as litellm:
+        try:
+            litellm, owui = self.connections.get()
+            found = openwebui_state.accounts(owui, detect_schema(owui), None, {openwebui_id})
+            if openwebui_id not in found:
+                return "no such Open WebUI account"
             look = self._decide(litellm, found)
+        except psycopg.Error:
+            self.connections.discard_broken()
+            raise
         if look.enrol:
+            self.backlog.pop(openwebui_id, None)
             return look.enrol[0]
         return look.held.get(openwebui_id, "held")
 
@@ -161,7 +195,8 @@ class Enrolment:
             email = email_of(account)
             if reason is None and email is not None:
                 if self.retry.get(account.id, (0.0, 0.0))[0] > time.monotonic():
-                    continue  # LiteLLM refused it lately: later
+                    look.waiting.add(account.id)  # LiteLLM refused it lately: later
+                    continue
                 look.enrol.append(Candidate(account, email))
                 self.pending.pop(account.id, None)
                 continue
@@ -230,42 +265,42 @@ class Enrolment:
         own: linked as the bridge links accounts it finds), and the audit row (``via``: a
         look, or the person's first call)."""
         account = candidate.account
-        with connect(
-            self.settings.litellm_database_url, "the LiteLLM database", autocommit=True
-        ) as litellm:
-            bridge_db.upsert_links(
-                litellm,
-                [
-                    {
-                        "entity_type": "user",
-                        "litellm_id": litellm_id,
-                        "openwebui_id": account.id,
-                        "created_by_bridge": False,
-                        "password_placeholder": False,
-                        "linked_by": "auto",
-                    }
-                ],
-            )
-            bridge_db.write_audit(
-                litellm,
-                [
-                    AuditRow(
-                        None,
-                        "enrol",
-                        "user",
-                        litellm_id,
-                        "SUCCESS",
-                        after={
-                            "email": candidate.email,
-                            "openwebui_id": account.id,
-                            "sso": account.sso,
-                            "finished": candidate.finish is not None,
-                            "via": via,
-                        },
-                        duration_ms=(time.monotonic() - started) * 1000,
-                    )
-                ],
-            )
+        link = {
+            "entity_type": "user",
+            "litellm_id": litellm_id,
+            "openwebui_id": account.id,
+            "created_by_bridge": False,
+            "password_placeholder": False,
+            "linked_by": "auto",
+        }
+        after = {
+            "email": candidate.email,
+            "openwebui_id": account.id,
+            "sso": account.sso,
+            "finished": candidate.finish is not None,
+            "via": via,
+        }
+        try:
+            litellm = self.connections.litellm()
+            with litellm.transaction():
+                bridge_db.upsert_links(litellm, [link])
+                bridge_db.write_audit(
+                    litellm,
+                    [
+                        AuditRow(
+                            None,
+                            "enrol",
+                            "user",
+                            litellm_id,
+                            "SUCCESS",
+                            after=after,
+                            duration_ms=(time.monotonic() - started) * 1000,
+                        )
+                    ],
+                )
+        except psycopg.Error:
+            self.connections.discard_broken()
+            raise
         self.retry.pop(account.id, None)
 
     def failed(self, candidate: Candidate, reason: str) -> None:
@@ -274,16 +309,20 @@ class Enrolment:
         account = candidate.account
         wait = self.retry.get(account.id, (0.0, 0.5))[1] * 2
         self.retry[account.id] = (time.monotonic() + wait, min(wait, RETRY_MAX_SECONDS))
-        with connect(
-            self.settings.litellm_database_url, "the LiteLLM database", autocommit=True
-        ) as litellm:
-            said = f"LiteLLM refused: {reason}"
-            if self._tell(litellm, {account.id: (account, said)}, "FAILED"):
-                log.warning(
-                    "litellm-bridge: could not enrol Open WebUI account %s: %s",
-                    candidate.email,
-                    reason,
-                )
+        self.backlog.pop(account.id, None)
+        self.backlog[account.id] = None  # tried again after its wait, behind the others
+        said = f"LiteLLM refused: {reason}"
+        try:
+            told = self._tell(self.connections.litellm(), {account.id: (account, said)}, "FAILED")
+        except psycopg.Error:
+            self.connections.discard_broken()
+            raise
+        if told:
+            log.warning(
+                "litellm-bridge: could not enrol Open WebUI account %s: %s",
+                candidate.email,
+                reason,
+            )
 
 
 def status(litellm: psycopg.Connection[Any], settings: Settings, limit: int = 20) -> dict[str, Any]:

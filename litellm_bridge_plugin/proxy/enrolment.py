@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from litellm_bridge_plugin.engine.enrolment import Candidate, Enrolment
+from litellm_bridge_plugin.engine.enrolment import BATCH, Candidate, Enrolment
 from litellm_bridge_plugin.errors import SettingsError
 from litellm_bridge_plugin.plan.enrolment import ADMIN_ROLES, ENROLLED_FROM
 from litellm_bridge_plugin.settings import Settings
@@ -29,9 +29,8 @@ from litellm_bridge_plugin.settings import Settings
 log = logging.getLogger("litellm_bridge")
 
 LOOKS_PER_POLL = 5
-"""Looks for new accounts per BRIDGE_POLL_INTERVAL (5 s by default: a look a second)."""
-BATCH = 20
-"""Enrolments per look at most: 20 a second through LiteLLM's own code."""
+"""Looks for new accounts per BRIDGE_POLL_INTERVAL (5 s by default: a look a second, and so
+at most BATCH (20) enrolments a second through LiteLLM's own code)."""
 
 Submit = Callable[[Iterable[tuple[str, str]], Mapping[str, str]], None]
 
@@ -87,14 +86,23 @@ class Enroller:
                 await self.task
 
     async def _run(self) -> None:
-        while True:
-            try:
-                await self.once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a database away: try again at the next look
-                log.warning("litellm-bridge: enrolment could not look for new accounts: %s", exc)
-            await asyncio.sleep(self.settings.poll_interval / LOOKS_PER_POLL)
+        every = self.settings.poll_interval / LOOKS_PER_POLL
+        try:
+            while True:
+                began = time.monotonic()
+                try:
+                    await self.once()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # a database away: try again at the next look
+                    log.warning(
+                        "litellm-bridge: enrolment could not look for new accounts: %s", exc
+                    )
+                # a look starts every `every` seconds (a long batch is not followed by a
+                # whole pause): at most BATCH enrolments per `every`, whatever the backlog
+                await asyncio.sleep(max(every / 20, every - (time.monotonic() - began)))
+        finally:
+            await asyncio.to_thread(self.enrolment.close)
 
     async def once(self) -> int:
         """One look and the enrolments it finds (at most :data:`BATCH`), if no other process
@@ -105,10 +113,8 @@ class Enroller:
             try:
                 look = await asyncio.to_thread(self.enrolment.look)
                 made = 0
-                for candidate in look.enrol[:BATCH]:
+                for candidate in look.enrol[:BATCH]:  # the rest wait in the backlog
                     made += await self._enrol(candidate, "look") is not None
-                if len(look.enrol) > BATCH:
-                    self.enrolment.since = None  # the rest: read again at the next look
                 return made
             finally:
                 await asyncio.to_thread(self.enrolment.unlock)

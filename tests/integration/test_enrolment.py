@@ -112,12 +112,16 @@ def test_an_sso_account_becomes_a_litellm_user_with_litellms_defaults(api: Api) 
     assert made["user_role"] == "internal_user" and made["models"] == ["gpt-4"]
     assert made["max_budget"] == 5
     assert made["metadata"]["litellm_bridge_enrolled_from"] == account
-    keys = (
-        api.litellm()
-        .execute(
-            'SELECT models FROM "LiteLLM_VerificationToken" WHERE user_id = %s', (made["user_id"],)
-        )
-        .fetchall()
+    keys = api.wait_for(  # made right after the user is linked
+        lambda: (
+            api.litellm()
+            .execute(
+                'SELECT models FROM "LiteLLM_VerificationToken" WHERE user_id = %s',
+                (made["user_id"],),
+            )
+            .fetchall()
+        ),
+        "Nina's key",
     )
     assert len(keys) == 1  # BRIDGE_ENROL_KEY: one personal key, LiteLLM's defaults
     link = (

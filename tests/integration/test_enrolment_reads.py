@@ -115,9 +115,34 @@ def test_a_refused_enrolment_is_told_once_and_tried_again_later(databases: Datab
         }
     ]
     assert enrolment.look().enrol == []  # waiting (2 s after two refusals)
-    enrolment.retry["sso-1"] = (0.0, 2.0)  # the wait is over
-    enrolment.since = None
+    enrolment.retry["sso-1"] = (0.0, 2.0)  # the wait is over: the backlog has kept it
     assert [c.account.id for c in enrolment.look().enrol] == ["sso-1"]
+
+
+def test_a_burst_waits_in_the_backlog_and_is_handed_out_a_batch_at_a_time(
+    every_generation: Databases,
+) -> None:
+    """45 sign-ups at once: 20, 20, 5, in order, none twice; each one re-read just before it
+    is handed out (one deleted or deactivated while waiting is dropped), and the looks after
+    the first read only the batch, not the burst again."""
+    databases = every_generation
+    ids = [f"sso-{n:02}" for n in range(45)]
+    with databases.openwebui() as owui:
+        for account in ids:
+            _account(owui, account, f"{account}@corp.example", sso=True)
+    enrolment = Enrolment(_ready(databases, enrol="sso"))
+    first = [c.account.id for c in enrolment.look().enrol]
+    assert len(first) == 20 and len(enrolment.backlog) == 25
+    with databases.openwebui() as owui:
+        owui.execute("""DELETE FROM "user" WHERE id = 'sso-44'""")
+        owui.execute("""UPDATE "user" SET role = 'pending' WHERE id = 'sso-43'""")
+
+    def batch() -> list[str]:
+        enrolment.since = int(time.time()) + 10  # nothing changed since: the batch only
+        return [c.account.id for c in enrolment.look().enrol]
+
+    assert first + batch() + batch() == ids[:43]
+    assert enrolment.backlog == {} and batch() == []
 
 
 @pytest.mark.parametrize("databases", ["0.12.4"], indirect=True)
