@@ -1,19 +1,21 @@
 """Open WebUI first (``BRIDGE_ENROL``): find the Open WebUI accounts to enrol, and record an
 enrolment once LiteLLM's own code has made the user (proxy/enrolment.py makes it).
 
-Each look reads only the accounts made, changed or used since the previous look (the first
-reads them all once), plus the ``pending`` ones seen before (Open WebUI approves an account
-without touching its timestamps) and the next :data:`BATCH` of the backlog. Decisions are
-plan/enrolment.py's. A burst larger than a batch waits in the backlog (account ids, oldest
-first), each re-read and decided again just before it is enrolled: the cost of a look is the
-changes since the last one plus one batch, never every account again. A held account is
-audited once per reason; an enrolment is audited with the LiteLLM user it made. Two kept
-connections serve every look and record.
+Each look reads only the accounts made, changed or used since the previous look (a process's
+first look: since the mark saved in the bridge's schema, when every account changed before it
+had been handed out or held; every account once, on a new installation), plus the
+``pending`` ones (Open WebUI approves an account without touching its timestamps) and the next
+:data:`BATCH` of the backlog. Decisions are plan/enrolment.py's. A burst larger than a batch
+waits in the backlog (account ids, oldest first), each re-read and decided again just before it
+is enrolled: the cost of a look is the changes since the last one plus one batch, never every
+account again. A held account is audited once per reason; an enrolment is audited with the
+LiteLLM user it made. Two kept connections serve every look and record.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +36,7 @@ from litellm_bridge_plugin.plan.enrolment import (
     email_of,
     hold_reason,
 )
-from litellm_bridge_plugin.queries import fetch
+from litellm_bridge_plugin.queries import fetch, query
 from litellm_bridge_plugin.settings import Settings
 
 log = logging.getLogger("litellm_bridge")
@@ -70,8 +72,8 @@ class Look:
 
 
 class Enrolment:
-    """The thread-side half of enrolment: looks, decisions and records. Not thread-safe: one
-    caller at a time (the proxy's enrolment task)."""
+    """The thread-side half of enrolment: looks, decisions and records. Its methods take
+    turns on the kept connections (the proxy records several enrolments at once)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -80,10 +82,14 @@ class Enrolment:
         self.pending: dict[str, int] = {}
         self.backlog: dict[str, None] = {}
         """Account ids to enrol, oldest first (an ordered set)."""
+        self._done_until: int | None = None
+        """The mark to save at the next look: when this look started, if it left nothing
+        due in the backlog (refused ones waiting aside)."""
         self.connections = KeptConnections(
             settings.litellm_database_url, settings.openwebui_database_url
         )
         self._locker: psycopg.Connection[Any] | None = None
+        self._turn = threading.Lock()
         self.retry: dict[str, tuple[float, float]] = {}
         """Open WebUI id -> (when to try again, the wait after that) for refused ones."""
 
@@ -108,7 +114,8 @@ class Enrolment:
             return False
 
     def close(self) -> None:
-        self.connections.close()
+        with self._turn:
+            self.connections.close()
         if self._locker is not None:
             self._locker.close()
             self._locker = None
@@ -125,17 +132,22 @@ class Enrolment:
         """The accounts to enrol now, at most :data:`BATCH`, the backlog's oldest first (the
         held ones audited once per reason)."""
         started = int(time.time())
-        since = 0 if self.since is None else self.since - OVERLAP_SECONDS
         queued = list(self.backlog)[:BATCH]
-        try:
-            litellm, owui = self.connections.get()
-            found = openwebui_state.accounts(
-                owui, detect_schema(owui), since, set(self.pending) | set(queued)
-            )
-            look = self._decide(litellm, found)
-        except psycopg.Error:
-            self.connections.discard_broken()
-            raise
+        with self._turn:
+            try:
+                litellm, owui = self.connections.get()
+                if self._done_until is not None:  # the batch it handed out is done now
+                    mark = {"seen_until": self._done_until}
+                    litellm.execute(query("bridge.sql", "enrol_mark_save"), mark)
+                    self._done_until = None
+                since = self._since(litellm, owui)
+                found = openwebui_state.accounts(
+                    owui, detect_schema(owui), since, set(self.pending) | set(queued)
+                )
+                look = self._decide(litellm, found)
+            except psycopg.Error:
+                self.connections.discard_broken()
+                raise
         self.since = started
         fresh = {c.account.id: c for c in look.enrol}
         for account_id in queued:
@@ -148,23 +160,46 @@ class Enrolment:
             self.backlog[account_id] = None
         for account_id in fresh:
             self.backlog.setdefault(account_id, None)
-        look.enrol = [fresh[i] for i in list(self.backlog)[:BATCH] if i in fresh]
-        for candidate in look.enrol:
-            self.backlog.pop(candidate.account.id, None)
+        emails: set[str] = set()
+        look.enrol = []
+        for account_id in list(self.backlog)[:BATCH]:
+            candidate = fresh.get(account_id)
+            if candidate is None or candidate.email in emails:
+                continue  # one account per email a batch (they are enrolled at once)
+            emails.add(candidate.email)
+            look.enrol.append(candidate)
+            self.backlog.pop(account_id)
+        now = time.monotonic()
+        if all(self.retry.get(i, (0.0, 0.0))[0] > now for i in self.backlog):
+            self._done_until = started  # saved once this batch is done (the next look)
         return look
+
+    def _since(self, litellm: psycopg.Connection[Any], owui: psycopg.Connection[Any]) -> int:
+        """Where this look starts reading: the previous look (less the overlap); a process's
+        first look starts at the mark enrolment saved (every account changed before it was
+        handed out or held) and reads the pending accounts too, or at 0 without a mark."""
+        if self.since is not None:
+            return self.since - OVERLAP_SECONDS
+        mark = fetch(litellm, "bridge.sql", "enrol_mark")
+        if not mark:
+            return 0
+        for account_id in openwebui_state.pending_ids(owui, PENDING_LIMIT):
+            self.pending.setdefault(account_id, 0)
+        return int(mark[0]["seen_until"]) - OVERLAP_SECONDS
 
     def account(self, openwebui_id: str) -> Candidate | str:
         """One account, decided now (a call by someone LiteLLM does not know yet): the
         candidate, or why it is held."""
-        try:
-            litellm, owui = self.connections.get()
-            found = openwebui_state.accounts(owui, detect_schema(owui), None, {openwebui_id})
-            if openwebui_id not in found:
-                return "no such Open WebUI account"
-            look = self._decide(litellm, found)
-        except psycopg.Error:
-            self.connections.discard_broken()
-            raise
+        with self._turn:
+            try:
+                litellm, owui = self.connections.get()
+                found = openwebui_state.accounts(owui, detect_schema(owui), None, {openwebui_id})
+                if openwebui_id not in found:
+                    return "no such Open WebUI account"
+                look = self._decide(litellm, found)
+            except psycopg.Error:
+                self.connections.discard_broken()
+                raise
         if look.enrol:
             self.backlog.pop(openwebui_id, None)
             return look.enrol[0]
@@ -280,6 +315,13 @@ class Enrolment:
             "finished": candidate.finish is not None,
             "via": via,
         }
+        with self._turn:
+            self._record(link, litellm_id, after, started)
+            self.retry.pop(account.id, None)
+
+    def _record(
+        self, link: dict[str, Any], litellm_id: str, after: dict[str, Any], started: float
+    ) -> None:
         try:
             litellm = self.connections.litellm()
             with litellm.transaction():
@@ -301,22 +343,23 @@ class Enrolment:
         except psycopg.Error:
             self.connections.discard_broken()
             raise
-        self.retry.pop(account.id, None)
 
     def failed(self, candidate: Candidate, reason: str) -> None:
         """LiteLLM refused to make the user: audited (and logged) once per reason, tried
         again after a wait that doubles up to :data:`RETRY_MAX_SECONDS`."""
         account = candidate.account
-        wait = self.retry.get(account.id, (0.0, 0.5))[1] * 2
-        self.retry[account.id] = (time.monotonic() + wait, min(wait, RETRY_MAX_SECONDS))
-        self.backlog.pop(account.id, None)
-        self.backlog[account.id] = None  # tried again after its wait, behind the others
         said = f"LiteLLM refused: {reason}"
-        try:
-            told = self._tell(self.connections.litellm(), {account.id: (account, said)}, "FAILED")
-        except psycopg.Error:
-            self.connections.discard_broken()
-            raise
+        with self._turn:
+            wait = self.retry.get(account.id, (0.0, 0.5))[1] * 2
+            self.retry[account.id] = (time.monotonic() + wait, min(wait, RETRY_MAX_SECONDS))
+            self.backlog.pop(account.id, None)
+            self.backlog[account.id] = None  # tried again after its wait, behind the others
+            try:
+                litellm = self.connections.litellm()
+                told = self._tell(litellm, {account.id: (account, said)}, "FAILED")
+            except psycopg.Error:
+                self.connections.discard_broken()
+                raise
         if told:
             log.warning(
                 "litellm-bridge: could not enrol Open WebUI account %s: %s",

@@ -212,6 +212,11 @@ def read_scope(
     )
 
 
+def pending_ids(conn: psycopg.Connection[Any], limit: int) -> list[str]:
+    """The accounts waiting for an admin's approval, the newest first (at most ``limit``)."""
+    return [r["id"] for r in _rows(conn, "pending_account_ids", {"limit": limit})]
+
+
 def accounts(
     conn: psycopg.Connection[Any], schema: OpenWebUISchema, since: int | None, ids: set[str]
 ) -> dict[str, OpenWebUIUser]:

@@ -32,6 +32,10 @@ LOOKS_PER_POLL = 5
 """Looks for new accounts per BRIDGE_POLL_INTERVAL (5 s by default: a look a second, and so
 at most BATCH (20) enrolments a second through LiteLLM's own code)."""
 
+AT_ONCE = 4
+"""Enrolments of a look made at the same time: each waits mostly on LiteLLM's database
+client, so a few at once multiply the rate without holding the proxy's loop."""
+
 Submit = Callable[[Iterable[tuple[str, str]], Mapping[str, str]], None]
 
 
@@ -112,10 +116,15 @@ class Enroller:
                 return 0
             try:
                 look = await asyncio.to_thread(self.enrolment.look)
-                made = 0
-                for candidate in look.enrol[:BATCH]:  # the rest wait in the backlog
-                    made += await self._enrol(candidate, "look") is not None
-                return made
+                gate = asyncio.Semaphore(AT_ONCE)
+
+                async def one(candidate: Candidate) -> bool:
+                    async with gate:
+                        return await self._enrol(candidate, "look") is not None
+
+                # at most BATCH (the rest wait in the backlog), one account per email
+                made = await asyncio.gather(*(one(c) for c in look.enrol[:BATCH]))
+                return sum(made)
             finally:
                 await asyncio.to_thread(self.enrolment.unlock)
 

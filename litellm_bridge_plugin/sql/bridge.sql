@@ -149,6 +149,16 @@ SELECT pg_advisory_lock(hashtext('litellm_bridge.enrol'));
 -- name: enrol_unlock
 SELECT pg_advisory_unlock(hashtext('litellm_bridge.enrol'));
 
+-- name: enrol_mark
+SELECT seen_until FROM litellm_bridge.enrol_mark;
+
+-- name: enrol_mark_save
+-- Never backwards: another process may have looked further.
+INSERT INTO litellm_bridge.enrol_mark (seen_until) VALUES (%(seen_until)s)
+ON CONFLICT (only_row) DO UPDATE
+SET seen_until = GREATEST(litellm_bridge.enrol_mark.seen_until, EXCLUDED.seen_until),
+    recorded_at = now();
+
 -- name: enrol_reasons_told
 -- The reason last audited for each of these Open WebUI accounts enrolment held or could not
 -- make (so each is told once per reason, across processes and restarts).

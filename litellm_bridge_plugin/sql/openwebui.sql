@@ -229,6 +229,11 @@ FROM "user" u
 LEFT JOIN auth a ON a.id = u.id
 WHERE u.created_at >= %(since)s OR u.updated_at >= %(since)s OR u.last_active_at >= %(since)s;
 
+-- name: pending_account_ids
+-- Enrolment's first look in a process: the accounts waiting for an admin's approval (Open
+-- WebUI approves without touching a timestamp), the newest first.
+SELECT id FROM "user" WHERE role = 'pending' ORDER BY created_at DESC LIMIT %(limit)s;
+
 -- name: accounts_by_id
 SELECT u.id, u.email, u.name, u.role, u.created_at,
        a.id IS NOT NULL AS has_auth, a.active, a.email AS auth_email

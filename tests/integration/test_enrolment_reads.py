@@ -227,3 +227,38 @@ def test_verify_user_says_what_enrolment_did(databases: Databases) -> None:
     bo = verify_user(settings, "bo@corp.example")
     assert bo["enrolment"]["last"].startswith("held on ")
     assert any("enrolment held on" in p and "SSO" in p for p in bo["problems"]), bo["problems"]
+
+
+def test_a_new_process_reads_from_the_saved_mark_and_the_pending_accounts(
+    every_generation: Databases,
+) -> None:
+    """A proxy that starts again does not read every account: only those changed since the
+    mark (saved once a look's batch is done), and the pending ones. Without a mark (a new
+    installation, or the row deleted) its first look reads them all once."""
+    databases = every_generation
+    with databases.openwebui() as owui:
+        _account(owui, "sso-1", "ann@corp.example", sso=True)
+    settings = _ready(databases, enrol="sso")
+    first = Enrolment(settings)
+    (candidate,) = first.look().enrol
+    first.record(candidate, "litellm-ann", time.monotonic(), "look")
+    assert first.look().enrol == []  # Ann's batch is done: the mark is saved
+    with databases.litellm() as conn:
+        (mark,) = conn.execute("SELECT seen_until FROM litellm_bridge.enrol_mark").fetchall()
+    assert abs(mark["seen_until"] - time.time()) < 60
+    with databases.openwebui() as owui:  # unchanged since long before the mark
+        owui_add_user(owui, "sso-quiet", "quiet@corp.example", "quiet")
+        owui_mark_sso(owui, "sso-quiet", sub="quiet")
+        owui_add_user(owui, "sso-waiting", "wait@corp.example", "waiting", role="pending")
+        owui_mark_sso(owui, "sso-waiting", sub="waiting")
+    restarted = Enrolment(settings)
+    look = restarted.look()
+    assert "sso-quiet" not in look.held and [c.account.id for c in look.enrol] == []
+    assert "approves" in look.held["sso-waiting"]  # pending ones are read at the first look
+    with databases.openwebui() as owui:
+        owui.execute("""UPDATE "user" SET role = 'user' WHERE id = 'sso-waiting'""")
+    assert [c.account.id for c in restarted.look().enrol] == ["sso-waiting"]
+    with databases.litellm() as conn:
+        conn.execute("DELETE FROM litellm_bridge.enrol_mark")
+    found = {c.account.id for c in Enrolment(settings).look().enrol}
+    assert found == {"sso-quiet", "sso-waiting"}
