@@ -269,7 +269,7 @@ def main() -> None:
     rows = []
     for size in (int(n) for n in args.sizes.split(",") if n):
         # one process per size: peak memory is that size's, and nothing is shared
-        out = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        out = subprocess.run(
             [
                 sys.executable,
                 "-m",

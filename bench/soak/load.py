@@ -1,0 +1,235 @@
+"""The soak's load, all at once at fixed rates: management calls through LiteLLM's API, changes
+by SQL behind the proxy's back, Open WebUI calls through both proxies (a share hostile), and
+sign-ins to Open WebUI. Each generator is a thread that records what it did and saw."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from devtools import litellm_seed as seed
+
+from .stack import SERVICE_KEY, Stack
+
+MODELS = ("gpt-4", "gpt-3.5-turbo", "claude-3-sonnet")
+
+
+@dataclass
+class Record:
+    """What the load did and saw (appended from several threads; list appends are atomic)."""
+
+    management: list[tuple[float, str, int]] = field(default_factory=list)
+    """(time, path, status)."""
+    arrivals: list[tuple[float, float]] = field(default_factory=list)
+    """(time the change returned, seconds until its Open WebUI row)."""
+    lost: list[str] = field(default_factory=list)
+    """Changes that never reached Open WebUI (email)."""
+    calls: list[tuple[float, str, int, str]] = field(default_factory=list)
+    """(time, kind: allowed | hostile-*, status, proxy)."""
+    sign_ins: list[tuple[float, int]] = field(default_factory=list)
+    sql_changes: int = 0
+
+
+@dataclass
+class Person:
+    email: str
+    user_id: str
+    key: str
+    password: str
+
+
+class Load:
+    """Starts the generators; :meth:`stop` ends them."""
+
+    def __init__(self, stack: Stack, rates: dict[str, float], seed_value: int = 7) -> None:
+        self.stack = stack
+        self.rates = rates
+        self.record = Record()
+        self.stable: list[Person] = []
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._random = random.Random(seed_value)
+        self._pending: list[tuple[float, str]] = []
+        self._lock = threading.Lock()
+
+    # -- the people every call is made as: made once, never changed -------------------------
+
+    def prepare(self, people: int = 20) -> None:
+        port = self.stack.proxy_ports[0]
+        for n in range(people):
+            email = f"stable-{n}@soak.example"
+            status, user = self.stack.call(
+                port,
+                "/user/new",
+                {"user_email": email, "models": ["gpt-4"], "auto_create_key": False},
+            )
+            assert status == 200, user
+            status, key = self.stack.call(
+                port, "/key/generate", {"user_id": user["user_id"], "models": ["gpt-4"]}
+            )
+            assert status == 200, key
+            password = f"Stable-{n}-{uuid.uuid4().hex[:8]}"
+            self.stack.call(
+                port, "/user/update", {"user_id": user["user_id"], "password": password}
+            )
+            self.stable.append(Person(email, user["user_id"], key["key"], password))
+
+    # -- generators ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        for name, target in (
+            ("management", self._management),
+            ("sql", self._sql),
+            ("calls", self._calls),
+            ("sign_ins", self._sign_ins),
+            ("arrivals", self._arrivals),
+        ):
+            thread = threading.Thread(target=self._every, args=(name, target), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(60)
+
+    def _every(self, name: str, target: Any) -> None:
+        period = 1.0 / self.rates[name] if self.rates.get(name) else 0.05
+        while not self._stop.is_set():
+            began = time.monotonic()
+            try:
+                target()
+            except Exception as exc:  # a fault window: recorded by the generator itself
+                print(f"  soak: {name}: {type(exc).__name__}: {exc}", flush=True)
+            self._stop.wait(max(0.0, period - (time.monotonic() - began)))
+
+    def _port(self) -> int:
+        return self._random.choice(self.stack.proxy_ports)
+
+    def _management(self) -> None:
+        port = self._port()
+        action = self._random.choice(("user", "user", "team", "key", "budget", "delete"))
+        if action == "user":
+            email = f"m-{uuid.uuid4().hex[:10]}@soak.example"
+            status, _ = self.stack.call(
+                port, "/user/new", {"user_email": email, "models": ["gpt-4"]}
+            )
+            if status == 200:
+                with self._lock:
+                    self._pending.append((time.monotonic(), email))
+            self.record.management.append((time.monotonic(), "/user/new", status))
+        elif action == "team":
+            status, team = self.stack.call(
+                port,
+                "/team/new",
+                {"team_alias": f"team-{uuid.uuid4().hex[:6]}", "models": ["gpt-4"]},
+            )
+            self.record.management.append((time.monotonic(), "/team/new", status))
+            if status == 200 and self.stable:
+                member = self._random.choice(self.stable)
+                status, _ = self.stack.call(
+                    port,
+                    "/team/member_add",
+                    {
+                        "team_id": team["team_id"],
+                        "member": {"role": "user", "user_id": member.user_id},
+                    },
+                )
+                self.record.management.append((time.monotonic(), "/team/member_add", status))
+        elif action == "key":
+            status, key = self.stack.call(port, "/key/generate", {"models": ["gpt-3.5-turbo"]})
+            self.record.management.append((time.monotonic(), "/key/generate", status))
+            if status == 200:
+                status, _ = self.stack.call(port, "/key/block", {"key": key["key"]})
+                self.record.management.append((time.monotonic(), "/key/block", status))
+        elif action == "budget":
+            with self._lock:
+                known = [e for _, e in self._pending[-50:]]
+            if known:
+                status, _ = self.stack.call(
+                    port,
+                    "/user/update",
+                    {"user_email": self._random.choice(known), "max_budget": 5},
+                )
+                self.record.management.append((time.monotonic(), "/user/update", status))
+        else:
+            email = f"gone-{uuid.uuid4().hex[:8]}@soak.example"
+            status, user = self.stack.call(port, "/user/new", {"user_email": email})
+            self.record.management.append((time.monotonic(), "/user/new", status))
+            if status == 200:
+                status, _ = self.stack.call(port, "/user/delete", {"user_ids": [user["user_id"]]})
+                self.record.management.append((time.monotonic(), "/user/delete", status))
+
+    def _sql(self) -> None:
+        """A change behind the proxy's back, as an operator's script makes it."""
+        with psycopg.connect(self.stack.litellm_url, autocommit=True) as conn:
+            email = f"s-{uuid.uuid4().hex[:10]}@soak.example"
+            seed.add_user(conn, str(uuid.uuid4()), email, models=["gpt-4"])
+        with self._lock:
+            self._pending.append((time.monotonic(), email))
+        self.record.sql_changes += 1
+
+    def _calls(self) -> None:
+        person = self._random.choice(self.stable)
+        port = self._port()
+        kind = self._random.choices(
+            ("allowed", "hostile-model", "hostile-id", "hostile-key", "hostile-fallback"),
+            weights=(6, 1, 1, 1, 1),
+        )[0]
+        body: dict[str, Any] = {"model": "gpt-4", "messages": [{"role": "user", "content": "hi"}]}
+        headers = {"X-OpenWebUI-User-Email": person.email}
+        key = SERVICE_KEY
+        if kind == "hostile-model":
+            body["model"] = "claude-3-sonnet"
+        elif kind == "hostile-id":
+            other = self._random.choice([p for p in self.stable if p is not person])
+            headers["X-OpenWebUI-User-Id"] = f"forged-{other.user_id}"
+            headers["X-OpenWebUI-User-Email"] = other.email + ".evil"
+        elif kind == "hostile-key":
+            key = f"sk-forged-{uuid.uuid4().hex}"
+        elif kind == "hostile-fallback":
+            body["model"] = "claude-3-sonnet"
+            body["fallbacks"] = ["gpt-4"]
+        status, _ = self.stack.call(port, "/v1/chat/completions", body, key, headers)
+        self.record.calls.append((time.monotonic(), kind, status, str(port)))
+
+    def _sign_ins(self) -> None:
+        person = self._random.choice(self.stable)
+        status, _ = self.stack.call(
+            self.stack.openwebui_port,
+            "/api/v1/auths/signin",
+            {"email": person.email, "password": person.password},
+            key="",
+        )
+        self.record.sign_ins.append((time.monotonic(), status))
+
+    def _arrivals(self) -> None:
+        """Each change's Open WebUI row, polled; a change waiting more than 120 s is lost."""
+        with self._lock:
+            waiting, self._pending = self._pending, []
+        if not waiting:
+            return
+        with psycopg.connect(self.stack.openwebui_url, autocommit=True) as owui:
+            there = {
+                r[0]
+                for r in owui.execute(
+                    'SELECT email FROM "user" WHERE email = ANY(%s)', ([e for _, e in waiting],)
+                )
+            }
+        now = time.monotonic()
+        keep = []
+        for at, email in waiting:
+            if email in there:
+                self.record.arrivals.append((at, now - at))
+            elif now - at > 120:
+                self.record.lost.append(email)
+            else:
+                keep.append((at, email))
+        with self._lock:
+            self._pending = keep + self._pending
