@@ -290,6 +290,10 @@ def main() -> int:
         help="Open WebUI's database: its default SQLite file (default) or PostgreSQL",
     )
     args = parser.parse_args()
+    # Ctrl-C stops the demo even when it was started with SIGINT ignored (a job started in the
+    # background by a non-interactive shell inherits that, and Python then never raises
+    # KeyboardInterrupt): Python's own handler, explicitly.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with terminal.foreground(), tempfile.TemporaryDirectory(prefix="bridge-demo-") as tmp:
         try:
             return run(args.no_wait, Path(tmp), args.openwebui_db)

@@ -49,6 +49,9 @@ def test_the_demo_shows_the_stack_and_stops_on_ctrl_c(pg_server: str, tmp_path: 
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # so a failure below can stop its proxy and Open WebUI too
+            # SIGINT ignored, as a non-interactive shell starts a background job (CI may run
+            # so): Ctrl-C must stop the demo all the same
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
         )
     try:
         deadline = time.monotonic() + 400
