@@ -7,6 +7,7 @@ import contextlib
 import os
 import pty
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -35,6 +36,9 @@ def _typed_ctrl_c(tmp_path: Path, program: str) -> str:
     script = f"cd {tmp_path}; make -s demo; echo make-status=$?"
     pid, fd = pty.fork()
     if pid == 0:  # the child: a shell on the new terminal, as a person's
+        # Ctrl-C as in a person's terminal, even if this test runs with SIGINT ignored (a
+        # background job of a non-interactive shell; the ignoring would pass to make)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.environ["PYTHONPATH"] = str(ROOT)
         os.execv("/bin/sh", ["/bin/sh", "-c", script])  # noqa: S606 (a fixed shell)
     seen = b""
