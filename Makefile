@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 export BRIDGE_VENV := $(VENV)
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: setup demo test test-compat lint bench snapshots clean
+.PHONY: setup demo test test-compat lint bench soak snapshots clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -44,6 +44,15 @@ bench: setup
 	$(PY) -m bench.readiness
 	$(PY) -m bench.management
 	$(PY) -m bench.enrolment --people 1000
+
+# The soak (issue 25, README "What you can rely on"): an hour of load and faults with Open WebUI
+# on PostgreSQL, then a pass with Open WebUI on SQLite. SOAK_MINUTES=5 make soak for a short one.
+SOAK_MINUTES ?= 60
+SOAK_SQLITE_MINUTES ?= 15
+soak: setup
+	@scripts/install-openwebui.sh 0.12.4 >/dev/null
+	$(PY) -m bench.soak --minutes $(SOAK_MINUTES) --fault-every 60
+	$(PY) -m bench.soak --minutes $(SOAK_SQLITE_MINUTES) --fault-every 60 --openwebui sqlite
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,8 @@
 """The soak's load, all at once at fixed rates: management calls through LiteLLM's API, changes
 by SQL behind the proxy's back, Open WebUI calls through both proxies (a share hostile), and
-sign-ins to Open WebUI. Each generator is a thread that records what it did and saw."""
+sign-ins to Open WebUI. Each generator is a thread that records what it did and saw (clock
+time). Where each change went is read from the databases at the end (checks.py): people
+``m-*`` made by the API, ``s-*`` by SQL, ``gone-*`` made and deleted by the API."""
 
 from __future__ import annotations
 
@@ -26,13 +28,12 @@ class Record:
 
     management: list[tuple[float, str, int]] = field(default_factory=list)
     """(time, path, status)."""
-    arrivals: list[tuple[float, float]] = field(default_factory=list)
-    """(time the change returned, seconds until its Open WebUI row)."""
-    lost: list[str] = field(default_factory=list)
-    """Changes that never reached Open WebUI (email)."""
+    teams: list[tuple[str, str]] = field(default_factory=list)
+    """(team id, the member's user id) of each team made with its member."""
     calls: list[tuple[float, str, int, str]] = field(default_factory=list)
     """(time, kind: allowed | hostile-*, status, proxy)."""
     sign_ins: list[tuple[float, int]] = field(default_factory=list)
+    """(time the sign-in began, status)."""
     sql_changes: int = 0
 
 
@@ -55,8 +56,8 @@ class Load:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._random = random.Random(seed_value)
-        self._pending: list[tuple[float, str]] = []
-        self._lock = threading.Lock()
+        self._known: list[str] = []
+        """Emails of people the API made, for budget changes."""
 
     # -- the people every call is made as: made once, never changed -------------------------
 
@@ -79,6 +80,27 @@ class Load:
                 port, "/user/update", {"user_id": user["user_id"], "password": password}
             )
             self.stable.append(Person(email, user["user_id"], key["key"], password))
+        self._wait_for_passwords()
+
+    def _wait_for_passwords(self, timeout: float = 120) -> None:
+        """The load begins once every stable person can sign in to Open WebUI (a password
+        reaches Open WebUI about 0.7 s after LiteLLM has it: bcrypt)."""
+        deadline = time.time() + timeout
+        waiting = list(self.stable)
+        while waiting:
+            person = waiting[0]
+            status, _ = self.stack.call(
+                self.stack.openwebui_port,
+                "/api/v1/auths/signin",
+                {"email": person.email, "password": person.password},
+                key="",
+            )
+            if status == 200:
+                waiting.pop(0)
+            elif time.time() > deadline:
+                raise SystemExit(f"soak: {person.email} cannot sign in to Open WebUI: {status}")
+            else:
+                time.sleep(0.5)
 
     # -- generators ---------------------------------------------------------------------------
 
@@ -88,7 +110,6 @@ class Load:
             ("sql", self._sql),
             ("calls", self._calls),
             ("sign_ins", self._sign_ins),
-            ("arrivals", self._arrivals),
         ):
             thread = threading.Thread(target=self._every, args=(name, target), daemon=True)
             thread.start()
@@ -100,14 +121,14 @@ class Load:
             thread.join(60)
 
     def _every(self, name: str, target: Any) -> None:
-        period = 1.0 / self.rates[name] if self.rates.get(name) else 0.05
+        period = 1.0 / self.rates[name]
         while not self._stop.is_set():
-            began = time.monotonic()
+            began = time.time()
             try:
                 target()
             except Exception as exc:  # a fault window: recorded by the generator itself
                 print(f"  soak: {name}: {type(exc).__name__}: {exc}", flush=True)
-            self._stop.wait(max(0.0, period - (time.monotonic() - began)))
+            self._stop.wait(max(0.0, period - (time.time() - began)))
 
     def _port(self) -> int:
         return self._random.choice(self.stack.proxy_ports)
@@ -121,16 +142,15 @@ class Load:
                 port, "/user/new", {"user_email": email, "models": ["gpt-4"]}
             )
             if status == 200:
-                with self._lock:
-                    self._pending.append((time.monotonic(), email))
-            self.record.management.append((time.monotonic(), "/user/new", status))
+                self._known = [*self._known[-49:], email]
+            self.record.management.append((time.time(), "/user/new", status))
         elif action == "team":
             status, team = self.stack.call(
                 port,
                 "/team/new",
                 {"team_alias": f"team-{uuid.uuid4().hex[:6]}", "models": ["gpt-4"]},
             )
-            self.record.management.append((time.monotonic(), "/team/new", status))
+            self.record.management.append((time.time(), "/team/new", status))
             if status == 200 and self.stable:
                 member = self._random.choice(self.stable)
                 status, _ = self.stack.call(
@@ -141,38 +161,37 @@ class Load:
                         "member": {"role": "user", "user_id": member.user_id},
                     },
                 )
-                self.record.management.append((time.monotonic(), "/team/member_add", status))
+                self.record.management.append((time.time(), "/team/member_add", status))
+                if status == 200:
+                    self.record.teams.append((team["team_id"], member.user_id))
         elif action == "key":
             status, key = self.stack.call(port, "/key/generate", {"models": ["gpt-3.5-turbo"]})
-            self.record.management.append((time.monotonic(), "/key/generate", status))
+            self.record.management.append((time.time(), "/key/generate", status))
             if status == 200:
                 status, _ = self.stack.call(port, "/key/block", {"key": key["key"]})
-                self.record.management.append((time.monotonic(), "/key/block", status))
+                self.record.management.append((time.time(), "/key/block", status))
         elif action == "budget":
-            with self._lock:
-                known = [e for _, e in self._pending[-50:]]
+            known = self._known
             if known:
                 status, _ = self.stack.call(
                     port,
                     "/user/update",
                     {"user_email": self._random.choice(known), "max_budget": 5},
                 )
-                self.record.management.append((time.monotonic(), "/user/update", status))
+                self.record.management.append((time.time(), "/user/update", status))
         else:
             email = f"gone-{uuid.uuid4().hex[:8]}@soak.example"
             status, user = self.stack.call(port, "/user/new", {"user_email": email})
-            self.record.management.append((time.monotonic(), "/user/new", status))
+            self.record.management.append((time.time(), "/user/new", status))
             if status == 200:
                 status, _ = self.stack.call(port, "/user/delete", {"user_ids": [user["user_id"]]})
-                self.record.management.append((time.monotonic(), "/user/delete", status))
+                self.record.management.append((time.time(), "/user/delete", status))
 
     def _sql(self) -> None:
         """A change behind the proxy's back, as an operator's script makes it."""
         with psycopg.connect(self.stack.litellm_url, autocommit=True) as conn:
             email = f"s-{uuid.uuid4().hex[:10]}@soak.example"
             seed.add_user(conn, str(uuid.uuid4()), email, models=["gpt-4"])
-        with self._lock:
-            self._pending.append((time.monotonic(), email))
         self.record.sql_changes += 1
 
     def _calls(self) -> None:
@@ -197,39 +216,17 @@ class Load:
             body["model"] = "claude-3-sonnet"
             body["fallbacks"] = ["gpt-4"]
         status, _ = self.stack.call(port, "/v1/chat/completions", body, key, headers)
-        self.record.calls.append((time.monotonic(), kind, status, str(port)))
+        self.record.calls.append((time.time(), kind, status, str(port)))
 
     def _sign_ins(self) -> None:
         person = self._random.choice(self.stable)
-        status, _ = self.stack.call(
+        began = time.time()
+        status, answer = self.stack.call(
             self.stack.openwebui_port,
             "/api/v1/auths/signin",
             {"email": person.email, "password": person.password},
             key="",
         )
-        self.record.sign_ins.append((time.monotonic(), status))
-
-    def _arrivals(self) -> None:
-        """Each change's Open WebUI row, polled; a change waiting more than 120 s is lost."""
-        with self._lock:
-            waiting, self._pending = self._pending, []
-        if not waiting:
-            return
-        with psycopg.connect(self.stack.openwebui_url, autocommit=True) as owui:
-            there = {
-                r[0]
-                for r in owui.execute(
-                    'SELECT email FROM "user" WHERE email = ANY(%s)', ([e for _, e in waiting],)
-                )
-            }
-        now = time.monotonic()
-        keep = []
-        for at, email in waiting:
-            if email in there:
-                self.record.arrivals.append((at, now - at))
-            elif now - at > 120:
-                self.record.lost.append(email)
-            else:
-                keep.append((at, email))
-        with self._lock:
-            self._pending = keep + self._pending
+        self.record.sign_ins.append((began, status))
+        if status != 200:
+            print(f"  soak: sign-in of {person.email} refused: {status} {answer}", flush=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -30,6 +31,8 @@ SERVICE_KEY = "sk-soak-openwebui"
 ALIAS = "openwebui_global_key"
 OPENWEBUI_VERSION = "0.12.4"
 ROUTES = ["/v1/chat/completions", "/v1/models", "/v1/embeddings"]
+SQL = Path(__file__).with_name("sql")
+SWEEP_SECONDS = 30
 
 
 class Process:
@@ -41,9 +44,11 @@ class Process:
         self._ready = ready
         self.popen: subprocess.Popen[Any] | None = None
         self.starts = 0
+        self.started_at = 0.0
 
     def start(self, timeout: float = 240) -> None:
         self.starts += 1
+        self.started_at = time.time()
         self.popen = self._launch()
         deadline = time.monotonic() + timeout
         while not self._ready():
@@ -79,10 +84,16 @@ def _http_ok(url: str) -> bool:
 
 
 class Stack:
-    def __init__(self, directory: Path, base_port: int) -> None:
+    """``openwebui`` is Open WebUI's database: ``postgresql`` (a server of the soak's own) or
+    ``sqlite`` (its default, a file)."""
+
+    def __init__(self, directory: Path, base_port: int, openwebui: str = "postgresql") -> None:
         self.directory = directory
         self.tag = f"soak_{uuid.uuid4().hex[:6]}"
-        self.postgres = Postgres(directory / "owui-pg", base_port)
+        self.postgres = (
+            Postgres(directory / "owui-pg", base_port) if openwebui == "postgresql" else None
+        )
+        self.sqlite_file = directory / "webui.db" if openwebui == "sqlite" else None
         self.redis = Redis(directory / "redis", base_port + 1)
         self.proxy_ports = (base_port + 2, base_port + 3)
         self.openwebui_port = base_port + 4
@@ -97,10 +108,20 @@ class Stack:
         litellm_db.ensure_client()
         self.litellm_url = dbs.create_database(dbs.server_url(), f"{self.tag}_litellm")
         dbs.apply_litellm_schema(self.litellm_url)
-        self.postgres.init()
-        self.postgres.start()
-        self.openwebui_url = self.postgres.create_database("openwebui")
-        dbs.apply_openwebui_schema(self.openwebui_url, OPENWEBUI_VERSION)
+        with psycopg.connect(self.litellm_url, autocommit=True) as conn:
+            conn.execute((SQL / "litellm_witness.sql").read_text())
+        if self.postgres is not None:
+            self.postgres.init()
+            self.postgres.start()
+            self.openwebui_url = self.postgres.create_database("openwebui")
+            dbs.apply_openwebui_schema(self.openwebui_url, OPENWEBUI_VERSION)
+            with psycopg.connect(self.openwebui_url, autocommit=True) as conn:
+                conn.execute((SQL / "openwebui_witness.pg.sql").read_text())
+        else:
+            assert self.sqlite_file is not None
+            self.openwebui_url = dbs.make_openwebui_sqlite(self.sqlite_file, OPENWEBUI_VERSION)
+            with contextlib.closing(sqlite3.connect(self.sqlite_file)) as lite:
+                lite.executescript((SQL / "openwebui_witness.sqlite.sql").read_text())
         self.redis.start()
         for n, port in enumerate(self.proxy_ports):
             self.processes[f"proxy{n + 1}"] = self._proxy(port)
@@ -130,7 +151,8 @@ class Stack:
         for process in self.processes.values():
             process.stop()
         self.redis.kill()
-        self.postgres.stop("immediate")
+        if self.postgres is not None:
+            self.postgres.stop("immediate")
         if self.litellm_url:
             with contextlib.suppress(psycopg.Error):
                 dbs.drop_database(dbs.server_url(), f"{self.tag}_litellm")
@@ -142,7 +164,7 @@ class Stack:
             self.litellm_url,
             self.openwebui_url,
             MASTER_KEY,
-            BRIDGE_SWEEP_INTERVAL="30",
+            BRIDGE_SWEEP_INTERVAL=str(SWEEP_SECONDS),
             BRIDGE_OPENWEBUI_SERVICE_KEY=SERVICE_KEY,
             REDIS_HOST="127.0.0.1",
             REDIS_PORT=str(self.redis.port),
@@ -154,14 +176,16 @@ class Stack:
         directory.mkdir(parents=True, exist_ok=True)
         config = litellm_db.db_config(directory)
 
-        def launch() -> subprocess.Popen[Any]:
-            return start_proxy(self.env(), port, directory / f"proxy-{port}.log", config)
+        def launch() -> subprocess.Popen[Any]:  # a log per start: a killed one's is kept
+            log = directory / f"proxy-{port}-{process.starts}.log"
+            return start_proxy(self.env(), port, log, config)
 
-        return Process(
+        process = Process(
             f"proxy on {port}",
             launch,
             lambda: _http_ok(f"http://127.0.0.1:{port}/health/readiness"),
         )
+        return process
 
     def _worker_log(self) -> Path:
         return self.directory / f"worker-{self.processes['worker'].starts}.log"
@@ -190,6 +214,20 @@ class Stack:
 
     def _openwebui_ready(self) -> bool:
         return _http_ok(f"http://127.0.0.1:{self.openwebui_port}/health")
+
+    # -- Open WebUI's database, either kind ---------------------------------------------------
+
+    @property
+    def arrived_table(self) -> str:
+        return "soak.arrived" if self.postgres is not None else "soak_arrived"
+
+    def openwebui_rows(self, query: str) -> list[tuple[Any, ...]]:
+        """``query`` (no parameters, SQL both databases read alike) on Open WebUI's database."""
+        if self.sqlite_file is not None:
+            with contextlib.closing(sqlite3.connect(self.sqlite_file, timeout=30)) as lite:
+                return list(lite.execute(query).fetchall())
+        with psycopg.connect(self.openwebui_url, autocommit=True) as conn:
+            return list(conn.execute(query).fetchall())
 
     # -- calls ----------------------------------------------------------------------------
 
