@@ -17,6 +17,8 @@ log. Exits 1 on any failure.
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -37,6 +39,10 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8460, help="first of five ports")
     parser.add_argument("--openwebui", choices=("postgresql", "sqlite"), default="postgresql")
     args = parser.parse_args()
+    # Ctrl-C and a polite kill both stop the stack it started, even when started with SIGINT
+    # ignored (a background job); only kill -9 leaves it behind.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.minutes <= 0 or args.fault_every <= 0:
         parser.error("--minutes and --fault-every must be more than 0")
     print(

@@ -27,6 +27,7 @@ GROWTH = 0.10
 database connections in it (by at least 1). LiteLLM's own connections (Prisma's pool, Redis)
 open lazily up to LiteLLM's limits as the load moves: reported, not judged."""
 
+STATES = ("member", "removed", "deleted")
 _NAME = re.compile(r"^--\s*name:\s*(\w+)\s*$", re.MULTILINE)
 _SQL = Path(__file__).with_name("sql") / "checks.sql"
 
@@ -86,18 +87,21 @@ def state(stack: Stack, load: Load) -> list[str]:
 
 
 def _members(stack: Stack, record: Record) -> list[str]:
+    """Each team's member in its group while a member, out of it once removed; a deleted
+    team's group gone."""
     links = {(kind, litellm_id): owui for kind, litellm_id, owui, _, _ in _litellm(stack, "links")}
     members = set(stack.openwebui_rows(QUERIES["group_members"]))
-    missing = [
-        (team, user)
-        for team, user in record.teams
-        if (links.get(("team", team)), links.get(("user", user))) not in members
-    ]
-    print(
-        f"soak: teams made with a member {len(record.teams)}, member missing from its group "
-        f"{len(missing)}"
-    )
-    return [f"team members not in their groups: {missing[:5]}"] if missing else []
+    groups = {name for (name,) in stack.openwebui_rows('SELECT name FROM "group"')}
+    wrong = []
+    for team in record.teams:
+        pair = (links.get(("team", team.team_id)), links.get(("user", team.member)))
+        if team.state == "deleted":
+            wrong += [team] if team.alias in groups else []
+        elif (pair in members) != (team.state == "member"):
+            wrong.append(team)
+    states = {state: sum(t.state == state for t in record.teams) for state in STATES}
+    print(f"soak: teams {states}; not as LiteLLM has them in Open WebUI {len(wrong)}")
+    return [f"teams not as LiteLLM has them: {wrong[:5]}"] if wrong else []
 
 
 def _models(stack: Stack, load: Load) -> list[str]:
@@ -190,7 +194,8 @@ def resources(samples: list[Sample], load_began: float) -> list[str]:
         grew = last.rss_mb / first.rss_mb - 1 if first.rss_mb else 0.0
         minutes = (last.at - first.at) / 60
         print(
-            f"soak: {name} (start {start}) over {minutes:.1f} min after warm-up: memory "
+            f"soak: {name} (start {start}): at its start {found[0].rss_mb:.0f} MB, "
+            f"{found[0].connections} connection(s); over {minutes:.1f} min after warm-up: memory "
             f"{first.rss_mb:.0f} -> {last.rss_mb:.0f} MB ({grew:+.1%}), peak "
             f"{max(s.rss_mb for s in after):.0f} MB; connections {first.connections} -> "
             f"{last.connections} (peak {max(s.connections for s in after)}), the bridge's "

@@ -23,13 +23,23 @@ MODELS = ("gpt-4", "gpt-3.5-turbo", "claude-3-sonnet")
 
 
 @dataclass
+class Team:
+    team_id: str
+    alias: str
+    member: str
+    """The member's LiteLLM user id."""
+    state: str = "member"
+    """``member``, ``removed`` (the member taken out) or ``deleted`` (the team)."""
+
+
+@dataclass
 class Record:
     """What the load did and saw (appended from several threads; list appends are atomic)."""
 
     management: list[tuple[float, str, int]] = field(default_factory=list)
     """(time, path, status)."""
-    teams: list[tuple[str, str]] = field(default_factory=list)
-    """(team id, the member's user id) of each team made with its member."""
+    teams: list[Team] = field(default_factory=list)
+    """Each team made with its member, and what became of it."""
     calls: list[tuple[float, str, int, str]] = field(default_factory=list)
     """(time, kind: allowed | hostile-*, status, proxy)."""
     sign_ins: list[tuple[float, int]] = field(default_factory=list)
@@ -56,8 +66,8 @@ class Load:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._random = random.Random(seed_value)
-        self._known: list[str] = []
-        """Emails of people the API made, for budget changes."""
+        self._known: list[tuple[str, str]] = []
+        """(email, user id) of people the API made, for budgets and keys."""
 
     # -- the people every call is made as: made once, never changed -------------------------
 
@@ -134,58 +144,73 @@ class Load:
         return self._random.choice(self.stack.proxy_ports)
 
     def _management(self) -> None:
-        port = self._port()
-        action = self._random.choice(("user", "user", "team", "key", "budget", "delete"))
-        if action == "user":
-            email = f"m-{uuid.uuid4().hex[:10]}@soak.example"
-            status, _ = self.stack.call(
-                port, "/user/new", {"user_email": email, "models": ["gpt-4"]}
-            )
-            if status == 200:
-                self._known = [*self._known[-49:], email]
-            self.record.management.append((time.time(), "/user/new", status))
-        elif action == "team":
-            status, team = self.stack.call(
-                port,
-                "/team/new",
-                {"team_alias": f"team-{uuid.uuid4().hex[:6]}", "models": ["gpt-4"]},
-            )
-            self.record.management.append((time.time(), "/team/new", status))
-            if status == 200 and self.stable:
-                member = self._random.choice(self.stable)
-                status, _ = self.stack.call(
-                    port,
-                    "/team/member_add",
-                    {
-                        "team_id": team["team_id"],
-                        "member": {"role": "user", "user_id": member.user_id},
-                    },
-                )
-                self.record.management.append((time.time(), "/team/member_add", status))
-                if status == 200:
-                    self.record.teams.append((team["team_id"], member.user_id))
-        elif action == "key":
-            status, key = self.stack.call(port, "/key/generate", {"models": ["gpt-3.5-turbo"]})
-            self.record.management.append((time.time(), "/key/generate", status))
-            if status == 200:
-                status, _ = self.stack.call(port, "/key/block", {"key": key["key"]})
-                self.record.management.append((time.time(), "/key/block", status))
-        elif action == "budget":
-            known = self._known
-            if known:
-                status, _ = self.stack.call(
-                    port,
-                    "/user/update",
-                    {"user_email": self._random.choice(known), "max_budget": 5},
-                )
-                self.record.management.append((time.time(), "/user/update", status))
+        """One change through LiteLLM's API: people made, budgets set, people deleted; teams
+        made with a member, changed, the member removed, teams deleted; keys made for people,
+        changed, blocked, deleted."""
+        actions = ("user", "user", "team", "team", "key", "budget", "delete")
+        getattr(self, f"_api_{self._random.choice(actions)}")(self._port())
+
+    def _api(self, port: int, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        status, answer = self.stack.call(port, path, body)
+        self.record.management.append((time.time(), path, status))
+        return status, answer
+
+    def _api_user(self, port: int) -> None:
+        email = f"m-{uuid.uuid4().hex[:10]}@soak.example"
+        status, user = self._api(port, "/user/new", {"user_email": email, "models": ["gpt-4"]})
+        if status == 200:
+            self._known = [*self._known[-49:], (email, user["user_id"])]
+
+    def _api_budget(self, port: int) -> None:
+        if self._known:
+            email, _ = self._random.choice(self._known)
+            self._api(port, "/user/update", {"user_email": email, "max_budget": 5})
+
+    def _api_delete(self, port: int) -> None:
+        email = f"gone-{uuid.uuid4().hex[:8]}@soak.example"
+        status, user = self._api(port, "/user/new", {"user_email": email})
+        if status == 200:
+            self._api(port, "/user/delete", {"user_ids": [user["user_id"]]})
+
+    def _api_team(self, port: int) -> None:
+        standing = [t for t in self.record.teams if t.state == "member"]
+        if len(standing) < 10 or self._random.random() < 0.5:
+            alias = f"team-{uuid.uuid4().hex[:6]}"
+            status, team = self._api(port, "/team/new", {"team_alias": alias, "models": ["gpt-4"]})
+            if status != 200:
+                return
+            member = self._random.choice(self.stable)
+            body = {
+                "team_id": team["team_id"],
+                "member": {"role": "user", "user_id": member.user_id},
+            }
+            if self._api(port, "/team/member_add", body)[0] == 200:
+                self.record.teams.append(Team(team["team_id"], alias, member.user_id))
+            return
+        team = self._random.choice(standing)
+        change = self._random.choice(("update", "member_delete", "delete"))
+        if change == "update":
+            self._api(port, "/team/update", {"team_id": team.team_id, "models": MODELS[:2]})
+        elif change == "member_delete":
+            body = {"team_id": team.team_id, "user_id": team.member}
+            if self._api(port, "/team/member_delete", body)[0] == 200:
+                team.state = "removed"
+        elif self._api(port, "/team/delete", {"team_ids": [team.team_id]})[0] == 200:
+            team.state = "deleted"
+
+    def _api_key(self, port: int) -> None:
+        if not self._known:
+            return
+        _, user_id = self._random.choice(self._known)
+        body = {"user_id": user_id, "models": ["gpt-3.5-turbo"]}
+        status, key = self._api(port, "/key/generate", body)
+        if status != 200:
+            return
+        self._api(port, "/key/update", {"key": key["key"], "models": ["claude-3-sonnet"]})
+        if self._random.random() < 0.5:
+            self._api(port, "/key/block", {"key": key["key"]})
         else:
-            email = f"gone-{uuid.uuid4().hex[:8]}@soak.example"
-            status, user = self.stack.call(port, "/user/new", {"user_email": email})
-            self.record.management.append((time.time(), "/user/new", status))
-            if status == 200:
-                status, _ = self.stack.call(port, "/user/delete", {"user_ids": [user["user_id"]]})
-                self.record.management.append((time.time(), "/user/delete", status))
+            self._api(port, "/key/delete", {"keys": [key["key"]]})
 
     def _sql(self) -> None:
         """A change behind the proxy's back, as an operator's script makes it."""
