@@ -75,7 +75,7 @@ def main() -> int:
             failures += checks.state(stack, load)
             failures += checks.latency(stack, faults.windows)
             failures += checks.calls(load.record, faults.windows)
-            failures += checks.resources(sampler.samples, began)
+            failures += checks.resources(sampler.samples, began, args.minutes)
             failures += checks.audit(stack)
         finally:
             try:

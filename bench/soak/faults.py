@@ -1,8 +1,9 @@
 """Faults on a schedule: each in turn, every ``every`` seconds, recorded as a window (start,
 end, clock time) so that refusals inside a window are told apart from refusals outside one.
 
-Proxy 1 is never killed: it lives the whole soak, the witness for memory and connections
-growing over time; proxy 2 and the worker are killed with -9 and started again."""
+Proxy 1 and worker 1 are never killed: they live the whole soak, the witnesses for memory
+and connections growing over time; proxy 2 and worker 2 are killed with -9 and started
+again."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from devtools import dbs
 from .periodic import Periodic
 from .stack import Stack
 
+OPENWEBUI_DB_FAULT = "restart Open WebUI's PostgreSQL"
 GRACE_SECONDS = 15.0
 """After a fault ends, how long its effects may last (a restarted proxy's first reads, a
 reconnect, the next sweep's repair) and still count as inside the window."""
@@ -33,6 +35,10 @@ class Windows:
         last = at if until is None else until
         return any(start <= last and at <= end + GRACE_SECONDS for _, start, end in self.spans)
 
+    def after(self, at: float, fault: str, seconds: float) -> bool:
+        """Whether ``at`` is within ``seconds`` of the end of a ``fault``."""
+        return any(name == fault and end <= at <= end + seconds for name, _, end in self.spans)
+
 
 class Faults(Periodic):
     def __init__(self, stack: Stack, every: float) -> None:
@@ -41,13 +47,13 @@ class Faults(Periodic):
         self.windows = Windows()
         self._done = 0
         database: tuple[str, Callable[[], None]] = (
-            ("restart Open WebUI's PostgreSQL", self._restart_postgres)
+            (OPENWEBUI_DB_FAULT, self._restart_postgres)
             if stack.postgres is not None
             else ("hold Open WebUI's SQLite file locked", self._lock_sqlite)
         )
         self.schedule: list[tuple[str, Callable[[], None]]] = [
             ("kill -9 proxy2", lambda: self._restart("proxy2")),
-            ("kill -9 worker", lambda: self._restart("worker")),
+            ("kill -9 worker2", lambda: self._restart("worker2")),
             ("terminate the bridge's connections", self._terminate_connections),
             database,
             ("restart Redis", self._restart_redis),

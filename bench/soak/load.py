@@ -10,6 +10,7 @@ import random
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,9 @@ from devtools import litellm_seed as seed
 from .stack import SERVICE_KEY, Stack
 
 MODELS = ("gpt-4", "gpt-3.5-turbo", "claude-3-sonnet")
+STEADY = {"api people": 150, "sql people": 150, "teams": 60, "blocked keys": 30}
+"""Once this many are live, each one made deletes the oldest: the population stays steady
+after the first minutes (memory that grows then is a leak, not more data)."""
 
 
 @dataclass
@@ -66,8 +70,10 @@ class Load:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._random = random.Random(seed_value)
-        self._known: list[tuple[str, str]] = []
-        """(email, user id) of people the API made, for budgets and keys."""
+        self._known: deque[tuple[str, str]] = deque()
+        """(email, user id) of the live people the API made, oldest first."""
+        self._sql_people: deque[str] = deque()
+        self._blocked: deque[str] = deque()
 
     # -- the people every call is made as: made once, never changed -------------------------
 
@@ -155,16 +161,23 @@ class Load:
         self.record.management.append((time.time(), path, status))
         return status, answer
 
+    def _recent(self) -> tuple[str, str] | None:
+        """One of the 50 people the API made last (far from the oldest, which are deleted)."""
+        recent = list(self._known)[-50:]
+        return self._random.choice(recent) if recent else None
+
     def _api_user(self, port: int) -> None:
         email = f"m-{uuid.uuid4().hex[:10]}@soak.example"
         status, user = self._api(port, "/user/new", {"user_email": email, "models": ["gpt-4"]})
         if status == 200:
-            self._known = [*self._known[-49:], (email, user["user_id"])]
+            self._known.append((email, user["user_id"]))
+        if len(self._known) > STEADY["api people"]:
+            _, oldest = self._known.popleft()
+            self._api(port, "/user/delete", {"user_ids": [oldest]})
 
     def _api_budget(self, port: int) -> None:
-        if self._known:
-            email, _ = self._random.choice(self._known)
-            self._api(port, "/user/update", {"user_email": email, "max_budget": 5})
+        if (person := self._recent()) is not None:
+            self._api(port, "/user/update", {"user_email": person[0], "max_budget": 5})
 
     def _api_delete(self, port: int) -> None:
         email = f"gone-{uuid.uuid4().hex[:8]}@soak.example"
@@ -173,7 +186,12 @@ class Load:
             self._api(port, "/user/delete", {"user_ids": [user["user_id"]]})
 
     def _api_team(self, port: int) -> None:
-        standing = [t for t in self.record.teams if t.state == "member"]
+        live = [t for t in self.record.teams if t.state != "deleted"]
+        if len(live) > STEADY["teams"]:
+            if self._api(port, "/team/delete", {"team_ids": [live[0].team_id]})[0] == 200:
+                live[0].state = "deleted"
+            return
+        standing = [t for t in live if t.state == "member"]
         if len(standing) < 10 or self._random.random() < 0.5:
             alias = f"team-{uuid.uuid4().hex[:6]}"
             status, team = self._api(port, "/team/new", {"team_alias": alias, "models": ["gpt-4"]})
@@ -199,25 +217,31 @@ class Load:
             team.state = "deleted"
 
     def _api_key(self, port: int) -> None:
-        if not self._known:
+        if (person := self._recent()) is None:
             return
-        _, user_id = self._random.choice(self._known)
-        body = {"user_id": user_id, "models": ["gpt-3.5-turbo"]}
+        body = {"user_id": person[1], "models": ["gpt-3.5-turbo"]}
         status, key = self._api(port, "/key/generate", body)
         if status != 200:
             return
         self._api(port, "/key/update", {"key": key["key"], "models": ["claude-3-sonnet"]})
         if self._random.random() < 0.5:
-            self._api(port, "/key/block", {"key": key["key"]})
+            if self._api(port, "/key/block", {"key": key["key"]})[0] == 200:
+                self._blocked.append(key["key"])
         else:
             self._api(port, "/key/delete", {"keys": [key["key"]]})
+        if len(self._blocked) > STEADY["blocked keys"]:
+            self._api(port, "/key/delete", {"keys": [self._blocked.popleft()]})
 
     def _sql(self) -> None:
         """A change behind the proxy's back, as an operator's script makes it."""
         with psycopg.connect(self.stack.litellm_url, autocommit=True) as conn:
-            email = f"s-{uuid.uuid4().hex[:10]}@soak.example"
-            seed.add_user(conn, str(uuid.uuid4()), email, models=["gpt-4"])
-        self.record.sql_changes += 1
+            email, user_id = f"s-{uuid.uuid4().hex[:10]}@soak.example", str(uuid.uuid4())
+            seed.add_user(conn, user_id, email, models=["gpt-4"])
+            self._sql_people.append(user_id)
+            self.record.sql_changes += 1
+            if len(self._sql_people) > STEADY["sql people"]:
+                seed.delete_user(conn, self._sql_people.popleft())
+                self.record.sql_changes += 1
 
     def _calls(self) -> None:
         person = self._random.choice(self.stable)

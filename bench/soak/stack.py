@@ -33,6 +33,10 @@ OPENWEBUI_VERSION = "0.12.4"
 ROUTES = ["/v1/chat/completions", "/v1/models", "/v1/embeddings"]
 SQL = Path(__file__).with_name("sql")
 SWEEP_SECONDS = 30
+WORKERS = ("worker1", "worker2")
+"""Two ``litellm-bridge worker`` replicas sharing the outbox: worker2 is killed in turn,
+worker1 (like proxy1) lives the whole soak, a witness for growth over time."""
+WITNESSES = ("proxy1", "worker1")
 
 
 class Process:
@@ -125,14 +129,16 @@ class Stack:
         self.redis.start()
         for n, port in enumerate(self.proxy_ports):
             self.processes[f"proxy{n + 1}"] = self._proxy(port)
-        self.processes["worker"] = Process("worker", self._launch_worker, self._worker_ready)
+        for name in WORKERS:
+            self.processes[name] = self._worker(name)
         self.processes["openwebui"] = Process(
             "openwebui", self._launch_openwebui, self._openwebui_ready
         )
         self.processes["proxy1"].start()
         self.cli("install-triggers")
         self.processes["proxy2"].start()
-        self.processes["worker"].start()
+        for name in WORKERS:
+            self.processes[name].start()
         status, answer = self.call(
             self.proxy_ports[0],
             "/key/generate",
@@ -165,6 +171,10 @@ class Stack:
             self.openwebui_url,
             MASTER_KEY,
             BRIDGE_SWEEP_INTERVAL=str(SWEEP_SECONDS),
+            # people deleted in LiteLLM leave Open WebUI, so that the load, which deletes as
+            # many as it makes once it has made enough, keeps the population steady: memory
+            # then grows only if something leaks, not with the data
+            BRIDGE_ON_USER_DELETE="delete",
             BRIDGE_OPENWEBUI_SERVICE_KEY=SERVICE_KEY,
             REDIS_HOST="127.0.0.1",
             REDIS_PORT=str(self.redis.port),
@@ -187,20 +197,22 @@ class Stack:
         )
         return process
 
-    def _worker_log(self) -> Path:
-        return self.directory / f"worker-{self.processes['worker'].starts}.log"
+    def _worker(self, name: str) -> Process:
+        def log() -> Path:  # a log per start: a killed one's is kept
+            return self.directory / f"{name}-{self.processes[name].starts}.log"
 
-    def _launch_worker(self) -> subprocess.Popen[Any]:
-        program = Path(sys.executable).with_name("litellm-bridge")
-        return subprocess.Popen(
-            [str(program), "worker"],
-            env=self.env(),
-            stdout=self._worker_log().open("w"),
-            stderr=subprocess.STDOUT,
+        def launch() -> subprocess.Popen[Any]:
+            program = Path(sys.executable).with_name("litellm-bridge")
+            return subprocess.Popen(
+                [str(program), "worker"],
+                env=self.env(),
+                stdout=log().open("w"),
+                stderr=subprocess.STDOUT,
+            )
+
+        return Process(
+            name, launch, lambda: "litellm-bridge: started" in log().read_text(errors="replace")
         )
-
-    def _worker_ready(self) -> bool:
-        return "litellm-bridge: started" in self._worker_log().read_text(errors="replace")
 
     def _launch_openwebui(self) -> subprocess.Popen[Any]:
         process, _ = openwebui_server.start(

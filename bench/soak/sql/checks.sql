@@ -2,17 +2,18 @@
 -- (no parameters); the rest run on LiteLLM's database.
 
 -- name: committed
--- LiteLLM's users the soak made and still has, with when each row was written (the witness).
-SELECT c.user_id, c.email, c.at
+-- LiteLLM's users the soak made, with when each row was written (the witness) and whether
+-- LiteLLM still has it.
+SELECT c.user_id, c.email, c.at,
+       EXISTS (SELECT FROM "LiteLLM_UserTable" u WHERE u.user_id = c.user_id) AS alive
 FROM soak.committed c
-JOIN "LiteLLM_UserTable" u ON u.user_id = c.user_id
-WHERE c.email LIKE 'm-%' OR c.email LIKE 's-%' OR c.email LIKE 'stable-%';
+WHERE c.email LIKE 'm-%' OR c.email LIKE 's-%' OR c.email LIKE 'stable-%'
+   OR c.email LIKE 'gone-%';
 
 -- name: deleted
--- Users the soak made and deleted through the API.
+-- Users the soak made and deleted since (through the API or by SQL).
 SELECT c.email FROM soak.committed c
-WHERE c.email LIKE 'gone-%'
-  AND NOT EXISTS (SELECT FROM "LiteLLM_UserTable" u WHERE u.user_id = c.user_id);
+WHERE NOT EXISTS (SELECT FROM "LiteLLM_UserTable" u WHERE u.user_id = c.user_id);
 
 -- name: accounts
 -- Open WebUI's accounts: email, whether it may sign in.
