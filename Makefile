@@ -44,6 +44,7 @@ bench: setup
 	$(PY) -m bench.readiness
 	$(PY) -m bench.management
 	$(PY) -m bench.enrolment --people 1000
+	$(PY) -m bench.metrics
 
 # The soak (issue 25, README "What you can rely on"): an hour of load and faults with Open WebUI
 # on PostgreSQL, then a pass with Open WebUI on SQLite. SOAK_MINUTES=5 make soak for a short one.

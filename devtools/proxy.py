@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,11 +63,17 @@ def stack_env(
 
 
 def start_proxy(
-    env: dict[str, str], port: int, log_path: Path, config: Path = CONFIG
+    env: dict[str, str],
+    port: int,
+    log_path: Path,
+    config: Path = CONFIG,
+    args: Sequence[str] = (),
 ) -> subprocess.Popen[Any]:
-    """``litellm --config config/litellm_config.yaml`` on 127.0.0.1:``port``, logging to a file."""
+    """``litellm --config config/litellm_config.yaml`` on 127.0.0.1:``port``, logging to a file
+    (``args``: more of ``litellm``'s options, e.g. ``--num_workers 2``)."""
     litellm = Path(sys.executable).with_name("litellm")
     command = [str(litellm), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
+    command += list(args)
     return subprocess.Popen(
         command,
         env=env,

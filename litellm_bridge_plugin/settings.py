@@ -53,6 +53,8 @@ _ENV_NAMES = {
     "enrol": "BRIDGE_ENROL",
     "enrol_domains": "BRIDGE_ENROL_DOMAINS",
     "enrol_key": "BRIDGE_ENROL_KEY",
+    "metrics_public": "BRIDGE_METRICS_PUBLIC",
+    "health_outbox_lag": "BRIDGE_HEALTH_OUTBOX_LAG",
 }
 
 
@@ -167,6 +169,11 @@ class Settings(BaseSettings):
     openwebui_jwt_max_age: float = Field(default=3600.0, gt=0)
     """Longest lifetime (``exp - iat``) of a signed identity token that is believed."""
     allow_anonymous_service_calls: bool = False
+    metrics_public: bool = False
+    """``/bridge/metrics`` without a proxy admin's key (a scraper on a private network)."""
+    health_outbox_lag: float = Field(default=60.0, gt=0)
+    """Seconds the oldest waiting outbox row may wait before ``/bridge/health`` says
+    degraded."""
     link_existing: LinkExisting = "verified"
     """Which Open WebUI accounts that exist before the bridge it links by email on its own."""
     enrol: EnrolMode = "none"

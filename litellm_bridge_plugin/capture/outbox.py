@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 
+from litellm_bridge_plugin import metrics
 from litellm_bridge_plugin.connections import connect
 from litellm_bridge_plugin.domain import Scope
 from litellm_bridge_plugin.errors import BridgeError
@@ -83,6 +84,8 @@ def drain_once(
         good = [r["id"] for r in rows if (r["entity_type"], r["entity_id"]) not in failed]
         if good:
             cur.execute(_q("complete"), {"ids": good})
+            for row in cur.fetchall():
+                metrics.CHANGE_LATENCY.labels("sql").observe(max(0.0, row["age"]))
         if bad:
             cur.execute(
                 _q("fail"),

@@ -23,7 +23,7 @@ import bcrypt
 import psycopg
 
 from litellm_bridge_plugin.domain import Change, Plan
-from litellm_bridge_plugin.engine import bridge_db
+from litellm_bridge_plugin.engine import bridge_db, observed
 from litellm_bridge_plugin.engine.bridge_db import AuditRow
 from litellm_bridge_plugin.engine.operations import OPERATIONS, Target
 from litellm_bridge_plugin.engine.results import Outcome
@@ -123,6 +123,7 @@ class Applier:
                 done = self._apply_batch(batch)
                 outcomes.extend(done)
                 self._record(done)
+                observed.advance(len(done))
         return outcomes
 
     def _apply_batch(self, batch: Sequence[Change]) -> list[Outcome]:

@@ -18,7 +18,7 @@ import psycopg
 
 from litellm_bridge_plugin.connections import KeptConnections, connect
 from litellm_bridge_plugin.domain import Scope, Skip
-from litellm_bridge_plugin.engine import bridge_db, broadcast, fingerprint, reads
+from litellm_bridge_plugin.engine import bridge_db, broadcast, fingerprint, observed, reads
 from litellm_bridge_plugin.engine.apply import Applier, short
 from litellm_bridge_plugin.engine.bridge_db import AuditRow
 from litellm_bridge_plugin.engine.operations import OPERATIONS
@@ -70,6 +70,23 @@ def reconcile(
     """
     if models is None and settings.litellm_config is not None:
         models = ModelSource(config=settings.litellm_config)
+    with observed.reconciling(trigger, dry_run) as seen:
+        seen.result = _reconcile(
+            settings, scope, dry_run, trigger, passwords, connections, models, wait
+        )
+    return seen.result
+
+
+def _reconcile(
+    settings: Settings,
+    scope: Scope | None,
+    dry_run: bool,
+    trigger: str,
+    passwords: Mapping[str, str] | None,
+    connections: KeptConnections | None,
+    models: ModelSource | None,
+    wait: bool,
+) -> SyncResult:
     if connections is not None:
         litellm, openwebui = connections.get()
         try:
@@ -178,7 +195,9 @@ def _run(
             unchanged=True,
             fingerprint=current.digest,
         )
+    observed.phase("read")
     snapshot = reads.read(litellm, openwebui, schema, scope, models)
+    observed.phase("plan")
     the_plan = plan_run(settings, snapshot, scope, passwords, models)
     result = SyncResult(
         run_id=run_id,
@@ -194,6 +213,7 @@ def _run(
     )
     if dry_run:
         return result
+    observed.phase("write", len(the_plan.changes))
     result.outcomes = Applier(
         litellm,
         openwebui,

@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 
+from litellm_bridge_plugin import metrics
 from litellm_bridge_plugin.capture import outbox
 from litellm_bridge_plugin.connections import KeptConnections, connect
 from litellm_bridge_plugin.domain import EVERYTHING, Ref, Scope
@@ -87,6 +88,8 @@ class BridgeWorker:
         self._reloading = False
         self._lock = threading.Lock()
         self._refs: set[Ref] = set()
+        self._submitted_at: dict[Ref, float] = {}
+        """When each waiting entity was first submitted (for the change latency)."""
         self._passwords: dict[str, str] = {}
         self._threads: list[threading.Thread] = []
         self._announced = False
@@ -139,8 +142,11 @@ class BridgeWorker:
         Cheap and non-blocking: called on the proxy's request path after the response.
         """
         refs = set(refs)
+        now = time.monotonic()
         with self._lock:
             self._refs.update(refs)
+            for ref in refs:
+                self._submitted_at.setdefault(ref, now)
             if passwords:
                 self._passwords.update(passwords)
             if self.on_spend is not None:  # a proxy process: tell every process at once
@@ -195,7 +201,9 @@ class BridgeWorker:
             return
         try:
             conn = self._connections.litellm()
-            self.on_access(read_access(conn), None)
+            with metrics.timed(metrics.ACCESS_REFRESH_SECONDS):
+                access = read_access(conn)
+            self.on_access(access, None)
             self._access_fingerprint = fingerprint
             self._check_service_key(conn)
         except (BridgeError, psycopg.Error) as exc:
@@ -261,12 +269,22 @@ class BridgeWorker:
                 teams=frozenset(i for t, i in refs if t == "team"),
                 organizations=frozenset(i for t, i in refs if t == "organization"),
             )
-        if self._guarded("signal", scope, passwords) is None:
+        if self._guarded("signal", scope, passwords) is not None:
+            self._observe_latency(refs)
+        else:
             # keep the entities for the next try; a password is not kept: it would have to
             # live in memory indefinitely, and the account still converges without it
             with self._lock:
                 self._refs.update(refs)
             self._recheck_service_key()  # a key made or deleted counts at once all the same
+
+    def _observe_latency(self, refs: set[Ref]) -> None:
+        """From each management call's answer to its change applied (the tap's changes)."""
+        now = time.monotonic()
+        with self._lock:
+            taken = [self._submitted_at.pop(ref, now) for ref in refs if ref not in self._refs]
+        for at in taken:
+            metrics.CHANGE_LATENCY.labels("api").observe(now - at)
 
     def _drain_outbox(self) -> None:
         # its own connection (the claim's transaction stays open while the reconcile runs on
@@ -400,10 +418,14 @@ class BridgeWorker:
                     broadcast.announce(conn, announce)
                 if reloading:
                     users = None if reload is None else frozenset(reload)
-                    self.on_access(read_access(conn, users), users)
+                    with metrics.timed(metrics.ACCESS_REFRESH_SECONDS):
+                        access = read_access(conn, users)
+                    self.on_access(access, users)
                     self._check_service_key(conn)  # the change may have been to a key
                 if time.monotonic() >= next_spend:
-                    self.on_spend(read_spend(conn))
+                    with metrics.timed(metrics.SPEND_READ_SECONDS):
+                        figures = read_spend(conn)
+                    self.on_spend(figures)
                     next_spend = time.monotonic() + self.settings.spend_interval
             except (BridgeError, psycopg.Error) as exc:
                 log.warning("litellm-bridge: cannot keep the proxy's grants fresh: %s", exc)

@@ -28,10 +28,11 @@ from litellm_bridge_plugin.errors import BridgeError
 from litellm_bridge_plugin.litellm import service_key
 from litellm_bridge_plugin.litellm import tables as litellm_db
 from litellm_bridge_plugin.logs import ensure_log_handler
-from litellm_bridge_plugin.ops import doctor, report, verify
+from litellm_bridge_plugin.ops import doctor, progress, report, verify
 from litellm_bridge_plugin.ops import link as operator_link
 from litellm_bridge_plugin.ops import rendering as operator_report
 from litellm_bridge_plugin.ops import role_grants as grants
+from litellm_bridge_plugin.ops.serve import serve
 from litellm_bridge_plugin.queries import queries
 from litellm_bridge_plugin.releases import SUPPORTED_LITELLM
 from litellm_bridge_plugin.settings import Settings, load_settings
@@ -72,6 +73,16 @@ def parse_limit(text: str) -> int:
     return value
 
 
+def parse_port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 1 and 65535")
+    return value
+
+
 def version_line() -> str:
     """``litellm-bridge 0.2.0 (LiteLLM 1.106.12; supported 1.77.3 to 1.108.7)``, read
     without importing LiteLLM."""
@@ -100,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="make Open WebUI match LiteLLM now")
     sync.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     sync.add_argument("--json", action="store_true", help="machine-readable output")
+    sync.add_argument(
+        "--quiet", action="store_true", help="no progress on stderr (phases, n of m, rate)"
+    )
     status = commands.add_parser("status", help="counts on both sides, last sync, failures")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     audit = commands.add_parser("audit", help="what the bridge changed, newest first")
@@ -117,6 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.add_argument(
         "--no-sweep", action="store_true", help="only consume the outbox, no periodic sweeps"
+    )
+    worker.add_argument(
+        "--metrics-port",
+        type=parse_port,
+        help="serve /metrics (Prometheus) and /health on this port (docs/observability.md)",
+    )
+    worker.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        help="the address to serve them on (default 127.0.0.1; 0.0.0.0 in a container)",
     )
     commands.add_parser("retry-failed", help="give parked (dead) outbox rows new attempts")
     set_password = commands.add_parser(
@@ -152,7 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _sync(settings: Settings, args: argparse.Namespace) -> int:
-    result = reconcile(settings, dry_run=args.dry_run, trigger="cli")
+    with progress.shown(args.quiet):
+        result = reconcile(settings, dry_run=args.dry_run, trigger="cli")
     print(report.sync_json(result) if args.json else report.sync_text(result))
     return EXIT_OK if result.ok else EXIT_FAILED
 
@@ -232,6 +257,17 @@ def _uninstall_triggers(settings: Settings, args: argparse.Namespace) -> int:
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     ensure_log_handler()
     worker = BridgeWorker(settings, sweeps=not args.no_sweep)
+    server = None
+    if args.metrics_port is not None:
+        try:
+            server = serve(settings, args.metrics_port, args.metrics_host, not args.no_sweep)
+        except OSError as exc:
+            print(
+                f"litellm-bridge: cannot serve metrics on {args.metrics_host}:"
+                f"{args.metrics_port}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in previous:
         signal.signal(sig, lambda *_: worker.stop(timeout=0))
@@ -240,6 +276,8 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
         worker.wait()
     finally:
         worker.stop()
+        if server is not None:
+            server.shutdown()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return EXIT_OK

@@ -47,6 +47,15 @@ class Verdict:
     """Refused only because the person is not a LiteLLM user (anonymous mode lets it pass)."""
     openwebui_id: str | None = None
     """The Open WebUI account a stranger's call names (enrolment may make them a user)."""
+    kind: str = "allowed"
+    """For the metrics (``litellm_bridge_calls_total``): ``allowed`` or the refusal's kind,
+    one of :data:`REFUSALS`."""
+
+
+REFUSALS = ("identity", "model", "budget", "limit", "request", "unavailable")
+"""The kinds of refusal: the person cannot be believed or is not a LiteLLM user; a model not
+granted (or its key expired); a LiteLLM budget used up; a LiteLLM rate limit; a field of the
+request the bridge refuses; the bridge has not read LiteLLM (yet)."""
 
 
 WHOSE_BUDGET = {
@@ -96,8 +105,8 @@ def litellm_budget_message(model: str, error: Any, key: KeyGrant, state: AccessS
     return budget_message(model, Decision(False, "", over_budget=True, spent=(kind, budget)))
 
 
-def _refuse(status: int, message: str, detail: str = "", **extra: Any) -> Verdict:
-    return Verdict(False, status, message, detail=detail or message, **extra)
+def _refuse(kind: str, status: int, message: str, detail: str = "", **extra: Any) -> Verdict:
+    return Verdict(False, status, message, detail=detail or message, kind=kind, **extra)
 
 
 @dataclass(frozen=True)
@@ -253,12 +262,14 @@ class Enforcer:
         loaded = self._loaded
         if loaded is None:
             return _refuse(
+                "unavailable",
                 503,
                 "litellm-bridge has not read LiteLLM's grants yet (the proxy is starting or "
                 "the LiteLLM database is unreachable; see the proxy log)",
             )
         if self._clock() - loaded.at > self.stale_after:
             return _refuse(
+                "unavailable",
                 503,
                 f"litellm-bridge's copy of LiteLLM's grants is over {self.stale_after:g}s old "
                 "(the LiteLLM database is unreachable?); refusing rather than guessing",
@@ -266,6 +277,7 @@ class Enforcer:
         trusted = self._trusted  # set by alias only
         if trusted is not None and len(trusted) > 1:
             return _refuse(
+                "unavailable",
                 503,
                 "Open WebUI's calls are refused until LiteLLM has one service key; the proxy "
                 "log and `litellm-bridge doctor` say how to fix it",
@@ -277,12 +289,13 @@ class Enforcer:
         try:
             identity = identity_of(headers, self._jwt_secret, self.settings.openwebui_jwt_max_age)
         except IdentityError as exc:
-            return _refuse(exc.status, exc.message)
+            return _refuse("identity", exc.status, exc.message)
         anonymous = self.settings.allow_anonymous_service_calls
         if identity is None:
             if anonymous:
                 return Verdict(True)
             return _refuse(
+                "identity",
                 401,
                 "calls with the Open WebUI service key must name the user: enable "
                 "ENABLE_FORWARD_USER_INFO_HEADERS in Open WebUI (X-OpenWebUI-User-Email)",
@@ -294,19 +307,20 @@ class Enforcer:
         email = loaded.state.users[user_id].email
         who = f"LiteLLM user {user_id} ({identity.describe()})"
         if not models:
-            return _refuse(400, "calls with the Open WebUI service key must name a model")
+            said = "calls with the Open WebUI service key must name a model"
+            return _refuse("request", 400, said)
         for model in models:
             decision = self._decide(loaded, user_id, model)
             if decision.allowed:
                 continue
             detail = f"{who} may not use model {model}: {decision.reason}"
             if decision.over_budget:
-                return _refuse(400, budget_message(model, decision), detail)
+                return _refuse("budget", 400, budget_message(model, decision), detail)
             if decision.expired:
                 said = f"model {model}: the LiteLLM key that granted it to you has expired"
             else:
                 said = f"model {model}: LiteLLM does not grant it to you"
-            return _refuse(403, said, detail, user_id=user_id, email=email)
+            return _refuse("model", 403, said, detail, user_id=user_id, email=email)
         key = self._decide(loaded, user_id, models[0]).key  # the model the call names first
         return Verdict(True, user_id=user_id, email=email, key=key)
 
@@ -352,6 +366,7 @@ class Enforcer:
             ids = loaded.by_email.get(identity.email, ())
             if len(ids) > 1:
                 return _refuse(
+                    "identity",
                     403,
                     "this person cannot be told apart from another LiteLLM user",
                     f"{len(ids)} LiteLLM users have email {identity.email}; give each person "
@@ -362,6 +377,7 @@ class Enforcer:
             by_id = loaded.state.openwebui_links.get(identity.openwebui_id)
         if identity.email is not None and identity.openwebui_id is not None and by_email != by_id:
             return _refuse(
+                "identity",
                 403,
                 "the email and the Open WebUI account named by this call do not belong together",
                 f"{identity.email} is LiteLLM user {by_email or '(none)'} but Open WebUI account "
@@ -370,6 +386,7 @@ class Enforcer:
         user_id = by_email or by_id
         if user_id is None or user_id not in loaded.state.users:
             refused = _refuse(
+                "identity",
                 403,
                 "this Open WebUI account is not a LiteLLM user",
                 f"{identity.describe()} is not a LiteLLM user",

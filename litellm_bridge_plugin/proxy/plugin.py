@@ -24,11 +24,12 @@ from typing import Any
 from litellm.exceptions import BudgetExceededError
 from litellm.integrations.custom_logger import CustomLogger
 
+from litellm_bridge_plugin import metrics
 from litellm_bridge_plugin.capture import tap as interception
 from litellm_bridge_plugin.engine.worker import BridgeWorker
 from litellm_bridge_plugin.litellm.catalog import ModelSource
 from litellm_bridge_plugin.logs import ensure_log_handler
-from litellm_bridge_plugin.proxy import limits, token_vault
+from litellm_bridge_plugin.proxy import limits, observability, token_vault
 from litellm_bridge_plugin.proxy.enforcement import (
     UNCHECKED_CALL_TYPES,
     Enforcer,
@@ -126,6 +127,7 @@ class BridgePlugin(CustomLogger):
             if proxy is not None and getattr(proxy, "app", None) is not None:
                 interception.install(proxy.app, self.worker.submit)
                 token_vault.install(proxy.app)
+                observability.install(proxy.app, self.settings)
 
     async def async_pre_call_hook(
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
@@ -133,12 +135,29 @@ class BridgePlugin(CustomLogger):
         """Refuse Open WebUI calls LiteLLM would not allow its user; attribute the rest."""
         if not self.enforcer.is_service_key(getattr(user_api_key_dict, "api_key", None)):
             if self.enforcer.unread_alias(getattr(user_api_key_dict, "key_alias", None)):
+                metrics.CALLS.labels("unavailable").inc()
                 raise Refusal(
                     503,
                     "litellm-bridge has not read which LiteLLM key is Open WebUI's yet (the "
                     "proxy is starting or the LiteLLM database is unreachable; see the proxy log)",
+                    "unavailable",
                 )
             return data  # an ordinary call: its X-OpenWebUI-User-* headers name nobody
+        try:
+            checked = await self._check_service_call(user_api_key_dict, cache, data, call_type)
+        except Refusal as exc:
+            metrics.CALLS.labels(exc.kind).inc()
+            raise
+        except Exception as exc:  # LiteLLM's own limits (429) refuse by raising theirs
+            status = getattr(exc, "status_code", None)
+            metrics.CALLS.labels("limit" if status == 429 else "error").inc()
+            raise
+        metrics.CALLS.labels("allowed").inc()
+        return checked
+
+    async def _check_service_call(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> dict[str, Any]:
         try:
             if str(call_type) in UNCHECKED_CALL_TYPES:
                 raise RequestError(
@@ -152,11 +171,11 @@ class BridgePlugin(CustomLogger):
             if verdict.stranger and verdict.openwebui_id and self.enroller is not None:
                 verdict = await self._enrol_then_check(verdict, headers, models)
         except RequestError as exc:
-            verdict = Verdict(False, 400, exc.message, detail=exc.message)
+            verdict = Verdict(False, 400, exc.message, detail=exc.message, kind="request")
         _drop_token(data)  # read: it must not reach logs, callbacks or the provider
         if not verdict.allowed:
             log.info("litellm-bridge: refused an Open WebUI call: %s", verdict.detail)
-            raise Refusal(verdict.status, verdict.message)
+            raise Refusal(verdict.status, verdict.message, verdict.kind)
         if verdict.user_id is not None:
             narrow_router_fallbacks(
                 data, _proxy_attr("llm_router"), self.enforcer.may_use(verdict.user_id)
@@ -191,7 +210,7 @@ class BridgePlugin(CustomLogger):
                     else "your key's LiteLLM budget"
                 )
                 said = f"model {exc.model}: {whose} for this model is used up"
-                raise Refusal(400, said) from None
+                raise Refusal(400, said, "budget") from None
             except BudgetExceededError as exc:
                 self._refuse_budget(verdict, models[0], exc)
             charge_to(person, data)
@@ -235,4 +254,4 @@ class BridgePlugin(CustomLogger):
             if verdict.key is not None
             else f"model {model}: your LiteLLM budget is used up"
         )
-        raise Refusal(400, said) from None
+        raise Refusal(400, said, "budget") from None

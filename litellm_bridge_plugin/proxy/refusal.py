@@ -15,10 +15,12 @@ LITELLM_PROXY_LOGGER = "LiteLLM Proxy"
 
 
 class Refusal(HTTPException):
-    """The bridge refused the call; status and ``{"error": message}`` go to the caller."""
+    """The bridge refused the call; status and ``{"error": message}`` go to the caller.
+    ``kind`` (enforcement.REFUSALS) is for the metrics only."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, kind: str = "request") -> None:
         super().__init__(status_code=status, detail={"error": message})
+        self.kind = kind
 
 
 class _WithoutTraceback(logging.Filter):

@@ -197,3 +197,10 @@ WHERE operation = 'enrol'
        OR (entity_type = 'user' AND entity_id = ANY(%(users)s)))
 ORDER BY at DESC, id DESC
 LIMIT 1;
+
+-- name: last_sweep_age
+-- Seconds since any process's last full reconcile (sweep or start-up) ended without an error;
+-- NULL when none has (a new installation) or before the bridge's tables exist.
+SELECT EXTRACT(EPOCH FROM now() - max(finished_at))::float8 AS seconds
+FROM litellm_bridge.sync_run
+WHERE trigger IN ('sweep', 'startup') AND finished_at IS NOT NULL AND error IS NULL;

@@ -14,7 +14,9 @@ LIMIT %(limit)s
 FOR UPDATE SKIP LOCKED;
 
 -- name: complete
-DELETE FROM litellm_bridge.outbox WHERE id = ANY(%(ids)s);
+-- Each row's age: from the trigger's clock (the change in LiteLLM) to its entity converged.
+DELETE FROM litellm_bridge.outbox WHERE id = ANY(%(ids)s)
+RETURNING EXTRACT(EPOCH FROM clock_timestamp() - enqueued_at)::float8 AS age;
 
 -- name: fail
 -- Capped exponential backoff: 2^attempts seconds, at most %(cap)s; dead after max attempts.

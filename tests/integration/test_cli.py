@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -48,6 +49,23 @@ def test_sync_then_in_sync(env: Databases, capsys: pytest.CaptureFixture[str]) -
     assert "skip user ghost: user has no email" in first
     assert main(["sync"]) == 0
     assert "in sync: nothing to change" in capsys.readouterr().out
+
+
+def test_sync_shows_its_progress_on_stderr_and_quiet_hides_it(
+    env: Databases, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sync"]) == 0
+    said = capsys.readouterr()
+    assert "reading LiteLLM and Open WebUI" in said.err and "planning" in said.err
+    written = re.search(r"writing (\d+) change\(s\)", said.err)
+    assert written and int(written.group(1)) > 0, said.err
+    assert f"wrote {written.group(1)} of {written.group(1)} (" in said.err
+    assert "reading LiteLLM" not in said.out  # stdout keeps the result alone
+    seed.add_user(env.litellm(), "late", "late@techcompany.com")
+    assert main(["sync", "--quiet"]) == 0
+    said = capsys.readouterr()
+    assert "reading LiteLLM" not in said.err and "writing" not in said.err
+    assert "late@techcompany.com" in said.out
 
 
 def test_status_and_audit(env: Databases, capsys: pytest.CaptureFixture[str]) -> None:
