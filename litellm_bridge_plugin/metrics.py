@@ -26,6 +26,31 @@ from prometheus_client import (
 )
 from prometheus_client.registry import Collector
 
+from litellm_bridge_plugin.errors import SettingsError
+
+
+def _multiprocess_dir() -> None:
+    """prometheus_client writes each process's figures into ``PROMETHEUS_MULTIPROC_DIR`` from
+    the first instrument on: a directory that is missing is made (as an operator who named it
+    expects), one that cannot be written stops the process here with the reason, rather than
+    at the first call counted (``FileNotFoundError`` from inside prometheus_client)."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        return
+    try:
+        os.makedirs(path, exist_ok=True)
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise PermissionError(13, "not writable by this process")
+    except OSError as exc:
+        raise SettingsError(
+            f"PROMETHEUS_MULTIPROC_DIR={path}: {exc.strerror}; it must be a directory every "
+            "proxy worker can write (make it, empty, before the proxy starts), or unset it "
+            "for each process's own metrics"
+        ) from None
+
+
+_multiprocess_dir()
+
 TRIGGERS = ("startup", "sweep", "signal", "outbox", "cli")
 """What started a reconcile: the proxy's start, the periodic sweep, a management call the
 route tap saw (signal), the trigger outbox, the command line."""

@@ -28,6 +28,7 @@ tests=(
   tests/integration/test_real_api_spend.py
   tests/integration/test_real_api_docker_key.py
   tests/integration/test_enrolment.py
+  tests/integration/test_metrics.py
 )
 
 scripts/ensure-postgres.sh

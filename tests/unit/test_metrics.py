@@ -3,6 +3,11 @@ changes by kind and result, the last successful sweep; a dry run tells nothing."
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from prometheus_client import REGISTRY
 
@@ -78,3 +83,26 @@ def test_a_sweep_sets_the_last_success_and_the_fingerprint_skip_counts() -> None
     assert stamp > 1.7e9
     _reconcile("signal", _result("SUCCESS"))  # not a sweep: the stamp stays
     assert _value("litellm_bridge_last_sweep_success_timestamp_seconds") == stamp
+
+
+def _import_metrics(directory: str) -> subprocess.CompletedProcess[str]:
+    code = "from litellm_bridge_plugin import metrics; metrics.CALLS.labels('allowed').inc()"
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": directory}
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_missing_multiprocess_directory_is_made(tmp_path: Path) -> None:
+    directory = tmp_path / "not" / "yet"
+    done = _import_metrics(str(directory))
+    assert done.returncode == 0, done.stderr
+    assert any(directory.glob("counter_*.db"))
+
+
+def test_a_multiprocess_directory_that_cannot_be_written_is_said() -> None:
+    done = _import_metrics("/proc/no-such/metrics")
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert "SettingsError: PROMETHEUS_MULTIPROC_DIR=/proc/no-such/metrics" in last, last
+    assert "FileNotFoundError" not in done.stderr
