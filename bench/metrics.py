@@ -8,6 +8,9 @@ shipped (``litellm_bridge_calls_total`` counted for each call) and with the coun
 one that does nothing. Alternating spreads the machine's noise over both. Also times a scrape
 (the text of every metric, as ``/bridge/metrics`` renders it, the outbox's figures aside:
 those are a database read).
+
+With ``PROMETHEUS_MULTIPROC_DIR`` set (an empty directory) it measures the multiprocess mode
+that several proxy workers use (each count written to a memory-mapped file).
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ async def main_async(users: int, calls: int, rounds: int) -> None:
     for email, model in pairs:  # warm: every (user, model) pair seen once
         await call(plugin, auth, email, model)
     shipped = metrics.CALLS
+    mode = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    print(f"metrics {'multiprocess (' + mode + ')' if mode else 'of this process'}", flush=True)
     took: dict[str, list[float]] = {"with": [], "without": []}
     for _ in range(rounds):
         for kind in ("with", "without"):

@@ -19,7 +19,7 @@ want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "bootstrap: installing dependencies into $VENV (first run takes a few minutes)..."
   log=$(mktemp)
-  if ! { "$VENV/bin/pip" install --upgrade pip && "$VENV/bin/pip" install -c constraints.txt -e '.[test]'; } >"$log" 2>&1; then
+  if ! { "$VENV/bin/pip" install --upgrade pip && "$VENV/bin/pip" install -c constraints.txt -e '.[test,sso-test]'; } >"$log" 2>&1; then
     grep -v "is ignored: it is neither" "$log" | tail -30 >&2
     echo "bootstrap: pip install failed (full log: $log)" >&2
     exit 2
