@@ -140,6 +140,15 @@ def ensure_client(python: str = sys.executable) -> None:
             f"prisma generate failed for {schema}:\n{(result.stdout + result.stderr)[-2000:]}"
         )
     stamp.write_text(want)
+    if python == sys.executable:
+        _forget_prisma()
+
+
+def _forget_prisma() -> None:
+    """This process may have imported prisma before its client was generated (LiteLLM's proxy
+    modules do): forget it, so that the next ``from prisma import Prisma`` reads the client."""
+    for name in [name for name in sys.modules if name == "prisma" or name.startswith("prisma.")]:
+        del sys.modules[name]
 
 
 # Run in the target environment: where prisma-client-py is, LiteLLM's schema, its release.

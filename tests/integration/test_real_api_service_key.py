@@ -133,14 +133,19 @@ def doctor(api: Api) -> str:
     return done.stdout + done.stderr
 
 
-def served_as(api: Api, key: str, model: str, headers: dict[str, str]) -> str | None:
-    """Whom LiteLLM's spend log charges for a call with ``key`` (None: not served)."""
+def served_as(
+    api: Api, key: str, model: str, headers: dict[str, str], seen: dict[str, str] | None = None
+) -> str | None:
+    """Whom LiteLLM's spend log charges for a call with ``key`` (None: not served); ``seen``
+    collects each served call's id and whom it was charged to."""
     status, answer = api.chat(key, model, headers)
     if status != 200:
         return None
     rows = api.wait_for(
         lambda: spend_rows(api, request_id=answer["id"]), "LiteLLM's spend log of the call"
     )
+    if seen is not None:
+        seen[answer["id"]] = str(rows[0]["user"])
     return str(rows[0]["user"])
 
 
@@ -202,11 +207,16 @@ def test_a_squatted_alias_is_an_ordinary_key_before_during_and_after_the_operato
     else:
         # LiteLLM 1.77.3 lets an internal user make another's key theirs: the key is no
         # longer a proxy admin's, so the bridge stops trusting it (fail closed) and a call
-        # naming Carol is the key's own, charged to its new owner, never to Carol
+        # naming Carol is the key's own, charged to its new owner, never to Carol. Until its
+        # next read of LiteLLM's keys the bridge still trusts it: Open WebUI's calls for Carol
+        # until then are hers, as before the change (counted with her served ones)
+        seen: dict[str, str] = {}
         api.wait_for(
-            lambda: served_as(api, service, "gpt-3.5-turbo", as_carol(api)) == people.mallory,
+            lambda: served_as(api, service, "gpt-3.5-turbo", as_carol(api), seen) == people.mallory,
             "the bridge to stop trusting the key Mallory made hers",
         )
+        served |= {request for request, whom in seen.items() if whom == people.carol}
+        assert set(seen.values()) <= {people.carol, people.mallory}, seen
 
     # 3. the operator deletes it (or lets it expire): the alias is free again
     api.ok("/key/delete", {"keys": [service]})
