@@ -100,6 +100,27 @@ CALLS = Counter(
     "bridge refuses; unavailable: the bridge has not read LiteLLM yet)",
     ["outcome"],
 )
+CALL_OUTCOMES = (
+    "allowed",
+    "identity",
+    "model",
+    "budget",
+    "limit",
+    "request",
+    "unavailable",
+    "error",
+)
+_CALL_COUNTERS = {outcome: CALLS.labels(outcome) for outcome in CALL_OUTCOMES}
+"""Made once, so that a call's count is a lookup and an add (no label resolution on the hot
+path) and every outcome is exposed from the start, at 0 (what ``rate()`` needs)."""
+
+
+def count_call(outcome: str) -> None:
+    """One Open WebUI call decided: ``allowed`` or the refusal's kind."""
+    counter = _CALL_COUNTERS.get(outcome)
+    (counter if counter is not None else CALLS.labels(outcome)).inc()
+
+
 SPEND_READ_SECONDS = Histogram(
     "litellm_bridge_spend_read_duration_seconds",
     "How long each read of LiteLLM's spend figures (for the budget checks) took",

@@ -135,7 +135,7 @@ class BridgePlugin(CustomLogger):
         """Refuse Open WebUI calls LiteLLM would not allow its user; attribute the rest."""
         if not self.enforcer.is_service_key(getattr(user_api_key_dict, "api_key", None)):
             if self.enforcer.unread_alias(getattr(user_api_key_dict, "key_alias", None)):
-                metrics.CALLS.labels("unavailable").inc()
+                metrics.count_call("unavailable")
                 raise Refusal(
                     503,
                     "litellm-bridge has not read which LiteLLM key is Open WebUI's yet (the "
@@ -146,13 +146,13 @@ class BridgePlugin(CustomLogger):
         try:
             checked = await self._check_service_call(user_api_key_dict, cache, data, call_type)
         except Refusal as exc:
-            metrics.CALLS.labels(exc.kind).inc()
+            metrics.count_call(exc.kind)
             raise
         except Exception as exc:  # LiteLLM's own limits (429) refuse by raising theirs
             status = getattr(exc, "status_code", None)
-            metrics.CALLS.labels("limit" if status == 429 else "error").inc()
+            metrics.count_call("limit" if status == 429 else "error")
             raise
-        metrics.CALLS.labels("allowed").inc()
+        metrics.count_call("allowed")
         return checked
 
     async def _check_service_call(

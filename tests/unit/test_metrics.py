@@ -106,3 +106,18 @@ def test_a_multiprocess_directory_that_cannot_be_written_is_said() -> None:
     last = done.stderr.strip().splitlines()[-1]
     assert "SettingsError: PROMETHEUS_MULTIPROC_DIR=/proc/no-such/metrics" in last, last
     assert "FileNotFoundError" not in done.stderr
+
+
+def test_every_outcome_of_a_call_is_exposed_from_the_start() -> None:
+    from litellm_bridge_plugin import metrics
+    from litellm_bridge_plugin.proxy.enforcement import REFUSALS
+
+    assert {"allowed", "error", *REFUSALS} == set(metrics.CALL_OUTCOMES)
+    for outcome in metrics.CALL_OUTCOMES:
+        assert (
+            REGISTRY.get_sample_value("litellm_bridge_calls_total", {"outcome": outcome})
+            is not None
+        )
+    before = _value("litellm_bridge_calls_total", outcome="model")
+    metrics.count_call("model")
+    assert _value("litellm_bridge_calls_total", outcome="model") == before + 1
