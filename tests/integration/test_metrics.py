@@ -148,6 +148,28 @@ def test_the_readiness_answer(api: Api) -> None:
     assert answer["openwebui_database"] == "reachable"
 
 
+def test_the_readiness_answer_to_strangers(api: Api) -> None:
+    """Asked with no key, a forged one, a query string or another method, through the real
+    proxy: the same answer or a refusal, never where the databases are or their credentials,
+    and a burst of callers all answered."""
+    base = f"http://127.0.0.1:{api.proxy.port}/bridge/health"
+    answers = [_get(base), _get(base, "sk-forged"), _get(base + "?verbose=1&url=x")]
+    with ThreadPoolExecutor(16) as pool:
+        answers += list(pool.map(lambda _: _get(base), range(64)))
+    assert {status for status, _ in answers} == {200}
+    for url in (api.databases.litellm_url, api.databases.openwebui_url):
+        where = url.split("@", 1)[1]
+        secret = url.split("//", 1)[1].split("@", 1)[0]
+        for _, text in answers:
+            assert where not in text and secret not in text, text
+    posted = urllib.request.Request(base, data=b"{}", method="POST")
+    try:
+        urllib.request.urlopen(posted, timeout=30)
+        raise AssertionError("POST /bridge/health was answered")
+    except urllib.error.HTTPError as exc:
+        assert exc.code in (401, 403, 404, 405), exc.code
+
+
 # --- the worker ------------------------------------------------------------------------------
 
 
